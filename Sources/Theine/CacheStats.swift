@@ -1,0 +1,74 @@
+/// A snapshot of a cache's counters.
+///
+/// Take one with ``Cache/stats()``; subtract two snapshots to see what happened in between:
+///
+/// ```swift
+/// let before = cache.stats()
+/// handleRequests()
+/// let window = cache.stats() - before
+/// print(window.hitRate, window.evictionCount)
+/// ```
+///
+/// Requests are lookups: every ``Cache/get(_:)`` is a hit or a miss. Writes are not requests.
+public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
+    /// The number of lookups that found a value.
+    public var hitCount: Int
+    /// The number of lookups that found no value.
+    public var missCount: Int
+    /// The number of entries removed to keep the cache within its capacity (not explicit removals).
+    public var evictionCount: Int
+    /// The number of loads that produced a value (filled by loading through the cache).
+    public var loadSuccessCount: Int
+    /// The number of loads that threw (filled by loading through the cache).
+    public var loadFailureCount: Int
+    /// The total time spent in loads, successful or not.
+    public var totalLoadTime: Duration
+
+    /// Creates a snapshot from its counters; every count defaults to zero.
+    public init(
+        hitCount: Int = 0,
+        missCount: Int = 0,
+        evictionCount: Int = 0,
+        loadSuccessCount: Int = 0,
+        loadFailureCount: Int = 0,
+        totalLoadTime: Duration = .zero
+    ) {
+        self.hitCount = hitCount
+        self.missCount = missCount
+        self.evictionCount = evictionCount
+        self.loadSuccessCount = loadSuccessCount
+        self.loadFailureCount = loadFailureCount
+        self.totalLoadTime = totalLoadTime
+    }
+
+    /// The number of lookups: hits plus misses.
+    public var requestCount: Int { hitCount + missCount }
+
+    /// The fraction of lookups that hit, in 0...1; 0 when there were no lookups.
+    public var hitRate: Double {
+        requestCount == 0 ? 0 : Double(hitCount) / Double(requestCount)
+    }
+
+    /// The fraction of lookups that missed, in 0...1; 0 when there were no lookups.
+    public var missRate: Double {
+        requestCount == 0 ? 0 : Double(missCount) / Double(requestCount)
+    }
+
+    public var description: String {
+        "CacheStats(requests: \(requestCount), hits: \(hitCount), misses: \(missCount), "
+            + "hitRate: \(hitRate), evictions: \(evictionCount), loadSuccesses: \(loadSuccessCount), "
+            + "loadFailures: \(loadFailureCount), totalLoadTime: \(totalLoadTime))"
+    }
+
+    /// The counts accumulated between two snapshots: `later - earlier`.
+    public static func - (later: CacheStats, earlier: CacheStats) -> CacheStats {
+        CacheStats(
+            hitCount: later.hitCount - earlier.hitCount,
+            missCount: later.missCount - earlier.missCount,
+            evictionCount: later.evictionCount - earlier.evictionCount,
+            loadSuccessCount: later.loadSuccessCount - earlier.loadSuccessCount,
+            loadFailureCount: later.loadFailureCount - earlier.loadFailureCount,
+            totalLoadTime: later.totalLoadTime - earlier.totalLoadTime
+        )
+    }
+}

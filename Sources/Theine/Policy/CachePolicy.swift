@@ -1,0 +1,34 @@
+/// An eviction policy: decides which entry leaves when the cache is over capacity.
+///
+/// Policies see slot indices and 64-bit key hashes only, never keys or values, so they are not
+/// generic and are compiled once, in this module. The cache calls them under its lock, and every
+/// requirement is O(1) (amortized where a policy says so); a policy never allocates on
+/// ``recordAccess(_:)``.
+///
+/// A policy tracks exactly the slots the cache holds: each inserted slot is resident until the
+/// policy returns it as a victim or the cache reports its removal.
+@usableFromInline
+protocol CachePolicy: AnyObject {
+    /// The maximum number of resident entries.
+    var capacity: Int { get }
+
+    /// Records a hit on (or an overwrite of) the resident entry in `slot`.
+    func recordAccess(_ slot: SlotIndex)
+
+    /// Records that a new entry, whose key hashes to `hash`, now occupies `slot`.
+    ///
+    /// - Returns: the slot of the entry to evict to get back within capacity (possibly `slot`
+    ///   itself), or `.none` when the cache is within capacity. The policy has already forgotten the
+    ///   victim; the cache must free its slot.
+    func recordInsertion(_ slot: SlotIndex, hash: UInt64) -> SlotIndex
+
+    /// Records that the cache removed the resident entry in `slot` (explicit removal).
+    func recordRemoval(_ slot: SlotIndex)
+
+    /// Forgets every resident entry. Frequency history, where a policy keeps one, may survive.
+    func removeAll()
+
+    /// Traps if the policy's internal structure is inconsistent or does not hold `residentCount`
+    /// entries. O(n): for tests and `THEINE_INTERNAL_CHECKS` builds.
+    func checkInvariants(residentCount: Int)
+}

@@ -1,0 +1,130 @@
+/// A count-min sketch of 4-bit counters that estimates how often each key was seen recently.
+///
+/// W-TinyLFU admits a new entry only if the sketch says it is used more often than the entry it
+/// would displace. Each key owns four counters (depth 4), all in one 64-byte block of eight
+/// 64-bit words, so an increment or an estimate touches one cache line. The estimate is the
+/// smallest of the four counters. Counters saturate at 15; after `sampleSize` increments (ten times
+/// the cache's capacity) every counter is halved, so old popularity fades.
+///
+/// Memory follows the cache's entry count: the table starts at 64 words (512 bytes) and doubles as
+/// entries arrive, up to the power of two at or above the capacity (about 8 bytes an entry).
+/// Doubling keeps every estimate: a key's block index takes one more low bit of its hash, so block
+/// `b` of the old table becomes blocks `b` and `b + oldBlockCount` of the new one, both copies of it.
+///
+/// - Complexity: ``frequency(of:)`` and ``increment(_:)`` O(1); the periodic halving O(table size),
+///   amortized O(1) over the `sampleSize` increments that trigger it.
+struct FrequencySketch {
+    // Implementation notes (references: [1] Einziger, Friedman, Manes, "TinyLFU: A Highly Efficient
+    // Cache Admission Policy", ACM ToS 2017, arXiv 1512.00727; [2] Cormode, Muthukrishnan, "An
+    // improved data stream summary: the count-min sketch", 2005).
+    //
+    // A block is 8 words. Row `r` (0...3) of a key uses word `2r` or `2r + 1` of the block, chosen
+    // by one bit of the key's counter hash, and one of the word's sixteen 4-bit counters, chosen by
+    // four more bits. The block comes from the low bits of the 64-bit hash, the counter positions
+    // from the high 32 bits, so the two choices are independent and growing the table (one more
+    // block bit) never moves a key's counters within its block. The hash reaching the sketch is
+    // already mixed by `policyHash(of:)`, so a user's weak `hashValue` cannot cluster keys.
+    //
+    // Aging is the "reset" of [1]: halve every counter once `sampleSize` increments were counted.
+    // Counters that were odd lose half a count each; the sample count is corrected by that loss
+    // (divided by four, since every increment touched four counters) before it is halved too.
+
+    private var table: [UInt64]
+    private var blockMask: Int
+    private let maximumWordCount: Int
+    private var additions = 0
+
+    /// The number of increments after which every counter is halved: 10 × capacity.
+    let sampleSize: Int
+
+    private static let initialWordCount = 64
+    private static let lowBitOfEachCounter: UInt64 = 0x1111_1111_1111_1111
+    private static let allButHighBitOfEachCounter: UInt64 = 0x7777_7777_7777_7777
+
+    /// Creates an empty sketch for a cache of `capacity` entries.
+    init(capacity: Int) {
+        let capped = min(max(capacity, 1), 1 << 30)
+        maximumWordCount = max(8, capped.roundedUpToPowerOfTwo)
+        sampleSize = 10 * capped
+        table = Array(repeating: 0, count: min(Self.initialWordCount, maximumWordCount))
+        blockMask = table.count / 8 - 1
+    }
+
+    /// The number of 64-bit words in the table.
+    var wordCount: Int { table.count }
+
+    /// Grows the table (doubling, keeping every estimate) until it has a word per entry for
+    /// `entryCount` entries or reaches its maximum.
+    ///
+    /// - Complexity: amortized O(1) per entry added to the cache.
+    mutating func ensureCapacity(forEntryCount entryCount: Int) {
+        guard table.count < entryCount, table.count < maximumWordCount else { return }
+        growTable(forEntryCount: entryCount)
+    }
+
+    private mutating func growTable(forEntryCount entryCount: Int) {
+        while table.count < entryCount && table.count < maximumWordCount {
+            table.append(contentsOf: table)
+        }
+        blockMask = table.count / 8 - 1
+    }
+
+    /// The estimated number of recent occurrences of the key with `hash`, 0...15.
+    func frequency(of hash: UInt64) -> Int {
+        let base = blockBase(of: hash)
+        let counterHash = UInt32(truncatingIfNeeded: hash >> 32)
+        var minimum: UInt64 = 15
+        for row in 0..<4 {
+            let (word, shift) = counterPosition(row: row, counterHash: counterHash, base: base)
+            minimum = min(minimum, (table[word] >> shift) & 15)
+        }
+        return Int(minimum)
+    }
+
+    /// Counts one occurrence of the key with `hash`, halving every counter when the sample is full.
+    mutating func increment(_ hash: UInt64) {
+        let base = blockBase(of: hash)
+        let counterHash = UInt32(truncatingIfNeeded: hash >> 32)
+        var added = false
+        for row in 0..<4 {
+            let (word, shift) = counterPosition(row: row, counterHash: counterHash, base: base)
+            if (table[word] >> shift) & 15 != 15 {
+                table[word] &+= 1 << shift
+                added = true
+            }
+        }
+        if added {
+            additions += 1
+            if additions >= sampleSize { halveAllCounters() }
+        }
+    }
+
+    @inline(__always)
+    private func blockBase(of hash: UInt64) -> Int {
+        (Int(truncatingIfNeeded: hash) & blockMask) << 3
+    }
+
+    @inline(__always)
+    private func counterPosition(row: Int, counterHash: UInt32, base: Int) -> (word: Int, shift: UInt64) {
+        let bits = counterHash >> UInt32(row << 3)
+        let word = base + (row << 1) + Int(bits & 1)
+        let shift = UInt64((bits >> 1) & 15) << 2
+        return (word, shift)
+    }
+
+    private mutating func halveAllCounters() {
+        var oddCounters = 0
+        for index in table.indices {
+            oddCounters += (table[index] & Self.lowBitOfEachCounter).nonzeroBitCount
+            table[index] = (table[index] >> 1) & Self.allButHighBitOfEachCounter
+        }
+        additions = (additions - oddCounters / 4) / 2
+    }
+}
+
+extension Int {
+    /// The smallest power of two at or above `self` (1 for `self` ≤ 1).
+    var roundedUpToPowerOfTwo: Int {
+        self <= 1 ? 1 : 1 << (Int.bitWidth - (self - 1).leadingZeroBitCount)
+    }
+}

@@ -1,0 +1,44 @@
+/// Least recently used: evicts the entry whose last access is the oldest.
+///
+/// One list in access order over the cache's slots: a hit moves the slot to the tail, an insertion
+/// appends it, and when over capacity the head leaves. Exact LRU: the same request sequence gives
+/// the same hits as any textbook LRU.
+///
+/// - Complexity: every operation O(1); a hit does no allocation.
+final class LRUPolicy: CachePolicy {
+    let capacity: Int
+    private var links = SlotLinks()
+    private var accessOrder = SlotList()
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    func recordAccess(_ slot: SlotIndex) {
+        links.moveToTail(slot, in: &accessOrder)
+    }
+
+    func recordInsertion(_ slot: SlotIndex, hash: UInt64) -> SlotIndex {
+        links.ensureSlot(slot)
+        links.append(slot, to: &accessOrder)
+        guard accessOrder.count > capacity else { return .none }
+        let victim = accessOrder.head
+        links.remove(victim, from: &accessOrder)
+        return victim
+    }
+
+    func recordRemoval(_ slot: SlotIndex) {
+        links.remove(slot, from: &accessOrder)
+    }
+
+    func removeAll() {
+        links.removeAll()
+        accessOrder = SlotList()
+    }
+
+    func checkInvariants(residentCount: Int) {
+        precondition(accessOrder.count == residentCount, "LRU holds \(accessOrder.count), cache \(residentCount)")
+        precondition(accessOrder.count <= capacity, "LRU over capacity")
+        links.checkList(accessOrder) { _ in true }
+    }
+}
