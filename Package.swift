@@ -29,7 +29,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "TheineTests", dependencies: ["Theine"]),
+        // Reads glibc's allocation counters (mallinfo2, which Swift's Glibc module does not export).
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
+        .testTarget(name: "TheineTests", dependencies: ["Theine", "CAllocationCounter"]),
         .testTarget(name: "TheineSimulationTests", dependencies: ["TheineSimulation", "Theine"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,127 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Testing
+
+@testable import Theine
+
+/// Runs `body(thread)` on `count` new threads at once and waits for all of them.
+func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    final class Context {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+    var threads: [pthread_t] = []
+    for thread in 0..<count {
+        let context = Unmanaged.passRetained(Context { body(thread) }).toOpaque()
+        #if canImport(Glibc)
+        var handle = pthread_t()
+        #else
+        var handle: pthread_t?
+        #endif
+        let error = pthread_create(&handle, nil, { raw in
+            let context = Unmanaged<Context>.fromOpaque(raw!).takeRetainedValue()
+            context.body()
+            return nil
+        }, context)
+        precondition(error == 0, "pthread_create failed: \(error)")
+        #if canImport(Glibc)
+        threads.append(handle)
+        #else
+        threads.append(handle!)
+        #endif
+    }
+    for thread in threads { pthread_join(thread, nil) }
+}
+
+/// Many threads and tasks on one cache, then invariants.
+@Suite(.serialized)
+struct StressTests {
+    static let threadCount = 8
+    static let operationsPerThread = 100_000
+    static let keySpace: UInt64 = 2_000
+
+    /// Values encode their key, so a read can tell whether the value was written for that key.
+    static func value(for key: UInt64, writer: Int, sequence: Int) -> UInt64 {
+        key << 32 | UInt64(writer) << 24 | UInt64(sequence & 0xFF_FFFF)
+    }
+
+    @Test(arguments: EvictionPolicy.allPolicies)
+    func mixedOperations_manyThreads_keepInvariants(policy: EvictionPolicy) {
+        let cache = Cache<UInt64, UInt64>(capacity: 500, policy: policy)
+        let wrongValues = LockedState(0)
+        runOnThreads(Self.threadCount) { thread in
+            var random = SplitMix64(seed: UInt64(thread))
+            var wrong = 0
+            for sequence in 0..<Self.operationsPerThread {
+                let key = random.next() % Self.keySpace
+                switch random.next() % 8 {
+                case 0, 1, 2, 3:
+                    if let value = cache.get(key), value >> 32 != key { wrong += 1 }
+                case 4, 5:
+                    cache.set(key, Self.value(for: key, writer: thread, sequence: sequence))
+                case 6:
+                    cache.setIfAbsent(key, Self.value(for: key, writer: thread, sequence: sequence))
+                default:
+                    if let value = cache.remove(key), value >> 32 != key { wrong += 1 }
+                }
+            }
+            wrongValues.withLock { $0 += wrong }
+        }
+        #expect(wrongValues.withLock { $0 } == 0)
+        #expect(cache.count <= cache.capacity)
+        cache.checkInvariants()
+        let stats = cache.stats()
+        #expect(stats.requestCount > 0)
+        for key in 0..<Self.keySpace {
+            if let value = cache.get(key) { #expect(value >> 32 == key) }
+        }
+    }
+
+    @Test(arguments: EvictionPolicy.allPolicies)
+    func racingSetIfAbsent_exactlyOneWinsPerKey(policy: EvictionPolicy) {
+        let keys = 2_000
+        let cache = Cache<Int, Int>(capacity: keys, policy: policy)
+        let wins = LockedState([Int](repeating: 0, count: keys))
+        runOnThreads(Self.threadCount) { thread in
+            var won: [Int] = []
+            for key in 0..<keys where cache.setIfAbsent(key, thread) {
+                won.append(key)
+            }
+            wins.withLock { counts in
+                for key in won { counts[key] += 1 }
+            }
+        }
+        #expect(wins.withLock { $0 }.allSatisfy { $0 == 1 })
+        #expect(cache.count == keys)
+        cache.checkInvariants()
+    }
+
+    @Test(arguments: EvictionPolicy.allPolicies)
+    func mixedOperations_manyTasks_keepInvariants(policy: EvictionPolicy) async {
+        let cache = Cache<UInt64, UInt64>(capacity: 300, policy: policy)
+        let wrong = await withTaskGroup(of: Int.self) { group in
+            for task in 0..<64 {
+                group.addTask {
+                    var random = SplitMix64(seed: 1_000 + UInt64(task))
+                    var wrong = 0
+                    for sequence in 0..<5_000 {
+                        let key = random.next() % 1_000
+                        if random.next() % 2 == 0 {
+                            if let value = cache.get(key), value >> 32 != key { wrong += 1 }
+                        } else {
+                            cache.set(key, Self.value(for: key, writer: task, sequence: sequence))
+                        }
+                    }
+                    return wrong
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(wrong == 0)
+        #expect(cache.count <= cache.capacity)
+        cache.checkInvariants()
+    }
+}
