@@ -73,10 +73,10 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// Creates an empty cache whose random admission decisions follow `admissionSeed`, so that hit
     /// ratios are reproducible (with `SWIFT_DETERMINISTIC_HASHING=1`). For the simulator and tests.
     package init(capacity: Int, policy: EvictionPolicy, admissionSeed: UInt64) {
-        precondition(
-            (1...maximumCacheCapacity).contains(capacity),
-            "capacity must be in 1...\(maximumCacheCapacity), got \(capacity)"
-        )
+        // `fatalError` rather than `precondition`: its message survives optimized builds.
+        guard (1...maximumCacheCapacity).contains(capacity) else {
+            fatalError("capacity must be in 1...\(maximumCacheCapacity), got \(capacity)")
+        }
         self.capacity = capacity
         self.policy = policy
         _state = LockedState(CacheState(policy: policy.makePolicy(capacity: capacity, seed: admissionSeed)))
@@ -163,5 +163,10 @@ extension Cache {
     /// Traps if the cache's internal structures are inconsistent. O(n); for tests.
     func checkInvariants() {
         _state.withLock { $0.checkInvariants() }
+    }
+
+    /// Whether `key` has an entry, without counting a request or recording an access; for tests.
+    func containsQuietly(_ key: Key) -> Bool {
+        _state.withLock { $0._table.slot(of: key) != nil }
     }
 }

@@ -31,7 +31,8 @@ final class TinyLFUPolicy: CachePolicy {
     // Each insertion adds one entry, so at most one entry is evicted per insertion.
     //
     // Climbing [2]: the climber samples hits (accesses) and misses (insertions) once the cache is
-    // half full, as [2] starts its sketch then. Growing the window takes quota from the protected
+    // full ([2] starts at half full, with its sketch; ours counts from the first insertion, and the
+    // climber needs the steady state: see `WindowClimber`). Growing the window takes quota from the protected
     // maximum and moves the least recent entries of probation (else protected) into the window;
     // shrinking moves the window's least recent entries to probation. What cannot be moved now is
     // kept as a pending adjustment for the next operations.
@@ -197,7 +198,7 @@ final class TinyLFUPolicy: CachePolicy {
 
     private func climb() {
         if !isSampling {
-            guard residentCount >= capacity / 2 else {
+            guard residentCount >= capacity else {
                 climber.discardSample()
                 return
             }
