@@ -15,7 +15,8 @@ final class TinyLFUPolicy: CachePolicy {
     // Cache Admission Policy", ACM ToS 2017 (arXiv 1512.00727): the window, the SLRU main space and
     // the admission rule. [2] Caffeine's `BoundedLocalCache` (2.7 and later): the adaptive window
     // (hill climbing), the transfer of entries when the window moves, and the defence against hash
-    // flooding.
+    // flooding. [3] Megiddo, Modha, "ARC: A Self-Tuning, Low Overhead Replacement Cache", FAST '03:
+    // ghost lists of evicted keys as the signal for moving the boundary between two parts.
     //
     // Initial sizes, as [2]: window = capacity − ⌊0.99 × capacity⌋ (1%, at least 1 entry), protected
     // maximum = ⌊0.8 × (capacity − window)⌋, probation takes the rest.
@@ -30,9 +31,11 @@ final class TinyLFUPolicy: CachePolicy {
     // window's. When only one of them exists, or both are the same entry, it is evicted outright.
     // Each insertion adds one entry, so at most one entry is evicted per insertion.
     //
-    // Climbing [2]: the climber samples hits (accesses) and misses (insertions) once the cache is
-    // full ([2] starts at half full, with its sketch; ours counts from the first insertion, and the
-    // climber needs the steady state: see `WindowClimber`). Growing the window takes quota from the protected
+    // Climbing [2, 3]: once the cache is full, the climber counts requests, and misses on keys that
+    // recently left the window (every entry moved from the window to probation is remembered) or
+    // were recently evicted from the main space (victims of probation or protected; a rejected
+    // candidate left the window already). Each history holds one climber step of hashes, so a
+    // return is a hit that one step more on that side would have had. Growing the window takes quota from the protected
     // maximum and moves the least recent entries of probation (else protected) into the window;
     // shrinking moves the window's least recent entries to probation. What cannot be moved now is
     // kept as a pending adjustment for the next operations.
@@ -58,6 +61,8 @@ final class TinyLFUPolicy: CachePolicy {
     private var pendingAdjustment = 0
     private var isSampling = false
     private var random: SplitMix64
+    private var windowHistory: GhostHistory
+    private var mainHistory: GhostHistory
 
     /// Creates the policy for `capacity` entries; `seed` fixes the random admissions.
     init(capacity: Int, seed: UInt64) {
@@ -67,6 +72,8 @@ final class TinyLFUPolicy: CachePolicy {
         sketch = FrequencySketch(capacity: capacity)
         climber = WindowClimber(capacity: capacity, sampleSize: sketch.sampleSize)
         random = SplitMix64(seed: seed)
+        windowHistory = GhostHistory(capacity: WindowClimber.historyLength(capacity: capacity))
+        mainHistory = GhostHistory(capacity: WindowClimber.historyLength(capacity: capacity))
     }
 
     private var residentCount: Int { window.count + probation.count + protected.count }
@@ -82,7 +89,7 @@ final class TinyLFUPolicy: CachePolicy {
         case .protected:
             links.moveToTail(slot, in: &protected)
         }
-        climber.recordHit()
+        climber.recordRequest()
         climb()
     }
 
@@ -99,7 +106,9 @@ final class TinyLFUPolicy: CachePolicy {
         links.append(slot, to: &window)
         sketch.ensureCapacity(forEntryCount: residentCount)
         sketch.increment(hash)
-        climber.recordMiss()
+        climber.recordRequest()
+        if windowHistory.remove(hash) { climber.recordWindowReturn() }
+        if mainHistory.remove(hash) { climber.recordMainReturn() }
         let victim = evictIfOverCapacity()
         climb()
         return victim
@@ -116,6 +125,8 @@ final class TinyLFUPolicy: CachePolicy {
         window = SlotList()
         probation = SlotList()
         protected = SlotList()
+        windowHistory.removeAll()
+        mainHistory.removeAll()
     }
 
     // MARK: - Segments
@@ -165,6 +176,7 @@ final class TinyLFUPolicy: CachePolicy {
         while window.count > windowMaximum {
             let slot = window.head
             move(slot, to: .probation)
+            windowHistory.record(hashOfSlot[Int(slot)])
             if candidate == .none { candidate = slot }
         }
         guard residentCount > capacity else { return .none }
@@ -180,6 +192,9 @@ final class TinyLFUPolicy: CachePolicy {
             evicted = candidate
         } else {
             evicted = admits(candidate, over: victim) ? victim : candidate
+        }
+        if evicted != candidate && queueOfSlot[Int(evicted)] != .window {
+            mainHistory.record(hashOfSlot[Int(evicted)])
         }
         unlink(evicted)
         return evicted
