@@ -1,0 +1,98 @@
+import Foundation
+import Theine
+
+/// The results of replaying one workload through several policies and cache sizes, printed as an
+/// aligned text table or as CSV.
+///
+/// ```swift
+/// let results = await replay(keys, policies: EvictionPolicy.allPolicies, capacities: [250, 500], seed: 42)
+/// let report = Report(trace: "arc-OLTP", results: results)
+/// print(report.table())
+/// try Report.csv([report]).write(toFile: "oltp.csv", atomically: true, encoding: .utf8)
+/// ```
+///
+/// The table has a row for each policy and a column for each size, each cell the hit ratio in
+/// percent with 2 decimals:
+///
+/// ```text
+/// arc-OLTP: 914145 requests; hit ratio (%) by cache size (entries)
+/// policy     250    500
+/// lru      16.47  23.45
+/// ```
+public struct Report: Sendable {
+    /// The workload's name, such as ``TraceFormat/traceName(ofPath:)`` gives.
+    public var trace: String
+    /// The replays, in the order the table and CSV list them.
+    public var results: [ReplayResult]
+
+    /// Creates a report of `results`, replays of the workload `trace`.
+    public init(trace: String, results: [ReplayResult]) {
+        self.trace = trace
+        self.results = results
+    }
+
+    /// The first line of a CSV file of results.
+    public static let csvHeader = "trace,policy,size,requests,hits,hit_ratio"
+
+    /// The results as an aligned text table under a title line, ending with a newline.
+    ///
+    /// Policies and sizes appear in the order of their first result; a policy and size without
+    /// a result show `-`.
+    public func table() -> String {
+        var policies: [EvictionPolicy] = []
+        var capacities: [Int] = []
+        for result in results {
+            if !policies.contains(result.policy) { policies.append(result.policy) }
+            if !capacities.contains(result.capacity) { capacities.append(result.capacity) }
+        }
+        var rows = [["policy"] + capacities.map(String.init)]
+        for policy in policies {
+            rows.append(
+                [policy.name]
+                    + capacities.map { capacity in
+                        results.first { $0.policy == policy && $0.capacity == capacity }
+                            .map { Self.formatted($0.hitRatio, decimals: 2) } ?? "-"
+                    }
+            )
+        }
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        let requestCount = results.first?.requestCount ?? 0
+        var text = "\(trace): \(requestCount) requests; hit ratio (%) by cache size (entries)\n"
+        for row in rows {
+            let cells = row.indices.map { column in
+                let padding = String(repeating: " ", count: widths[column] - row[column].count)
+                return column == 0 ? row[column] + padding : padding + row[column]
+            }
+            text += cells.joined(separator: "  ") + "\n"
+        }
+        return text
+    }
+
+    /// One CSV line (without its newline) for each result, in order, matching ``csvHeader``;
+    /// `hit_ratio` is in percent with 4 decimals.
+    public func csvRows() -> [String] {
+        results.map { result in
+            [
+                Self.csvField(trace), result.policy.name, String(result.capacity), String(result.requestCount),
+                String(result.hitCount), Self.formatted(result.hitRatio, decimals: 4),
+            ].joined(separator: ",")
+        }
+    }
+
+    /// A CSV file of every report's results: ``csvHeader``, then each report's ``csvRows()``,
+    /// each line ending with a newline.
+    public static func csv(_ reports: [Report]) -> String {
+        ([csvHeader] + reports.flatMap { $0.csvRows() }).map { $0 + "\n" }.joined()
+    }
+
+    /// `value` with exactly `decimals` digits after the point.
+    private static func formatted(_ value: Double, decimals: Int) -> String {
+        String(format: "%.\(decimals)f", value)
+    }
+
+    /// `text` as a CSV field: quoted, with quotes doubled, when it holds a comma, quote or newline.
+    private static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

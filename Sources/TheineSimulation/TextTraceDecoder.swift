@@ -1,0 +1,148 @@
+/// Decodes a text trace, line by line: LIRS (one key a line) or ARC (`start count ignore seq`).
+///
+/// Lines end with `\n`; a `\r` before it, spaces and tabs are whitespace. Blank lines are skipped
+/// in both layouts, and so are LIRS `*` marker lines. Numbers are unsigned decimals that fit in
+/// 64 bits; anything else is a ``TraceError/malformedLine(file:line:text:problem:)`` naming the
+/// line.
+struct TextTraceDecoder: TraceDecoder {
+    /// How a line of the trace is laid out.
+    enum Layout {
+        /// One decimal key a line (or a `*` marker).
+        case lirs
+        /// `start count ignore seq`: `count` requests for `start`, `start + 1`, … `start + count - 1`.
+        case arc
+    }
+
+    /// The most requests one ARC line may stand for. Real traces use at most a few hundred; a
+    /// larger count is a corrupt field, and expanding it would exhaust memory.
+    static let maximumRunLength: UInt64 = 1 << 24
+
+    /// The most characters of an offending line an error message quotes.
+    static let quotedLineLength = 80
+
+    /// The trace's name in error messages.
+    let file: String
+    let layout: Layout
+
+    /// The number of lines completed so far (the 1-based number of the last one).
+    private var lineNumber = 0
+    /// The start of a line that the previous chunk did not finish.
+    private var pendingLine: [UInt8] = []
+
+    init(file: String, layout: Layout) {
+        self.file = file
+        self.layout = layout
+    }
+
+    mutating func decode(_ chunk: UnsafeRawBufferPointer, emit: (UInt64) throws -> Void) throws {
+        var lineStart = 0
+        for index in chunk.indices where chunk[index] == UInt8(ascii: "\n") {
+            lineNumber += 1
+            let line = UnsafeRawBufferPointer(rebasing: chunk[lineStart..<index])
+            if pendingLine.isEmpty {
+                try parse(line, emit: emit)
+            } else {
+                pendingLine.append(contentsOf: line)
+                try pendingLine.withUnsafeBytes { try parse($0, emit: emit) }
+                pendingLine.removeAll(keepingCapacity: true)
+            }
+            lineStart = index + 1
+        }
+        pendingLine.append(contentsOf: chunk[lineStart...])
+    }
+
+    mutating func finish(emit: (UInt64) throws -> Void) throws {
+        guard !pendingLine.isEmpty else { return }
+        lineNumber += 1
+        try pendingLine.withUnsafeBytes { try parse($0, emit: emit) }
+        pendingLine.removeAll()
+    }
+
+    /// Parses line number ``lineNumber``, without its `\n`.
+    private func parse(_ line: UnsafeRawBufferPointer, emit: (UInt64) throws -> Void) throws {
+        var fields = FieldScanner(line)
+        guard let first = fields.next() else { return }
+        switch layout {
+        case .lirs:
+            if first.count == 1, line[first.lowerBound] == UInt8(ascii: "*"), fields.next() == nil { return }
+            let key = try number(line, first, named: "key")
+            guard fields.next() == nil else { throw malformed(line, "expected one key a line") }
+            try emit(key)
+        case .arc:
+            let second = fields.next()
+            let third = fields.next()
+            let fourth = fields.next()
+            let fifth = fields.next()
+            guard let second, third != nil, fourth != nil, fifth == nil else {
+                throw malformed(line, "expected 4 fields 'start count ignore seq'")
+            }
+            let start = try number(line, first, named: "start")
+            let count = try number(line, second, named: "count")
+            guard count >= 1 else { throw malformed(line, "count must be at least 1") }
+            guard count <= Self.maximumRunLength else {
+                throw malformed(line, "count exceeds \(Self.maximumRunLength) requests on one line")
+            }
+            let (last, overflow) = start.addingReportingOverflow(count - 1)
+            guard !overflow else { throw malformed(line, "keys start ... start + count - 1 exceed 2^64 - 1") }
+            for key in start...last {
+                try emit(key)
+            }
+        }
+    }
+
+    /// The unsigned decimal in `line[field]`; `name` names the field in the error if it is not one.
+    private func number(_ line: UnsafeRawBufferPointer, _ field: Range<Int>, named name: String) throws -> UInt64 {
+        var value: UInt64 = 0
+        for byte in line[field] {
+            let digit = byte &- UInt8(ascii: "0")
+            guard digit < 10 else {
+                let magnitude = line[field].dropFirst()
+                let isNegative =
+                    line[field.lowerBound] == UInt8(ascii: "-") && !magnitude.isEmpty
+                    && magnitude.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+                throw malformed(line, isNegative ? "\(name) is negative" : "\(name) is not a decimal number")
+            }
+            let (shifted, overflowByTen) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflowByDigit) = shifted.addingReportingOverflow(UInt64(digit))
+            guard !overflowByTen, !overflowByDigit else { throw malformed(line, "\(name) does not fit in 64 bits") }
+            value = sum
+        }
+        return value
+    }
+
+    /// The error for the current line, quoting it with control characters escaped (`\u{1B}`) and
+    /// invalid UTF-8 shown as U+FFFD.
+    private func malformed(_ line: UnsafeRawBufferPointer, _ problem: String) -> TraceError {
+        var text = String(decoding: line, as: UTF8.self)
+        while text.last?.isWhitespace == true { text.removeLast() }
+        text = text.unicodeScalars.map { scalar in
+            scalar.properties.generalCategory == .control ? scalar.escaped(asASCII: true) : String(scalar)
+        }.joined()
+        if text.count > Self.quotedLineLength { text = text.prefix(Self.quotedLineLength) + "…" }
+        return .malformedLine(file: file, line: lineNumber, text: text, problem: problem)
+    }
+}
+
+/// The whitespace-separated fields of a line, as byte ranges, without allocating.
+private struct FieldScanner {
+    let line: UnsafeRawBufferPointer
+    var position = 0
+
+    init(_ line: UnsafeRawBufferPointer) {
+        self.line = line
+    }
+
+    /// The next field's range, or `nil` at the end of the line.
+    mutating func next() -> Range<Int>? {
+        while position < line.count, Self.isWhitespace(line[position]) { position += 1 }
+        guard position < line.count else { return nil }
+        let start = position
+        while position < line.count, !Self.isWhitespace(line[position]) { position += 1 }
+        return start..<position
+    }
+
+    /// Space, tab, carriage return, vertical tab or form feed.
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || (9...13).contains(byte)
+    }
+}

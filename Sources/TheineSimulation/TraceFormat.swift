@@ -1,0 +1,76 @@
+/// The layout of a cache trace: how its bytes, once decompressed, become a sequence of keys.
+///
+/// ```swift
+/// let format = TraceFormat.guess(fromFileName: "arc-OLTP.lis.zst")       // .arc
+/// let name = TraceFormat.traceName(ofPath: "traces/arc-OLTP.lis.zst")    // "arc-OLTP"
+/// let keys = try TraceReader(path: "traces/arc-OLTP.lis.zst", format: .arc).readAll()
+/// ```
+///
+/// Text formats are recognized by their file name; binary formats all end in `.bin` and must be
+/// named explicitly.
+public enum TraceFormat: String, CaseIterable, Sendable {
+    /// LIRS text: one decimal key a line. A line `*` is a marker, not a request; blank lines are
+    /// skipped.
+    case lirs
+    /// ARC text: lines `start count ignore seq`, each standing for `count` requests for the keys
+    /// `start`, `start + 1`, … `start + count - 1`.
+    case arc
+    /// Binary: big-endian unsigned 32-bit keys, back to back.
+    case u32be
+    /// Binary: big-endian 64-bit keys, back to back, each taken as the unsigned value of its bits.
+    case u64be
+
+    /// The number of bytes a key takes in a binary format; `nil` for a text format.
+    var keySize: Int? {
+        switch self {
+        case .lirs, .arc: nil
+        case .u32be: 4
+        case .u64be: 8
+        }
+    }
+
+    /// The extensions that name a trace's format, removed by ``traceName(ofPath:)``.
+    static let formatExtensions: Set<Substring> = ["lis", "trace", "bin", "txt", "keys", "csv"]
+
+    /// The format a file name implies: `.lis` is ARC, `.trace` is LIRS, each possibly followed by
+    /// a compression extension (`.gz`, `.xz`, `.zst`).
+    ///
+    /// - Parameter fileName: a file name or path.
+    /// - Returns: the format, or `nil` when the name does not tell (binary traces, standard input).
+    public static func guess(fromFileName fileName: String) -> TraceFormat? {
+        switch splitFileName(fileName).formatExtension {
+        case "lis": .arc
+        case "trace": .lirs
+        default: nil
+        }
+    }
+
+    /// A trace's name for tables and reports: the file name without its directory, compression
+    /// extension and format extension.
+    ///
+    /// `arc-OLTP.lis.zst` becomes `arc-OLTP`, `cache2k-web07.bin.xz` becomes `cache2k-web07`, and
+    /// standard input (`-`) is called `stdin`.
+    ///
+    /// - Parameter path: the path the trace is read from, or `-`.
+    public static func traceName(ofPath path: String) -> String {
+        if path == "-" { return "stdin" }
+        let parts = splitFileName(path)
+        return parts.stem.isEmpty ? String(parts.fileName) : String(parts.stem)
+    }
+
+    /// Splits the last component of `path` into its stem and the format extension that follows
+    /// it, once any compression extension is removed.
+    private static func splitFileName(
+        _ path: String
+    ) -> (fileName: Substring, stem: Substring, formatExtension: Substring?) {
+        let fileName = path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
+        var stem = fileName
+        if let compression = TraceCompression(fileName: stem) {
+            stem = stem.dropLast(compression.fileExtension.count + 1)
+        }
+        guard let dot = stem.lastIndex(of: "."), formatExtensions.contains(stem[stem.index(after: dot)...]) else {
+            return (fileName, stem, nil)
+        }
+        return (fileName, stem[..<dot], stem[stem.index(after: dot)...])
+    }
+}

@@ -1,0 +1,35 @@
+import Testing
+import Theine
+import TheineSimulation
+
+struct ReplayTests {
+    /// Capacity 2, LRU: 1 miss, 2 miss, 1 hit, 3 miss (evicts 2), 1 hit, 2 miss (evicts 3),
+    /// 3 miss (evicts 1), 3 hit.
+    static let keys: [UInt64] = [1, 2, 1, 3, 1, 2, 3, 3]
+
+    @Test func replay_lruOnHandWorkedSequence_countsExactHits() {
+        let result = replay(Self.keys, policy: .lru, capacity: 2, seed: 0)
+        #expect(result == ReplayResult(policy: .lru, capacity: 2, requestCount: 8, hitCount: 3))
+        #expect(result.hitRatio == 37.5)
+    }
+
+    @Test func replay_anySequence_matchesTheArrayForm() {
+        let lazyKeys = Self.keys.lazy.map { $0 }
+        #expect(
+            replay(lazyKeys, policy: .lru, capacity: 2, seed: 0)
+                == replay(Self.keys, policy: .lru, capacity: 2, seed: 0)
+        )
+    }
+
+    @Test func replay_grid_ordersResultsByPolicyThenCapacity() async {
+        let results = await replay(Self.keys, policies: [.tinyLFU, .lru], capacities: [3, 1, 2], seed: 0)
+        #expect(results.map(\.policy) == [.tinyLFU, .tinyLFU, .tinyLFU, .lru, .lru, .lru])
+        #expect(results.map(\.capacity) == [3, 1, 2, 3, 1, 2])
+        #expect(results[5] == replay(Self.keys, policy: .lru, capacity: 2, seed: 0))
+        #expect(results.allSatisfy { $0.requestCount == Self.keys.count })
+    }
+
+    @Test func hitRatio_noRequests_isZero() {
+        #expect(ReplayResult(policy: .lru, capacity: 1, requestCount: 0, hitCount: 0).hitRatio == 0)
+    }
+}
