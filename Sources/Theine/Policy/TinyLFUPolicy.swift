@@ -15,8 +15,8 @@ final class TinyLFUPolicy: CachePolicy {
     // Cache Admission Policy", ACM ToS 2017 (arXiv 1512.00727): the window, the SLRU main space and
     // the admission rule. [2] Caffeine's `BoundedLocalCache` (2.7 and later): the adaptive window
     // (hill climbing), the transfer of entries when the window moves, and the defence against hash
-    // flooding. [3] Megiddo, Modha, "ARC: A Self-Tuning, Low Overhead Replacement Cache", FAST '03:
-    // ghost lists of evicted keys as the signal for moving the boundary between two parts.
+    // flooding. [3] Waldspurger, Park, Garthwaite, Ahmad, "Efficient MRC Construction with SHARDS",
+    // FAST '15: simulating a cache on a spatial sample of the keys, scaled down by the same rate.
     //
     // Initial sizes, as [2]: window = capacity − ⌊0.99 × capacity⌋ (1%, at least 1 entry), protected
     // maximum = ⌊0.8 × (capacity − window)⌋, probation takes the rest.
@@ -31,14 +31,20 @@ final class TinyLFUPolicy: CachePolicy {
     // window's. When only one of them exists, or both are the same entry, it is evicted outright.
     // Each insertion adds one entry, so at most one entry is evicted per insertion.
     //
-    // Climbing [2, 3]: once the cache is full, the climber counts requests, and misses on keys that
-    // recently left the window (every entry moved from the window to probation is remembered) or
-    // were recently evicted from the main space (victims of probation or protected; a rejected
-    // candidate left the window already). Each history holds one climber step of hashes, so a
-    // return is a hit that one step more on that side would have had. Growing the window takes quota from the protected
-    // maximum and moves the least recent entries of probation (else protected) into the window;
-    // shrinking moves the window's least recent entries to probation. What cannot be moved now is
-    // kept as a pending adjustment for the next operations.
+    // The sketch counts from the moment the cache is half full, as [2] initializes its sketch then:
+    // counting the fill itself gives every early key a head start that the sample's halving takes
+    // long to erase.
+    //
+    // Climbing: once the cache is full, two probes (`WindowProbe`, a non-adaptive instance of this
+    // policy at 1/rate of the capacity) replay the requests whose hash falls in a 1/rate sample,
+    // with windows one climber step below and above the cache's (scaled by the rate). The rate is a
+    // power of two that keeps each probe at 256 to 511 entries, or 1 for caches under 512 entries.
+    // Every 10 × capacity requests (sampled: 10 × capacity / rate) `WindowClimber` compares their
+    // hits and the window moves one step; then the probe that hit more is copied over the other,
+    // and both are set one step around the new window. Growing takes quota from the protected maximum and moves
+    // the least recent entries of probation (else protected) into the window; shrinking moves the
+    // window's least recent entries to probation; what cannot move now is a pending adjustment for
+    // the next operations [2].
 
     private enum Queue: UInt8 {
         case window, probation, protected
@@ -46,6 +52,7 @@ final class TinyLFUPolicy: CachePolicy {
 
     static let admitRandomlyAtFrequency = 6
     static let maximumTransfersPerOperation = 1_000
+    static let minimumProbeCapacity = 256
 
     let capacity: Int
     private var links = SlotLinks()
@@ -59,28 +66,75 @@ final class TinyLFUPolicy: CachePolicy {
     private var sketch: FrequencySketch
     private var climber: WindowClimber
     private var pendingAdjustment = 0
-    private var isSampling = false
+    private var isCounting = false
     private var random: SplitMix64
-    private var windowHistory: GhostHistory
-    private var mainHistory: GhostHistory
+    private let seed: UInt64
 
-    /// Creates the policy for `capacity` entries; `seed` fixes the random admissions.
-    init(capacity: Int, seed: UInt64) {
+    /// Whether the window adapts; probes, which measure one fixed window size, do not.
+    private let isAdaptive: Bool
+    /// A request is sampled for the probes when `(hash >> 24) & probeSampleMask == 0`.
+    private let probeSampleMask: UInt64
+    private let sampledRequestsPerDecision: Int
+    private var sampledRequests = 0
+    /// The probes, one step below and one step above the window; created when the cache is full.
+    private var probes: (smaller: WindowProbe, larger: WindowProbe)?
+
+    /// Creates the policy for `capacity` entries; `seed` fixes the random admissions. A policy that
+    /// is not adaptive keeps its window at the size it is given.
+    init(capacity: Int, seed: UInt64, isAdaptive: Bool = true) {
         self.capacity = capacity
         windowMaximum = capacity - Int(0.99 * Double(capacity))
         protectedMaximum = Int(0.8 * Double(capacity - windowMaximum))
         sketch = FrequencySketch(capacity: capacity)
-        climber = WindowClimber(capacity: capacity, sampleSize: sketch.sampleSize)
+        climber = WindowClimber(capacity: capacity)
         random = SplitMix64(seed: seed)
-        windowHistory = GhostHistory(capacity: WindowClimber.historyLength(capacity: capacity))
-        mainHistory = GhostHistory(capacity: WindowClimber.historyLength(capacity: capacity))
+        self.seed = seed
+        self.isAdaptive = isAdaptive
+        let rate = max(1, (capacity / Self.minimumProbeCapacity).roundedUpToPowerOfTwo / 2)
+        probeSampleMask = UInt64(rate - 1)
+        sampledRequestsPerDecision = max(1, sketch.sampleSize / rate)
+    }
+
+    /// A copy of `other`, which does not adapt (probes copy one another this way).
+    init(copying other: TinyLFUPolicy) {
+        capacity = other.capacity
+        links = other.links
+        queueOfSlot = other.queueOfSlot
+        hashOfSlot = other.hashOfSlot
+        window = other.window
+        probation = other.probation
+        protected = other.protected
+        windowMaximum = other.windowMaximum
+        protectedMaximum = other.protectedMaximum
+        sketch = other.sketch
+        climber = other.climber
+        pendingAdjustment = other.pendingAdjustment
+        isCounting = other.isCounting
+        random = other.random
+        seed = other.seed
+        isAdaptive = false
+        probeSampleMask = other.probeSampleMask
+        sampledRequestsPerDecision = other.sampledRequestsPerDecision
     }
 
     private var residentCount: Int { window.count + probation.count + protected.count }
 
+    /// The hash of the key in `slot`, which must be resident.
+    func hash(ofSlot slot: SlotIndex) -> UInt64 { hashOfSlot[Int(slot)] }
+
+    /// Sets the window to `target` entries (clamped to 1...capacity), taking the difference from
+    /// the protected maximum. Entries follow lazily: the window's overflow leaves at the next
+    /// insertion, protected's is demoted now. For probes, whose window does not climb.
+    func resizeWindow(to target: Int) {
+        let newWindowMaximum = min(max(1, target), capacity)
+        protectedMaximum = max(0, min(protectedMaximum - (newWindowMaximum - windowMaximum), capacity - newWindowMaximum))
+        windowMaximum = newWindowMaximum
+        demoteProtectedOverflow()
+    }
+
     func recordAccess(_ slot: SlotIndex) {
         let index = Int(slot)
-        sketch.increment(hashOfSlot[index])
+        if isCounting { sketch.increment(hashOfSlot[index]) }
         switch queueOfSlot[index] {
         case .window:
             links.moveToTail(slot, in: &window)
@@ -89,8 +143,7 @@ final class TinyLFUPolicy: CachePolicy {
         case .protected:
             links.moveToTail(slot, in: &protected)
         }
-        climber.recordRequest()
-        climb()
+        if isAdaptive { adapt(toRequestFor: hashOfSlot[index]) }
     }
 
     func recordInsertion(_ slot: SlotIndex, hash: UInt64) -> SlotIndex {
@@ -104,13 +157,13 @@ final class TinyLFUPolicy: CachePolicy {
             hashOfSlot[index] = hash
         }
         links.append(slot, to: &window)
-        sketch.ensureCapacity(forEntryCount: residentCount)
-        sketch.increment(hash)
-        climber.recordRequest()
-        if windowHistory.remove(hash) { climber.recordWindowReturn() }
-        if mainHistory.remove(hash) { climber.recordMainReturn() }
+        if !isCounting && residentCount >= capacity / 2 { isCounting = true }
+        if isCounting {
+            sketch.ensureCapacity(forEntryCount: residentCount)
+            sketch.increment(hash)
+        }
         let victim = evictIfOverCapacity()
-        climb()
+        if isAdaptive { adapt(toRequestFor: hash) }
         return victim
     }
 
@@ -125,8 +178,6 @@ final class TinyLFUPolicy: CachePolicy {
         window = SlotList()
         probation = SlotList()
         protected = SlotList()
-        windowHistory.removeAll()
-        mainHistory.removeAll()
     }
 
     // MARK: - Segments
@@ -176,7 +227,6 @@ final class TinyLFUPolicy: CachePolicy {
         while window.count > windowMaximum {
             let slot = window.head
             move(slot, to: .probation)
-            windowHistory.record(hashOfSlot[Int(slot)])
             if candidate == .none { candidate = slot }
         }
         guard residentCount > capacity else { return .none }
@@ -193,9 +243,6 @@ final class TinyLFUPolicy: CachePolicy {
         } else {
             evicted = admits(candidate, over: victim) ? victim : candidate
         }
-        if evicted != candidate && queueOfSlot[Int(evicted)] != .window {
-            mainHistory.record(hashOfSlot[Int(evicted)])
-        }
         unlink(evicted)
         return evicted
     }
@@ -211,22 +258,71 @@ final class TinyLFUPolicy: CachePolicy {
 
     // MARK: - Window sizing
 
-    private func climb() {
-        if !isSampling {
-            guard residentCount >= capacity else {
-                climber.discardSample()
-                return
-            }
-            isSampling = true
-            climber.discardSample()
+    /// Feeds a sampled request to the probes, moves the window when a decision is due, and
+    /// carries on with any pending adjustment.
+    private func adapt(toRequestFor hash: UInt64) {
+        guard probes != nil else {
+            if residentCount >= capacity { probes = makeProbes() }
+            return
         }
-        let sampled = climber.adjustment()
-        if sampled != 0 { pendingAdjustment = sampled }
+        // `probes!.` mutates the probes in place; a local copy would copy their tables.
+        if (hash >> 24) & probeSampleMask == 0 {
+            probes!.smaller.access(hash)
+            probes!.larger.access(hash)
+            sampledRequests += 1
+            if sampledRequests >= sampledRequestsPerDecision {
+                let adjustment = climber.adjustment(
+                    largerWindowHits: probes!.larger.hits,
+                    smallerWindowHits: probes!.smaller.hits,
+                    sampledRequests: sampledRequests
+                )
+                if adjustment != 0 { pendingAdjustment = adjustment }
+                // Both probes go on from the state of the one that hit more, so that the next sample
+                // compares the two window sizes alone, not two histories (a probe that once lost its
+                // frequent keys would otherwise keep losing, whatever its window).
+                if probes!.larger.hits >= probes!.smaller.hits {
+                    probes!.smaller = probes!.larger.copy()
+                } else {
+                    probes!.larger = probes!.smaller.copy()
+                }
+                probes!.smaller.resetHits()
+                probes!.larger.resetHits()
+                sampledRequests = 0
+                retargetProbes()
+            }
+        }
         if pendingAdjustment > 0 {
             growWindow()
         } else if pendingAdjustment < 0 {
             shrinkWindow()
+        } else {
+            return
         }
+        if pendingAdjustment == 0 { retargetProbes() }
+    }
+
+    /// The probes' window sizes for the current window and step, scaled to their capacity.
+    private var probeWindows: (smaller: Int, larger: Int, capacity: Int) {
+        let rate = Int(probeSampleMask) + 1
+        let probeCapacity = max(2, capacity / rate)
+        let smaller = max(1, (windowMaximum - climber.step) / rate)
+        let larger = min(probeCapacity, max(smaller + 1, (windowMaximum + climber.step) / rate))
+        return (smaller, larger, probeCapacity)
+    }
+
+    private func makeProbes() -> (smaller: WindowProbe, larger: WindowProbe) {
+        let windows = probeWindows
+        return (
+            WindowProbe(capacity: windows.capacity, windowMaximum: windows.smaller, seed: seed &+ 1),
+            WindowProbe(capacity: windows.capacity, windowMaximum: windows.larger, seed: seed &+ 2)
+        )
+    }
+
+    private func retargetProbes() {
+        guard let probes else { return }
+        let windows = probeWindows
+        probes.smaller.resizeWindow(to: windows.smaller)
+        probes.larger.resizeWindow(to: windows.larger)
     }
 
     private func growWindow() {
