@@ -31,7 +31,7 @@ let package = Package(
         ),
         // Reads glibc's allocation counters (mallinfo2, which Swift's Glibc module does not export).
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
-        .testTarget(name: "TheineTests", dependencies: ["Theine", "CAllocationCounter"]),
+        .testTarget(name: "TheineTests", dependencies: ["Theine", "TheineSimulation", "CAllocationCounter"]),
         .testTarget(name: "TheineSimulationTests", dependencies: ["TheineSimulation", "Theine"]),
     ],
     swiftLanguageModes: [.v6]

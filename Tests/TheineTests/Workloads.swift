@@ -1,29 +1,13 @@
-import Foundation
-
 @testable import Theine
+import TheineSimulation
 
 /// Seeded request sequences for policy tests.
 enum Workloads {
-    /// `count` requests over `items` keys, key `k` (0-based rank) drawn with probability ∝ 1/(k+1)^s.
+    /// `count` requests over `items` keys drawn from a Zipf distribution with `exponent`
+    /// (the simulator's generator; keys are scrambled ranks).
     static func zipf(items: Int, count: Int, exponent: Double, seed: UInt64) -> [Int] {
-        var cumulative: [Double] = []
-        cumulative.reserveCapacity(items)
-        var total = 0.0
-        for rank in 1...items {
-            total += 1 / pow(Double(rank), exponent)
-            cumulative.append(total)
-        }
-        var random = SplitMix64(seed: seed)
-        return (0..<count).map { _ in
-            let target = Double(random.next() >> 11) / Double(1 << 53) * total
-            var low = 0
-            var high = items - 1
-            while low < high {
-                let middle = (low + high) / 2
-                if cumulative[middle] < target { low = middle + 1 } else { high = middle }
-            }
-            return low
-        }
+        ZipfWorkload(itemCount: items, exponent: exponent).requests(count: count, seed: seed)
+            .map { Int(truncatingIfNeeded: $0) }
     }
 
     /// `rounds` passes over keys `0..<length` in order.
