@@ -126,7 +126,8 @@ enum TraceCatalog {
         guard let line = section.split(separator: "\n").first(where: { $0.hasPrefix("Largest spread") }),
             let label = line.range(of: "Caffeine ")
         else { return nil }
-        return Double(line[label.upperBound...].prefix { $0.isNumber || $0 == "." })
+        let number = line[label.upperBound...].prefix { $0.isNumber || $0 == "." }
+        return Double(number.hasSuffix(".") ? number.dropLast() : number)  // "Caffeine 0.26." ends a sentence
     }
 
     /// The traces that `tool` has hit ratios for in `anchors.csv`.
