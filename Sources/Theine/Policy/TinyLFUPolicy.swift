@@ -41,10 +41,10 @@ final class TinyLFUPolicy: CachePolicy {
     // power of two that keeps each probe at 256 to 511 entries, or 1 for caches under 512 entries.
     // Every 10 × capacity requests (sampled: 10 × capacity / rate) `WindowClimber` compares their
     // hits and the window moves one step; then the probe that hit more is copied over the other,
-    // and both are set one step around the new window. Growing takes quota from the protected maximum and moves
-    // the least recent entries of probation (else protected) into the window; shrinking moves the
-    // window's least recent entries to probation; what cannot move now is a pending adjustment for
-    // the next operations [2].
+    // and both are set one step around the new window. Growing takes quota from the protected
+    // maximum and moves the least recent entries of probation (else protected) into the window;
+    // shrinking moves the window's least recent entries to probation; what cannot move now is a
+    // pending adjustment for the next operations [2].
 
     private enum Queue: UInt8 {
         case window, probation, protected
@@ -90,7 +90,9 @@ final class TinyLFUPolicy: CachePolicy {
         random = SplitMix64(seed: seed)
         self.seed = seed
         self.isAdaptive = isAdaptive
-        let rate = max(1, (capacity / Self.minimumProbeCapacity).roundedUpToPowerOfTwo / 2)
+        // The largest power of two at or below capacity / 256 (at least 1).
+        let quotient = max(1, capacity / Self.minimumProbeCapacity)
+        let rate = 1 << (Int.bitWidth - 1 - quotient.leadingZeroBitCount)
         probeSampleMask = UInt64(rate - 1)
         sampledRequestsPerDecision = max(1, sketch.sampleSize / rate)
     }
