@@ -1,113 +1,249 @@
 /// The largest capacity a cache accepts: slots are addressed by `Int32`, `-1` being the null link.
 let maximumCacheCapacity = Int(Int32.max)
 
-/// Everything a ``Cache`` guards with its lock: the entries, the policy and the counters.
+/// Everything a ``Cache`` guards with its lock: the entries, the policy, the deadlines and the
+/// counters.
 ///
 /// Guarded by: the `LockedState` lock of the owning ``Cache``; reachable only through
 /// `withLock`, so every method here runs with the lock held.
 ///
-/// Invariants (checked by `checkInvariants()`): the table and the policy hold the same entries;
-/// `table.count <= capacity`; the counters only grow.
+/// Invariants (checked by `checkInvariants()`): the table, the policy and the timer wheel hold the
+/// same entries (the wheel, those with a deadline); `table.count <= capacity`; the counters only
+/// grow.
 ///
-/// User code that runs here: the key's `hash(into:)` and `==` (map lookups). Keys and values that
-/// leave the cache are returned to the caller, which releases them after unlocking, so a `deinit`
-/// that calls back into the cache does not deadlock.
+/// Expiry: an entry whose deadline is at or before the clock's present is logically absent. Reads
+/// and writes that find one remove it and count it expired; the rest leave through the timer wheel,
+/// advanced by writes and by the shared ticker.
+///
+/// User code that runs here: the key's `hash(into:)` and `==` (map lookups), and the clock's `now`.
+/// Keys and values that leave the cache are returned to the caller, which releases them after
+/// unlocking, so a `deinit` that calls back into the cache does not deadlock.
 @usableFromInline
 struct CacheState<Key: Hashable, Value> {
     @usableFromInline typealias Entry = EntryTable<Key, Value>.Entry
 
     @usableFromInline var _table = EntryTable<Key, Value>()
     @usableFromInline let _policy: any CachePolicy
+    @usableFromInline var _wheel: TimerWheel
+    @usableFromInline let _clock: any CacheClock
     @usableFromInline var _hitCount = 0
     @usableFromInline var _missCount = 0
     @usableFromInline var _evictionCount = 0
+    @usableFromInline var _expirationCount = 0
     @usableFromInline var _isClosed = false
+    /// Whether the cache has asked the expiration ticker for visits (on its first deadline).
+    @usableFromInline var _hasJoinedTicker = false
+    /// Scratch space for the slots the wheel expires, kept to avoid allocating on every advance.
+    @usableFromInline var _expiredSlots: [SlotIndex] = []
 
-    init(policy: any CachePolicy) {
+    init(policy: any CachePolicy, clock: any CacheClock) {
         _policy = policy
+        _clock = clock
+        _wheel = TimerWheel(currentTime: clock.now.nanosecondsClamped)
     }
 
-    /// Looks `key` up, counting a hit or a miss and recording the access with the policy.
-    ///
-    /// - Complexity: O(1): one hash of `key`, no allocation.
+    /// The clock's present, in nanoseconds.
+    @inlinable
+    func now() -> Int64 {
+        _clock.now.nanosecondsClamped
+    }
+
+    /// Whether the entry in `slot` has a deadline at or before the present. Reads the clock only for
+    /// entries with a deadline.
     @inlinable @inline(__always)
-    mutating func get(_ key: Key) -> Value? {
+    func isExpired(_ slot: SlotIndex) -> Bool {
+        guard !_wheel.isEmpty else { return false }
+        let deadline = _wheel.deadline(of: slot)
+        return deadline != .max && deadline <= now()
+    }
+
+    /// Looks `key` up, counting a hit or a miss and recording the access with the policy. An expired
+    /// entry is a miss, and leaves the cache: it is returned for release after unlocking.
+    ///
+    /// - Complexity: O(1): one hash of `key`, no allocation; a clock read for an entry with a TTL.
+    @inlinable @inline(__always)
+    mutating func get(_ key: Key) -> (value: Value?, expired: Entry?) {
         guard let slot = _table.slot(of: key) else {
             _missCount &+= 1
-            return nil
+            return (nil, nil)
+        }
+        if isExpired(slot) {
+            _missCount &+= 1
+            return (nil, removeExpired(slot))
         }
         _hitCount &+= 1
         _policy.recordAccess(slot)
         checkInvariantsIfEnabled()
-        return _table.value(at: slot)
+        return (_table.value(at: slot), nil)
     }
 
-    /// Stores `value` for `key`. Returns what left the cache: the value it replaced, or the entry
-    /// evicted to make room.
+    /// Stores `value` for `key` to live `ttl` (which is not `.expired`), and reports what left.
     ///
     /// - Complexity: amortized O(1): one hash of `key` for an overwrite; for a new key two hashes,
-    ///   and one more for an evicted key.
+    ///   and one more for an evicted key. With entries that have a TTL, one clock read and an
+    ///   amortized O(1) advance of the timer wheel.
     @inlinable
-    mutating func set(_ key: Key, _ value: Value) -> (replaced: Value?, evicted: Entry?) {
+    mutating func set(_ key: Key, _ value: Value, ttl: TimeToLive) -> Departures<Key, Value> {
+        var departures = Departures<Key, Value>()
+        let deadline = advanceTime(for: ttl, departures: &departures)
         if let slot = _table.slot(of: key) {
-            let replaced = _table.exchangeValue(at: slot, with: value)
+            if isExpired(slot) { _expirationCount &+= 1 }
+            departures.replacedValue = _table.exchangeValue(at: slot, with: value)
             _policy.recordAccess(slot)
+            setDeadline(deadline, of: slot, departures: &departures)
             checkInvariantsIfEnabled()
-            return (replaced, nil)
+            return departures
         }
-        return (nil, insertNew(key, value))
+        departures.evicted = insertNew(key, value, deadline: deadline, departures: &departures)
+        return departures
     }
 
-    /// Stores `value` for `key` only if `key` has no entry. Returns whether it stored it, and the
-    /// entry evicted to make room.
+    /// Stores `value` for `key` only if `key` has no live entry (an expired one counts as absent).
     @inlinable
-    mutating func setIfAbsent(_ key: Key, _ value: Value) -> (stored: Bool, evicted: Entry?) {
-        guard _table.slot(of: key) == nil else { return (false, nil) }
-        return (true, insertNew(key, value))
-    }
-
-    @inlinable
-    mutating func insertNew(_ key: Key, _ value: Value) -> Entry? {
-        let slot = _table.insert(key, value)
-        let victim = _policy.recordInsertion(slot, hash: policyHash(of: key))
-        var evicted: Entry?
-        if victim != .none {
-            evicted = _table.removeEntry(at: victim)
-            _evictionCount &+= 1
+    mutating func setIfAbsent(_ key: Key, _ value: Value, ttl: TimeToLive) -> (stored: Bool, departures: Departures<Key, Value>) {
+        var departures = Departures<Key, Value>()
+        let deadline = advanceTime(for: ttl, departures: &departures)
+        if let slot = _table.slot(of: key) {
+            guard isExpired(slot) else { return (false, departures) }
+            departures.expired.append(removeExpired(slot))
         }
-        checkInvariantsIfEnabled()
-        return evicted
+        departures.evicted = insertNew(key, value, deadline: deadline, departures: &departures)
+        return (true, departures)
     }
 
-    /// Removes `key`'s entry, returning it.
+    /// Removes `key`'s entry, returning it, and whether it was live (an expired entry is removed
+    /// and counted, but its value is not handed back).
     @inlinable
-    mutating func remove(_ key: Key) -> Entry? {
-        guard let (slot, entry) = _table.removeEntry(forKey: key) else { return nil }
+    mutating func remove(_ key: Key) -> (entry: Entry, wasLive: Bool)? {
+        guard let slot = _table.slot(of: key) else { return nil }
+        if isExpired(slot) { return (removeExpired(slot), false) }
+        _wheel.cancel(slot)
         _policy.recordRemoval(slot)
+        let entry = _table.removeEntry(at: slot)
         checkInvariantsIfEnabled()
-        return entry
+        return (entry, true)
     }
 
     /// Removes every entry, returning the old table so that the caller releases it after unlocking.
     @inlinable
     mutating func removeAll() -> EntryTable<Key, Value> {
         _policy.removeAll()
+        _wheel.removeAll()
         let old = _table.removeAll()
         checkInvariantsIfEnabled()
         return old
     }
 
-    /// The counters as a snapshot.
-    var stats: CacheStats {
-        CacheStats(hitCount: _hitCount, missCount: _missCount, evictionCount: _evictionCount)
+    /// Removes every entry whose deadline is at or before the present, returning them.
+    ///
+    /// - Complexity: amortized O(1) per entry with a TTL, plus O(k) for the k entries due within
+    ///   the present second; O(1) when no entry has a TTL.
+    mutating func removeExpired() -> [Entry] {
+        guard !_wheel.isEmpty else { return [] }
+        _wheel.expireAll(upTo: now(), expired: &_expiredSlots)
+        return takeExpiredSlots()
     }
 
-    /// Traps if the table and policy disagree or are inconsistent. O(n).
+    // MARK: Writes
+
+    /// Inserts a new entry and returns the entry evicted to make room, if any.
+    @inlinable
+    mutating func insertNew(_ key: Key, _ value: Value, deadline: Int64, departures: inout Departures<Key, Value>) -> Entry? {
+        let slot = _table.insert(key, value)
+        let victim = _policy.recordInsertion(slot, hash: policyHash(of: key))
+        var evicted: Entry?
+        if victim != .none {
+            _wheel.cancel(victim)
+            evicted = _table.removeEntry(at: victim)
+            _evictionCount &+= 1
+        }
+        if victim != slot {
+            setDeadline(deadline, of: slot, departures: &departures)
+        }
+        checkInvariantsIfEnabled()
+        return evicted
+    }
+
+    /// Reads the clock if `ttl` needs it or entries have deadlines, expires what the wheel finds due,
+    /// and returns the deadline for `ttl` (`Int64.max`: none).
+    @inlinable
+    mutating func advanceTime(for ttl: TimeToLive, departures: inout Departures<Key, Value>) -> Int64 {
+        guard case .nanoseconds(let nanoseconds) = ttl else {
+            if !_wheel.isEmpty { advanceWheel(to: now(), departures: &departures) }
+            return .max
+        }
+        let present = now()
+        advanceWheel(to: present, departures: &departures)
+        let (deadline, overflow) = present.addingReportingOverflow(nanoseconds)
+        return overflow ? .max : deadline
+    }
+
+    @usableFromInline
+    mutating func advanceWheel(to present: Int64, departures: inout Departures<Key, Value>) {
+        _wheel.advance(to: present, expired: &_expiredSlots)
+        if !_expiredSlots.isEmpty { departures.expired += takeExpiredSlots() }
+    }
+
+    /// Gives `slot` its deadline (`Int64.max`: none), noting when the cache must join the ticker.
+    @inlinable
+    mutating func setDeadline(_ deadline: Int64, of slot: SlotIndex, departures: inout Departures<Key, Value>) {
+        guard deadline != .max else {
+            _wheel.cancel(slot)
+            return
+        }
+        _wheel.schedule(slot, at: deadline)
+        if !_hasJoinedTicker && !_isClosed {
+            _hasJoinedTicker = true
+            departures.joinsTicker = true
+        }
+    }
+
+    /// Removes the expired entry in `slot`, counting it.
+    @usableFromInline
+    mutating func removeExpired(_ slot: SlotIndex) -> Entry {
+        _wheel.cancel(slot)
+        _policy.recordRemoval(slot)
+        _expirationCount &+= 1
+        let entry = _table.removeEntry(at: slot)
+        checkInvariantsIfEnabled()
+        return entry
+    }
+
+    /// Removes the entries of the slots the wheel reported expired (it has forgotten them already).
+    @usableFromInline
+    mutating func takeExpiredSlots() -> [Entry] {
+        var entries: [Entry] = []
+        entries.reserveCapacity(_expiredSlots.count)
+        for slot in _expiredSlots {
+            _policy.recordRemoval(slot)
+            entries.append(_table.removeEntry(at: slot))
+        }
+        _expirationCount &+= _expiredSlots.count
+        // Keep the scratch space unless a mass expiry grew it.
+        _expiredSlots.removeAll(keepingCapacity: _expiredSlots.count <= 1024)
+        checkInvariantsIfEnabled()
+        return entries
+    }
+
+    // MARK: Statistics and invariants
+
+    /// The counters as a snapshot.
+    var stats: CacheStats {
+        CacheStats(
+            hitCount: _hitCount,
+            missCount: _missCount,
+            evictionCount: _evictionCount,
+            expirationCount: _expirationCount
+        )
+    }
+
+    /// Traps if the table, the policy and the wheel disagree or are inconsistent. O(n).
     @usableFromInline
     func checkInvariants() {
         _table.checkInvariants()
         precondition(_table.count <= _policy.capacity, "count \(_table.count) above capacity \(_policy.capacity)")
         _policy.checkInvariants(residentCount: _table.count)
+        _wheel.checkInvariants(isResident: _table.isOccupied)
     }
 
     /// Calls ``checkInvariants()`` in builds compiled with `THEINE_INTERNAL_CHECKS`; nothing otherwise.

@@ -9,14 +9,19 @@
 /// print(window.hitRate, window.evictionCount)
 /// ```
 ///
-/// Requests are lookups: every ``Cache/get(_:)`` is a hit or a miss. Writes are not requests.
+/// Requests are lookups: every ``Cache/get(_:)`` is a hit or a miss (a lookup that finds an expired
+/// entry is a miss). Writes are not requests.
 public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
     /// The number of lookups that found a value.
     public var hitCount: Int
     /// The number of lookups that found no value.
     public var missCount: Int
-    /// The number of entries removed to keep the cache within its capacity (not explicit removals).
+    /// The number of entries removed to keep the cache within its capacity (not explicit removals,
+    /// not expirations).
     public var evictionCount: Int
+    /// The number of entries removed because their TTL had passed, whether a read found them
+    /// expired or the background expiry removed them.
+    public var expirationCount: Int
     /// The number of loads that produced a value (filled by loading through the cache).
     public var loadSuccessCount: Int
     /// The number of loads that threw (filled by loading through the cache).
@@ -29,6 +34,7 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
         hitCount: Int = 0,
         missCount: Int = 0,
         evictionCount: Int = 0,
+        expirationCount: Int = 0,
         loadSuccessCount: Int = 0,
         loadFailureCount: Int = 0,
         totalLoadTime: Duration = .zero
@@ -36,6 +42,7 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
         self.hitCount = hitCount
         self.missCount = missCount
         self.evictionCount = evictionCount
+        self.expirationCount = expirationCount
         self.loadSuccessCount = loadSuccessCount
         self.loadFailureCount = loadFailureCount
         self.totalLoadTime = totalLoadTime
@@ -56,7 +63,8 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         "CacheStats(requests: \(requestCount), hits: \(hitCount), misses: \(missCount), "
-            + "hitRate: \(hitRate), evictions: \(evictionCount), loadSuccesses: \(loadSuccessCount), "
+            + "hitRate: \(hitRate), evictions: \(evictionCount), "
+            + "expirations: \(expirationCount), loadSuccesses: \(loadSuccessCount), "
             + "loadFailures: \(loadFailureCount), totalLoadTime: \(totalLoadTime))"
     }
 
@@ -66,6 +74,7 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
             hitCount: later.hitCount - earlier.hitCount,
             missCount: later.missCount - earlier.missCount,
             evictionCount: later.evictionCount - earlier.evictionCount,
+            expirationCount: later.expirationCount - earlier.expirationCount,
             loadSuccessCount: later.loadSuccessCount - earlier.loadSuccessCount,
             loadFailureCount: later.loadFailureCount - earlier.loadFailureCount,
             totalLoadTime: later.totalLoadTime - earlier.totalLoadTime

@@ -46,4 +46,32 @@ struct ReentrancyTests {
         #expect(log.count == 13)
         #expect(cache.count == 0)
     }
+
+    @Test(arguments: EvictionPolicy.allPolicies)
+    func expiredValueDeinit_callingBackIntoCache_doesNotDeadlock(policy: EvictionPolicy) {
+        let log = ReleaseLog()
+        let clock = ManualCacheClock()
+        let cache = Cache<Int, ReentrantValue>(capacity: 100, policy: policy, clock: clock)
+        func value() -> ReentrantValue { ReentrantValue(cache: cache, released: log) }
+
+        for key in 0..<4 { cache.set(key, value(), ttl: .seconds(1)) }
+        cache.set(10, value(), ttl: .seconds(100))
+        clock.advance(by: .seconds(1))
+        _ = cache.get(0)  // a read finds it expired
+        #expect(log.count == 1)
+        cache.remove(1)  // removal of an expired entry
+        #expect(log.count == 2)
+        #expect(cache.setIfAbsent(2, value()))  // replaces an expired entry
+        #expect(log.count == 3)
+        cache.set(3, value())  // overwrites an expired entry
+        #expect(log.count == 4)
+        clock.advance(by: .seconds(100))
+        #expect(cache.removeExpired() == 1)  // the wheel removes 10
+        #expect(log.count == 5)
+        cache.set(20, value(), ttl: .seconds(1))
+        clock.advance(by: .seconds(3))
+        cache.set(21, value())  // a write advances the wheel past 20's bucket
+        #expect(log.count == 6)
+        cache.removeAll()
+    }
 }

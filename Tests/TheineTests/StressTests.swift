@@ -124,4 +124,49 @@ struct StressTests {
         #expect(cache.count <= cache.capacity)
         cache.checkInvariants()
     }
+
+    /// Threads write with TTLs, read and remove while one thread moves a manual clock and removes
+    /// expired entries: no read returns an expired value, and the structures stay consistent.
+    @Test(arguments: EvictionPolicy.allPolicies)
+    func expiringEntries_manyThreads_neverReturnExpiredValues(policy: EvictionPolicy) {
+        let clock = ManualCacheClock()
+        let cache = Cache<UInt64, Int64>(capacity: 500, policy: policy, clock: clock)
+        // Held by writers around each write and by the clock's thread around each advance, so that a
+        // writer knows the exact time of its write and stores the entry's deadline as its value.
+        // Reads, removals and expiry race with everything.
+        let timeGate = LockedState(())
+        let expiredReads = LockedState(0)
+        let ttlMilliseconds: UInt64 = 3_000
+        runOnThreads(Self.threadCount) { thread in
+            var random = SplitMix64(seed: 77 + UInt64(thread))
+            var expired = 0
+            for _ in 0..<Self.operationsPerThread / 2 {
+                if thread == 0 {
+                    timeGate.withLock { _ in clock.advance(by: .milliseconds(Int64(random.next() % 20))) }
+                    if random.next() % 16 == 0 { cache.removeExpired() }
+                    continue
+                }
+                let key = random.next() % Self.keySpace
+                switch random.next() % 4 {
+                case 0, 1:
+                    let before = clock.now.nanosecondsClamped
+                    if let deadline = cache.get(key), deadline <= before { expired += 1 }
+                case 2:
+                    let ttl = Duration.milliseconds(Int64(random.next() % ttlMilliseconds + 1))
+                    timeGate.withLock { _ in
+                        cache.set(key, clock.now.nanosecondsClamped + ttl.nanosecondsClamped, ttl: ttl)
+                    }
+                default:
+                    cache.remove(key)
+                }
+            }
+            expiredReads.withLock { $0 += expired }
+        }
+        #expect(expiredReads.withLock { $0 } == 0)
+        #expect(cache.count <= cache.capacity)
+        cache.checkInvariants()
+        clock.advance(by: .milliseconds(Int64(ttlMilliseconds)))
+        cache.removeExpired()
+        #expect(cache.count == 0)
+    }
 }

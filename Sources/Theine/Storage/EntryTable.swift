@@ -43,6 +43,11 @@ struct EntryTable<Key: Hashable, Value> {
         _slotOfKey[key]
     }
 
+    /// Whether `slot` holds an entry.
+    func isOccupied(_ slot: SlotIndex) -> Bool {
+        Int(slot) < _entries.count && _entries[Int(slot)] != nil
+    }
+
     /// The value in `slot`, which must hold an entry.
     @inlinable @inline(__always)
     func value(at slot: SlotIndex) -> Value {
