@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "Theine", targets: ["Theine"]),
         .executable(name: "theine-sim", targets: ["TheineSim"]),
+        .executable(name: "theine-bench", targets: ["TheineBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -26,6 +27,14 @@ let package = Package(
             name: "TheineSim",
             dependencies: [
                 "TheineSimulation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // `theine-bench`: times the public API from outside the module, as a user's program would.
+        .executableTarget(
+            name: "TheineBench",
+            dependencies: [
+                "Theine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

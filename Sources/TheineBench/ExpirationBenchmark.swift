@@ -1,0 +1,95 @@
+import ArgumentParser
+import Theine
+
+/// The cost of expiration per operation: each operation with and without a TTL, one thread.
+struct ExpirationBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "expiration",
+        abstract: "Compare set and get with and without a TTL (ns per operation, one thread)."
+    )
+
+    @Option(help: "Entries in the cache (its capacity).")
+    var capacity = 100_000
+
+    @Option(help: "Operations per timed round.")
+    var operations = 2_000_000
+
+    @Option(help: "Timed rounds per row; the median is reported.")
+    var rounds = 5
+
+    @Option(help: "The policy: lru or tinyLFU.")
+    var policy = "tinyLFU"
+
+    mutating func run() throws {
+        let policy = try EvictionPolicy(name: policy)
+        let stopwatch = Stopwatch(rounds: rounds)
+        // Present keys in a scrambled order, and new keys (ten times the capacity) for inserts.
+        var generator = SystemRandomNumberGenerator()
+        let presentKeys = (0..<operations).map { _ in Int.random(in: 0..<capacity, using: &generator) }
+        let newKeys = (0..<operations).map { _ in Int.random(in: 0..<(capacity * 10), using: &generator) }
+        let ttl = Duration.seconds(3_600)
+
+        func filledCache(ttl: Duration?) -> Cache<Int, Int> {
+            let cache = Cache<Int, Int>(capacity: capacity, policy: policy)
+            for key in 0..<capacity { cache.set(key, key, ttl: ttl) }
+            return cache
+        }
+
+        print("policy \(policy), capacity \(capacity), \(operations) operations a round, median of \(rounds) rounds")
+        print("operation                      no TTL ns/op   TTL ns/op   overhead")
+        func row(_ name: String, _ measure: (Duration?) -> Double) {
+            let plain = measure(nil)
+            let expiring = measure(ttl)
+            let line = [
+                name.rightPadded(to: 30),
+                format(plain).leftPadded(to: 12),
+                format(expiring).leftPadded(to: 11),
+                (format(expiring - plain) + " ns").leftPadded(to: 11),
+            ]
+            print(line.joined(separator: " "))
+        }
+
+        row("get (hit)") { ttl in
+            let cache = filledCache(ttl: ttl)
+            var sum = 0
+            let cost = stopwatch.nanosecondsPerOperation(operations: operations) {
+                for key in presentKeys { sum &+= cache.get(key) ?? 0 }
+            }
+            blackHole(sum)
+            return cost
+        }
+        row("set (overwrite)") { ttl in
+            let cache = filledCache(ttl: ttl)
+            return stopwatch.nanosecondsPerOperation(operations: operations) {
+                for key in presentKeys { cache.set(key, key, ttl: ttl) }
+            }
+        }
+        row("get, set on miss (10x keys)") { ttl in
+            let cache = filledCache(ttl: ttl)
+            return stopwatch.nanosecondsPerOperation(operations: operations) {
+                for key in newKeys where cache.get(key) == nil { cache.set(key, key, ttl: ttl) }
+            }
+        }
+    }
+
+    private func format(_ nanoseconds: Double) -> String {
+        let tenths = Int((nanoseconds * 10).rounded())
+        return "\(tenths < 0 ? "-" : "")\(abs(tenths) / 10).\(abs(tenths) % 10)"
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        String(repeating: " ", count: max(0, width - count)) + self
+    }
+
+    fileprivate func rightPadded(to width: Int) -> String {
+        self + String(repeating: " ", count: max(0, width - count))
+    }
+}
+
+/// Keeps `value` alive and observed, so that the optimizer does not drop the loop computing it.
+@inline(never)
+func blackHole<T>(_ value: T) {
+    withExtendedLifetime(value) {}
+}

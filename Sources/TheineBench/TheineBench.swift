@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// `theine-bench`: measures the cache's operations in a release build, as a user's program calls
+/// them (through the public API of the `Theine` module).
+@main
+struct TheineBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "theine-bench",
+        abstract: "Measure the cost of cache operations.",
+        subcommands: [ExpirationBenchmark.self],
+        defaultSubcommand: ExpirationBenchmark.self
+    )
+}
