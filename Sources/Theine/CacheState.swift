@@ -85,9 +85,9 @@ struct CacheState<Key: Hashable, Value> {
     @inlinable
     mutating func set(_ key: Key, _ value: Value, ttl: TimeToLive) -> Departures<Key, Value> {
         var departures = Departures<Key, Value>()
-        let deadline = advanceTime(for: ttl, departures: &departures)
+        let (present, deadline) = advanceTime(for: ttl, departures: &departures)
         if let slot = _table.slot(of: key) {
-            if isExpired(slot) { _expirationCount &+= 1 }
+            if _wheel.deadline(of: slot) <= present { _expirationCount &+= 1 }
             departures.replacedValue = _table.exchangeValue(at: slot, with: value)
             _policy.recordAccess(slot)
             setDeadline(deadline, of: slot, departures: &departures)
@@ -102,9 +102,9 @@ struct CacheState<Key: Hashable, Value> {
     @inlinable
     mutating func setIfAbsent(_ key: Key, _ value: Value, ttl: TimeToLive) -> (stored: Bool, departures: Departures<Key, Value>) {
         var departures = Departures<Key, Value>()
-        let deadline = advanceTime(for: ttl, departures: &departures)
+        let (present, deadline) = advanceTime(for: ttl, departures: &departures)
         if let slot = _table.slot(of: key) {
-            guard isExpired(slot) else { return (false, departures) }
+            guard _wheel.deadline(of: slot) <= present else { return (false, departures) }
             departures.expired.append(removeExpired(slot))
         }
         departures.evicted = insertNew(key, value, deadline: deadline, departures: &departures)
@@ -164,21 +164,26 @@ struct CacheState<Key: Hashable, Value> {
         return evicted
     }
 
-    /// Reads the clock if `ttl` needs it or entries have deadlines, expires what the wheel finds due,
-    /// and returns the deadline for `ttl` (`Int64.max`: none).
+    /// Reads the clock if `ttl` needs it or entries have deadlines, and expires what the wheel finds
+    /// due.
+    ///
+    /// - Returns: the present (`Int64.min` when the clock was not read: then no entry has a
+    ///   deadline, so none is at or before it), and the deadline for `ttl` (`Int64.max`: none).
     @inlinable
-    mutating func advanceTime(for ttl: TimeToLive, departures: inout Departures<Key, Value>) -> Int64 {
+    mutating func advanceTime(for ttl: TimeToLive, departures: inout Departures<Key, Value>) -> (present: Int64, deadline: Int64) {
         guard case .nanoseconds(let nanoseconds) = ttl else {
-            if !_wheel.isEmpty { advanceWheel(to: now(), departures: &departures) }
-            return .max
+            guard !_wheel.isEmpty else { return (.min, .max) }
+            let present = now()
+            advanceWheel(to: present, departures: &departures)
+            return (present, .max)
         }
         let present = now()
         advanceWheel(to: present, departures: &departures)
         let (deadline, overflow) = present.addingReportingOverflow(nanoseconds)
-        return overflow ? .max : deadline
+        return (present, overflow ? .max : deadline)
     }
 
-    @usableFromInline
+    @inlinable
     mutating func advanceWheel(to present: Int64, departures: inout Departures<Key, Value>) {
         _wheel.advance(to: present, expired: &_expiredSlots)
         if !_expiredSlots.isEmpty { departures.expired += takeExpiredSlots() }
@@ -210,7 +215,7 @@ struct CacheState<Key: Hashable, Value> {
     }
 
     /// Removes the entries of the slots the wheel reported expired (it has forgotten them already).
-    @usableFromInline
+    @inlinable @inline(never)
     mutating func takeExpiredSlots() -> [Entry] {
         var entries: [Entry] = []
         entries.reserveCapacity(_expiredSlots.count)

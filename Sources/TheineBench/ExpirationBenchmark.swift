@@ -24,7 +24,7 @@ struct ExpirationBenchmark: ParsableCommand {
         let policy = try EvictionPolicy(name: policy)
         let stopwatch = Stopwatch(rounds: rounds)
         // Present keys in a scrambled order, and new keys (ten times the capacity) for inserts.
-        var generator = SystemRandomNumberGenerator()
+        var generator = SplitMix64(seed: 42)
         let presentKeys = (0..<operations).map { _ in Int.random(in: 0..<capacity, using: &generator) }
         let newKeys = (0..<operations).map { _ in Int.random(in: 0..<(capacity * 10), using: &generator) }
         let ttl = Duration.seconds(3_600)

@@ -23,8 +23,8 @@
 ///
 /// Entries are linked into buckets by slot index, like the policies' lists: each bucket is a
 /// circular doubly linked list through a sentinel node, so any entry unlinks in O(1) without
-/// knowing its bucket. Memory is allocated on the first deadline only: 16 bytes per slot (two
-/// links and the deadline) and 160 sentinels.
+/// knowing its bucket. Memory is allocated on the first deadline only: 17 bytes per slot (two
+/// links, the deadline and the bucket) and 160 sentinels.
 ///
 /// - Complexity: scheduling, rescheduling and cancelling are O(1). Advancing is amortized O(1) per
 ///   entry: an entry moves down at most four levels before it expires, plus one move per overflow
@@ -48,7 +48,7 @@ struct TimerWheel {
     }
 
     private static let levels: [Level] = {
-        let shapes: [(spanShift: Int64, bucketCount: Int64)] = [(30, 64), (36, 64), (42, 16), (46, 8), (49, 8)]
+        let shapes: [(spanShift: Int64, bucketCount: Int64)] = [(bottomSpanShift, 64), (36, 64), (42, 16), (46, 8), (49, 8)]
         var levels: [Level] = []
         var firstBucket = 0
         for shape in shapes {
@@ -63,11 +63,16 @@ struct TimerWheel {
 
     /// The span of one level-0 bucket: how long after its deadline an entry may wait for
     /// ``advance(to:expired:)`` to expire it.
-    static let bottomSpan: Int64 = 1 << levels[0].spanShift
+    static let bottomSpan: Int64 = 1 << bottomSpanShift
+
+    private static let bottomSpanShift: Int64 = 30
 
     /// The deadline of each slot's entry; `Int64.max` where the entry has none. Sized to the highest
     /// slot that ever had a deadline.
     @usableFromInline var _deadlines: [Int64] = []
+    /// The bucket each slot with a deadline is linked into, so that a new deadline in the same bucket
+    /// needs no relinking.
+    private var bucketOfSlot: [UInt8] = []
     /// Links by node: the sentinels first, then one node per slot (`sentinelCount + slot`).
     private var previous: [Int32] = []
     private var next: [Int32] = []
@@ -103,11 +108,18 @@ struct TimerWheel {
     @usableFromInline
     mutating func schedule(_ slot: SlotIndex, at deadline: Int64) {
         precondition(deadline != .max, "a deadline of Int64.max means none: cancel instead")
-        cancel(slot)
-        makeRoom(for: slot)
-        _deadlines[Int(slot)] = deadline
-        scheduledCount += 1
-        link(slot, at: deadline)
+        let bucket = bucket(for: deadline)
+        if self.deadline(of: slot) != .max {
+            // Rewriting an entry with its usual TTL mostly lands in the bucket it is in already.
+            _deadlines[Int(slot)] = deadline
+            guard Int(bucketOfSlot[Int(slot)]) != bucket else { return }
+            unlink(node(of: slot))
+        } else {
+            makeRoom(for: slot)
+            _deadlines[Int(slot)] = deadline
+            scheduledCount += 1
+        }
+        link(slot, into: bucket)
     }
 
     /// Removes the deadline of the entry in `slot`, if it has one.
@@ -136,7 +148,8 @@ struct TimerWheel {
         guard now > currentTime else { return }
         let previousTime = currentTime
         currentTime = now
-        guard !isEmpty else { return }
+        // Within one level-0 tick no bucket is crossed at any level: the common case.
+        guard !isEmpty, now >> Self.bottomSpanShift != previousTime >> Self.bottomSpanShift else { return }
         // Highest level first, so that a deadline cascading down lands in a level still to be
         // processed in this call.
         for level in Self.levels.reversed() {
@@ -180,6 +193,7 @@ struct TimerWheel {
     @usableFromInline
     mutating func removeAll() {
         _deadlines = []
+        bucketOfSlot = []
         previous = []
         next = []
         scheduledCount = 0
@@ -201,6 +215,7 @@ struct TimerWheel {
         }
         while _deadlines.count <= Int(slot) {
             _deadlines.append(.max)
+            bucketOfSlot.append(0)
             previous.append(-1)
             next.append(-1)
         }
@@ -224,9 +239,9 @@ struct TimerWheel {
         return overflow.bucket(ofTick: overflow.tick(of: deadline))
     }
 
-    /// Appends `slot`'s node to the bucket for `deadline`.
-    private mutating func link(_ slot: SlotIndex, at deadline: Int64) {
-        let sentinel = bucket(for: deadline)
+    /// Appends `slot`'s node to the bucket whose sentinel is `sentinel`.
+    private mutating func link(_ slot: SlotIndex, into sentinel: Int) {
+        bucketOfSlot[Int(slot)] = UInt8(sentinel)
         let node = node(of: slot)
         let last = Int(previous[sentinel])
         previous[node] = Int32(last)
@@ -273,7 +288,7 @@ struct TimerWheel {
             if deadline <= now {
                 forget(slot, into: &expired)
             } else {
-                link(slot, at: deadline)
+                link(slot, into: bucket(for: deadline))
             }
             if node == last { break }
             node = after
@@ -300,6 +315,7 @@ struct TimerWheel {
                     let slot = slot(of: Int32(node))
                     precondition(_deadlines[Int(slot)] != .max, "slot \(slot) is linked without a deadline")
                     precondition(isResident(slot), "slot \(slot) has a deadline but no entry")
+                    precondition(Int(bucketOfSlot[Int(slot)]) == bucket, "slot \(slot) is in bucket \(bucket), noted elsewhere")
                     linked += 1
                     precondition(linked <= scheduledCount, "more linked slots than the \(scheduledCount) scheduled")
                     before = node
