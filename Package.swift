@@ -35,10 +35,12 @@ let package = Package(
             name: "TheineBench",
             dependencies: [
                 "Theine",
+                "CAllocationCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Reads glibc's allocation counters (mallinfo2, which Swift's Glibc module does not export).
+        // Reads glibc's allocation counters (mallinfo2, which Swift's Glibc module does not export):
+        // for the memory tests and `theine-bench --memory`.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         .testTarget(name: "TheineTests", dependencies: ["Theine", "TheineSimulation", "CAllocationCounter"]),
         .testTarget(name: "TheineSimulationTests", dependencies: ["TheineSimulation", "Theine"]),

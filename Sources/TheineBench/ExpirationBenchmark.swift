@@ -41,10 +41,10 @@ struct ExpirationBenchmark: ParsableCommand {
             let plain = measure(nil)
             let expiring = measure(ttl)
             let line = [
-                name.rightPadded(to: 30),
-                format(plain).leftPadded(to: 12),
-                format(expiring).leftPadded(to: 11),
-                (format(expiring - plain) + " ns").leftPadded(to: 11),
+                name.padding(to: 30),
+                fixed(plain, digits: 1).leftPadded(to: 12),
+                fixed(expiring, digits: 1).leftPadded(to: 11),
+                (fixed(expiring - plain, digits: 1) + " ns").leftPadded(to: 11),
             ]
             print(line.joined(separator: " "))
         }
@@ -70,21 +70,6 @@ struct ExpirationBenchmark: ParsableCommand {
                 for key in newKeys where cache.get(key) == nil { cache.set(key, key, ttl: ttl) }
             }
         }
-    }
-
-    private func format(_ nanoseconds: Double) -> String {
-        let tenths = Int((nanoseconds * 10).rounded())
-        return "\(tenths < 0 ? "-" : "")\(abs(tenths) / 10).\(abs(tenths) % 10)"
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        String(repeating: " ", count: max(0, width - count)) + self
-    }
-
-    fileprivate func rightPadded(to width: Int) -> String {
-        self + String(repeating: " ", count: max(0, width - count))
     }
 }
 

@@ -7,7 +7,7 @@ struct TheineBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "theine-bench",
         abstract: "Measure the cost of cache operations.",
-        subcommands: [ExpirationBenchmark.self],
-        defaultSubcommand: ExpirationBenchmark.self
+        subcommands: [ThroughputBenchmark.self, ExpirationBenchmark.self],
+        defaultSubcommand: ThroughputBenchmark.self
     )
 }
