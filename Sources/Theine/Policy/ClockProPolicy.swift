@@ -28,8 +28,10 @@
 /// test period and shrinks by one when a test period ends unused, within 1% and 99% of the capacity.
 ///
 /// - Complexity: a hit sets a reference bit: O(1), no allocation. An insertion or a removal moves
-///   the hands, amortized O(1): each step of a hand evicts a page, ends a test period, changes a
-///   page's state, or clears a reference bit that an earlier operation set. Metadata stays within
+///   the hands, amortized O(1): a hand's step either changes a page (evicts it, ends its test
+///   period, demotes it, or clears a reference bit that an earlier access set) or skips a page of
+///   another kind; a hand runs only while pages of its kind make up at least 1% of the capacity,
+///   so it skips at most about 200 pages on average to find one. Metadata stays within
 ///   2 × capacity pages.
 final class ClockProPolicy: CachePolicy {
     // Implementation notes. References: [1] Jiang, Chen, Zhang, "CLOCK-Pro: An Effective
@@ -54,6 +56,13 @@ final class ClockProPolicy: CachePolicy {
     // target shrinks by one then, unless the page was referenced. A non-resident page whose period
     // ends leaves the clock. The test hand runs only while non-resident pages outnumber the
     // capacity, so the clock holds at most 2 × capacity pages.
+    //
+    // Cost: the hands skip pages of other kinds. The cold hand runs on a full cache, where hot
+    // pages are at most capacity − minimum cold target (the fill and every promotion stop there),
+    // so resident cold pages are at least 1% of the capacity; the hot hand runs while hot pages
+    // fill their share, at least 1%; the test hand while non-resident pages outnumber the
+    // capacity. On a clock of at most 2 × capacity pages a hand thus skips about 200 pages at most,
+    // on average, per page of its kind.
     //
     // Storage: pages are nodes in one contiguous array, addressed by `Int32` and linked into the
     // clock by index, with a free list; `nodeOfSlot` maps a cache slot to its node, and
