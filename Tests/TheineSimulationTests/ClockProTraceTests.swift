@@ -28,7 +28,10 @@ struct ClockProTraceTests {
     func replay_clockPro_keepsUpWithLRUAndLIRS(trace: TraceCatalog.Trace) throws {
         let lru = try TraceCatalog.anchors(trace: trace.name, tool: "lcs-lru")
         let lirs = try TraceCatalog.anchors(trace: trace.name, tool: "lcs-lirs")
-        try #require(!lru.isEmpty && lru.map(\.size) == lirs.map(\.size), "anchors.csv lacks LRU or LIRS for \(trace.name)")
+        try #require(
+            !lru.isEmpty && lru.map(\.size) == lirs.map(\.size),
+            "anchors.csv lacks LRU or LIRS for \(trace.name)"
+        )
         let isLIRSTrace = Self.lirsTraceNames.contains(trace.name)
         let keys = try TraceCatalog.keys(of: trace)
         var margins: [String] = []
@@ -38,13 +41,13 @@ struct ClockProTraceTests {
                 isLIRSTrace
                 ? max(lruAnchor.hitRatio, lirsAnchor.hitRatio) : min(lruAnchor.hitRatio, lirsAnchor.hitRatio)
             let margin = result.hitRatio - reference
-            margins.append("\(lruAnchor.size) \(String(format: "%.2f", result.hitRatio)) (\(String(format: "%+.2f", margin)))")
+            margins.append(
+                "\(lruAnchor.size) \(String(format: "%.2f", result.hitRatio)) (\(String(format: "%+.2f", margin)))"
+            )
             guard !Self.reportedTraceNames.contains(trace.name) else { continue }
             let tolerance = isLIRSTrace ? Self.lirsTolerance : Self.otherTolerance
-            #expect(
-                margin >= -tolerance,
-                "\(trace.name) at \(lruAnchor.size): \(result.hitRatio)% vs LRU \(lruAnchor.hitRatio)%, LIRS \(lirsAnchor.hitRatio)%"
-            )
+            let references = "LRU \(lruAnchor.hitRatio)%, LIRS \(lirsAnchor.hitRatio)%"
+            #expect(margin >= -tolerance, "\(trace.name) at \(lruAnchor.size): \(result.hitRatio)% vs \(references)")
         }
         let label = Self.reportedTraceNames.contains(trace.name) ? "report" : "margin"
         let against = isLIRSTrace ? "max(LRU, LIRS)" : "min(LRU, LIRS)"
@@ -64,10 +67,14 @@ struct ClockProTraceTests {
         let keys = cordaKeys + Array([[UInt64]](repeating: shiftedLoop, count: 5).joined()) + cordaKeys
         let lru = try TraceCatalog.anchors(trace: "corda+loop", tool: "lcs-lru")
         let lirs = try TraceCatalog.anchors(trace: "corda+loop", tool: "lcs-lirs")
-        try #require(!lru.isEmpty && lru.map(\.size) == lirs.map(\.size), "anchors.csv lacks LRU or LIRS for corda+loop")
+        try #require(
+            !lru.isEmpty && lru.map(\.size) == lirs.map(\.size),
+            "anchors.csv lacks LRU or LIRS for corda+loop"
+        )
         let figures = zip(lru, lirs).map { lruAnchor, lirsAnchor in
             let result = replay(keys, policy: .clockPro, capacity: lruAnchor.size, seed: 42)
-            return "\(lruAnchor.size) \(String(format: "%.2f", result.hitRatio)) (LRU \(lruAnchor.hitRatio), LIRS \(lirsAnchor.hitRatio))"
+            return "\(lruAnchor.size) \(String(format: "%.2f", result.hitRatio)) "
+                + "(LRU \(lruAnchor.hitRatio), LIRS \(lirsAnchor.hitRatio))"
         }
         print("report corda+loop: " + figures.joined(separator: ", "))
     }

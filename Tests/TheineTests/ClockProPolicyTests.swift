@@ -191,7 +191,7 @@ struct ClockProPolicyTests {
         let policy = cache._state.withLock { $0._policy as! ClockProPolicy }
         var random = SplitMix64(seed: UInt64(capacity))
         let keySpace = UInt64(capacity * 4 + 3)
-        for step in 0..<20_000 {
+        for step in 0..<10_000 {
             let key = Int(random.next() % keySpace)
             switch random.next() % 10 {
             case 0: cache.remove(key)

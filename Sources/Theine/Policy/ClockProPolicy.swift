@@ -433,8 +433,7 @@ final class ClockProPolicy: CachePolicy {
             "cold target \(coldTarget) outside \(minimumColdTarget)...\(maximumColdTarget)"
         )
         precondition(nonResidentNodeOfHash.count == nonResidentCount, "non-resident map out of step")
-        var counts: [PageState: Int] = [:]
-        var pages = 0
+        var hot = 0, coldInTest = 0, cold = 0, nonResident = 0, pages = 0
         var node = head
         while node != .none {
             let page = nodes[Int(node)]
@@ -446,22 +445,22 @@ final class ClockProPolicy: CachePolicy {
             } else {
                 precondition(nodeOfSlot[Int(page.slot)] == node, "slot \(page.slot) does not map to node \(node)")
             }
-            counts[page.state, default: 0] += 1
+            switch page.state {
+            case .hot: hot += 1
+            case .coldInTest: coldInTest += 1
+            case .cold: cold += 1
+            case .nonResident: nonResident += 1
+            case .detached: break
+            }
             pages += 1
             precondition(pages <= 2 * capacity, "the clock holds over 2 × capacity pages")
             node = page.counterclockwise
             if node == head { break }
         }
-        precondition(counts[.hot, default: 0] == hotCount, "hot count \(hotCount) is wrong")
-        precondition(
-            counts[.coldInTest, default: 0] + counts[.cold, default: 0] == residentColdCount,
-            "resident cold count \(residentColdCount) is wrong"
-        )
-        precondition(counts[.nonResident, default: 0] == nonResidentCount, "non-resident count is wrong")
-        precondition(
-            counts[.coldInTest, default: 0] + counts[.nonResident, default: 0] == inTestCount,
-            "in-test count \(inTestCount) is wrong"
-        )
+        precondition(hot == hotCount, "hot count \(hotCount) is wrong")
+        precondition(coldInTest + cold == residentColdCount, "resident cold count \(residentColdCount) is wrong")
+        precondition(nonResident == nonResidentCount, "non-resident count \(nonResidentCount) is wrong")
+        precondition(coldInTest + nonResident == inTestCount, "in-test count \(inTestCount) is wrong")
         precondition((hotHand == .none) == (hotCount == 0), "hot hand \(hotHand) with \(hotCount) hot pages")
         precondition(hotHand == .none || nodes[Int(hotHand)].state == .hot, "hot hand off a hot page")
         precondition((coldHand == .none) == (residentColdCount == 0), "cold hand \(coldHand) out of step")
