@@ -3,7 +3,8 @@
 /// ```swift
 /// let sessions = Cache<String, Session>(capacity: 10_000)              // .tinyLFU, the default
 /// let recent = Cache<Int, Page>(capacity: 1_000, policy: .lru)
-/// let configured = try EvictionPolicy(name: settings.policyName)      // "lru" or "tinyLFU"
+/// let looping = Cache<Int, Block>(capacity: 1_000, policy: .clockPro)
+/// let configured = try EvictionPolicy(name: settings.policyName)      // "lru", "tinyLFU", "clockPro"
 /// ```
 ///
 /// A struct with static members rather than an enum, so that policies can be added without
@@ -13,6 +14,7 @@ public struct EvictionPolicy: Hashable, Sendable, CustomStringConvertible {
     enum Kind: Hashable, Sendable {
         case lru
         case tinyLFU
+        case clockPro
     }
 
     @usableFromInline
@@ -35,14 +37,23 @@ public struct EvictionPolicy: Hashable, Sendable, CustomStringConvertible {
     /// recency dominates.
     public static var tinyLFU: EvictionPolicy { EvictionPolicy(.tinyLFU) }
 
-    /// Every policy, in the order of their introduction.
-    public static var allPolicies: [EvictionPolicy] { [.lru, .tinyLFU] }
+    /// Clock-Pro (Jiang, Chen, Zhang, USENIX ATC '05): a clock that tells hot pages (short reuse
+    /// distance) from cold ones and remembers recently evicted cold pages, approximating LIRS.
+    ///
+    /// For loops, scans and mixed reuse distances, where LRU collapses; a hit only sets a
+    /// reference bit. Keeps metadata for up to as many evicted keys as the capacity (hashes only).
+    public static var clockPro: EvictionPolicy { EvictionPolicy(.clockPro) }
 
-    /// The policy's name, as configuration files and the simulator spell it: `lru`, `tinyLFU`.
+    /// Every policy, in the order of their introduction.
+    public static var allPolicies: [EvictionPolicy] { [.lru, .tinyLFU, .clockPro] }
+
+    /// The policy's name, as configuration files and the simulator spell it: `lru`, `tinyLFU`,
+    /// `clockPro`.
     public var name: String {
         switch kind {
         case .lru: "lru"
         case .tinyLFU: "tinyLFU"
+        case .clockPro: "clockPro"
         }
     }
 
@@ -63,6 +74,7 @@ public struct EvictionPolicy: Hashable, Sendable, CustomStringConvertible {
         switch kind {
         case .lru: LRUPolicy(capacity: capacity)
         case .tinyLFU: TinyLFUPolicy(capacity: capacity, seed: seed)
+        case .clockPro: ClockProPolicy(capacity: capacity)
         }
     }
 }

@@ -23,11 +23,12 @@ struct CacheErrorTests {
         }
         #expect(EvictionPolicy.lru.name == "lru")
         #expect(EvictionPolicy.tinyLFU.name == "tinyLFU")
+        #expect(EvictionPolicy.clockPro.name == "clockPro")
     }
 
     @Test func policyName_unknown_throwsWithTheName() {
         #expect(throws: CacheError.unknownPolicy("LFU")) { try EvictionPolicy(name: "LFU") }
-        #expect(CacheError.unknownPolicy("LFU").description == "unknown eviction policy 'LFU': expected one of lru, tinyLFU")
+        #expect(CacheError.unknownPolicy("LFU").description == "unknown eviction policy 'LFU': expected one of lru, tinyLFU, clockPro")
         #expect(CacheError.invalidCapacity(0).description == "invalid cache capacity 0: must be in 1...2147483647")
     }
 
