@@ -109,23 +109,23 @@ final class ClockProPolicy: CachePolicy {
     /// The most the cold target may be: 99% of the capacity (all of it below two pages).
     let maximumColdTarget: Int
     /// How many resident cold pages the policy aims for; hot pages may fill the rest.
-    private(set) var coldTarget: Int
-    private(set) var hotCount = 0
-    private(set) var residentColdCount = 0
+    @exclusivity(unchecked) private(set) var coldTarget: Int
+    @exclusivity(unchecked) private(set) var hotCount = 0
+    @exclusivity(unchecked) private(set) var residentColdCount = 0
     /// The non-resident pages on the clock: never above ``capacity``.
-    private(set) var nonResidentCount = 0
-    private var inTestCount = 0
+    @exclusivity(unchecked) private(set) var nonResidentCount = 0
+    @exclusivity(unchecked) private var inTestCount = 0
 
-    private var nodes: [Node] = []
-    private var firstFreeNode = NodeIndex.none
-    private var nodeOfSlot: [NodeIndex] = []
-    private var nonResidentNodeOfHash: [UInt64: NodeIndex] = [:]
+    @exclusivity(unchecked) private var nodes: [Node] = []
+    @exclusivity(unchecked) private var firstFreeNode = NodeIndex.none
+    @exclusivity(unchecked) private var nodeOfSlot: [NodeIndex] = []
+    @exclusivity(unchecked) private var nonResidentNodeOfHash: [UInt64: NodeIndex] = [:]
 
     /// The newest page; `clockwise` of it is the oldest.
-    private var head = NodeIndex.none
-    private var hotHand = NodeIndex.none
-    private var coldHand = NodeIndex.none
-    private var testHand = NodeIndex.none
+    @exclusivity(unchecked) private var head = NodeIndex.none
+    @exclusivity(unchecked) private var hotHand = NodeIndex.none
+    @exclusivity(unchecked) private var coldHand = NodeIndex.none
+    @exclusivity(unchecked) private var testHand = NodeIndex.none
 
     init(capacity: Int) {
         self.capacity = capacity

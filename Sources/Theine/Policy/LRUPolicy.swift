@@ -7,8 +7,8 @@
 /// - Complexity: every operation O(1); a hit does no allocation.
 final class LRUPolicy: CachePolicy {
     let capacity: Int
-    private var links = SlotLinks()
-    private var accessOrder = SlotList()
+    @exclusivity(unchecked) private var links = SlotLinks()
+    @exclusivity(unchecked) private var accessOrder = SlotList()
 
     init(capacity: Int) {
         self.capacity = capacity

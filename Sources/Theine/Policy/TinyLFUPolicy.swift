@@ -55,19 +55,19 @@ final class TinyLFUPolicy: CachePolicy {
     static let minimumProbeCapacity = 256
 
     let capacity: Int
-    private var links = SlotLinks()
-    private var queueOfSlot: [Queue] = []
-    private var hashOfSlot: [UInt64] = []
-    private var window = SlotList()
-    private var probation = SlotList()
-    private var protected = SlotList()
-    private(set) var windowMaximum: Int
-    private(set) var protectedMaximum: Int
-    private var sketch: FrequencySketch
-    private var climber: WindowClimber
-    private var pendingAdjustment = 0
-    private var isCounting = false
-    private var random: SplitMix64
+    @exclusivity(unchecked) private var links = SlotLinks()
+    @exclusivity(unchecked) private var queueOfSlot: [Queue] = []
+    @exclusivity(unchecked) private var hashOfSlot: [UInt64] = []
+    @exclusivity(unchecked) private var window = SlotList()
+    @exclusivity(unchecked) private var probation = SlotList()
+    @exclusivity(unchecked) private var protected = SlotList()
+    @exclusivity(unchecked) private(set) var windowMaximum: Int
+    @exclusivity(unchecked) private(set) var protectedMaximum: Int
+    @exclusivity(unchecked) private var sketch: FrequencySketch
+    @exclusivity(unchecked) private var climber: WindowClimber
+    @exclusivity(unchecked) private var pendingAdjustment = 0
+    @exclusivity(unchecked) private var isCounting = false
+    @exclusivity(unchecked) private var random: SplitMix64
     private let seed: UInt64
 
     /// Whether the window adapts; probes, which measure one fixed window size, do not.
@@ -75,9 +75,9 @@ final class TinyLFUPolicy: CachePolicy {
     /// A request is sampled for the probes when `(hash >> 24) & probeSampleMask == 0`.
     private let probeSampleMask: UInt64
     private let sampledRequestsPerDecision: Int
-    private var sampledRequests = 0
+    @exclusivity(unchecked) private var sampledRequests = 0
     /// The probes, one step below and one step above the window; created when the cache is full.
-    private var probes: (smaller: WindowProbe, larger: WindowProbe)?
+    @exclusivity(unchecked) private var probes: (smaller: WindowProbe, larger: WindowProbe)?
 
     /// Creates the policy for `capacity` entries; `seed` fixes the random admissions. A policy that
     /// is not adaptive keeps its window at the size it is given.
