@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A thread-safe, bounded in-memory cache with a choice of eviction policy.
 ///
 /// ```swift
@@ -22,28 +24,44 @@
 /// per entry and never scans the cache.
 ///
 /// ## Thread safety
-/// Every method may be called from any thread or task at any time. In this version one pthread
-/// mutex guards each cache; calls are short (O(1), no allocation on a hit) and never wait for
-/// anything but that mutex.
+/// Every method may be called from any thread or task at any time. A large cache is split into
+/// shards by key hash, each guarded by its own pthread mutex, so threads using different keys
+/// rarely wait for each other; a cache under 32,768 entries is one shard. Calls are short (O(1), no
+/// allocation on a hit) and never wait for anything but one shard's mutex; a write is visible to
+/// every read that starts after it returns.
 ///
-/// While the mutex is held the cache runs one piece of your code: the key's `hash(into:)` and `==`.
+/// While a mutex is held the cache runs one piece of your code: the key's `hash(into:)` and `==`.
 /// They must not call back into the same cache (that would deadlock). Values and keys that leave
 /// the cache (replaced, removed, evicted, cleared) are released after the mutex is unlocked, so a
 /// `deinit` may use the cache.
+///
+/// Each shard evicts within its share of the capacity (the shares add up to ``capacity``), so the
+/// count never exceeds the capacity; the hit ratio differs from one policy over the whole capacity
+/// only by the imbalance of keys between shards (measured: see the README).
 ///
 /// ## Memory
 /// Storage grows with the number of entries, not with the capacity: a cache created with a
 /// capacity of 100 million that holds ten entries uses a few kilobytes.
 public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    // Lock order: each cache has one lock (`_state`'s pthread mutex) and never takes another while
-    // holding it; no user closure runs under it except the key's `hash(into:)` and `==`.
+    // Lock order: a call takes one shard's lock (`LockedState`'s pthread mutex) at a time and never
+    // another while holding it; no user closure runs under it except the key's `hash(into:)` and
+    // `==` (and a custom clock's `now`).
 
     @usableFromInline
-    let _state: LockedState<CacheState<Key, Value>>
+    let _shards: ContiguousArray<LockedState<CacheState<Key, Value>>>
+
+    @usableFromInline
+    let _layout: ShardLayout
 
     /// The shared ticker that removes expired entries in the background (joined on the first TTL).
     @usableFromInline
     let _ticker: ExpirationTicker
+
+    @usableFromInline
+    let _hasJoinedTicker = Atomic<Bool>(false)
+
+    @usableFromInline
+    let _isClosed = Atomic<Bool>(false)
 
     /// The maximum number of entries the cache holds.
     public let capacity: Int
@@ -89,12 +107,14 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     }
 
     /// Creates an empty cache whose random admission decisions follow `admissionSeed`, so that hit
-    /// ratios are reproducible (with `SWIFT_DETERMINISTIC_HASHING=1`), and which is visited by
-    /// `ticker` once it holds entries with a TTL. For the simulator and tests.
+    /// ratios are reproducible (with `SWIFT_DETERMINISTIC_HASHING=1`), split into `shardCount`
+    /// shards (a power of two; by default chosen from the capacity and the processors), and visited
+    /// by `ticker` once it holds entries with a TTL. For the simulator and tests.
     package init(
         capacity: Int,
         policy: EvictionPolicy,
         admissionSeed: UInt64,
+        shardCount: Int? = nil,
         clock: any CacheClock = ContinuousCacheClock(),
         ticker: ExpirationTicker = .shared
     ) {
@@ -102,22 +122,40 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         guard (1...maximumCacheCapacity).contains(capacity) else {
             fatalError("capacity must be in 1...\(maximumCacheCapacity), got \(capacity)")
         }
+        let layout = shardCount.map { ShardLayout(count: min($0, capacity.roundedUpToPowerOfTwo)) } ?? .automatic(capacity: capacity)
         self.capacity = capacity
         self.policy = policy
+        _layout = layout
         _ticker = ticker
-        _state = LockedState(
-            CacheState(policy: policy.makePolicy(capacity: capacity, seed: admissionSeed), clock: clock)
-        )
+        _shards = ContiguousArray((0..<layout.count).map { index in
+            let policy = policy.makePolicy(
+                capacity: layout.capacity(ofShard: index, total: capacity),
+                seed: admissionSeed &+ UInt64(index)
+            )
+            return LockedState(CacheState(policy: policy, clock: clock))
+        })
+    }
+
+    /// The number of shards; 1 below 32,768 entries. For tests and benchmarks.
+    package var shardCount: Int { _layout.count }
+
+    /// The shard that holds `key`.
+    ///
+    /// - Complexity: O(1); one hash of `key` when the cache has several shards.
+    @inlinable @inline(__always)
+    func _shard(for key: Key) -> LockedState<CacheState<Key, Value>> {
+        _layout.count == 1 ? _shards[0] : _shards[_layout.index(ofHashValue: key.hashValue)]
     }
 
     /// The value stored for `key`, or `nil` if there is none or it has expired. Counts a hit or a
     /// miss.
     ///
-    /// - Complexity: O(1): one hash of `key`; no allocation. A clock read if the entry has a TTL.
+    /// - Complexity: O(1): one hash of `key` (two with several shards); no allocation. A clock read
+    ///   if the entry has a TTL.
     @inlinable
     public func get(_ key: Key) -> Value? {
         // An expired entry found here leaves with the tuple, released after unlocking.
-        _state.withLock { $0.get(key) }.value
+        _shard(for: key).withLock { $0.get(key) }.value
     }
 
     /// Stores `value` for `key`, replacing any value stored for it, to live for `ttl`.
@@ -147,8 +185,8 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             return
         }
         // Whatever left the cache is released here, after unlocking.
-        let departures = _state.withLock { $0.set(key, value, ttl: ttl) }
-        if departures.joinsTicker { joinExpirationTicker() }
+        let departures = _shard(for: key).withLock { $0.set(key, value, ttl: ttl) }
+        if departures.scheduledDeadline { joinExpirationTickerOnce() }
     }
 
     /// Stores `value` for `key` only if `key` has no value, atomically, to live for `ttl`.
@@ -164,8 +202,8 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     public func setIfAbsent(_ key: Key, _ value: Value, ttl: Duration? = nil) -> Bool {
         let ttl = TimeToLive(ttl)
         guard ttl != .expired else { return false }
-        let (stored, departures) = _state.withLock { $0.setIfAbsent(key, value, ttl: ttl) }
-        if departures.joinsTicker { joinExpirationTicker() }
+        let (stored, departures) = _shard(for: key).withLock { $0.setIfAbsent(key, value, ttl: ttl) }
+        if departures.scheduledDeadline { joinExpirationTickerOnce() }
         return stored
     }
 
@@ -176,15 +214,20 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     @inlinable
     @discardableResult
     public func remove(_ key: Key) -> Value? {
-        guard let removed = _state.withLock({ $0.remove(key) }), removed.wasLive else { return nil }
+        guard let removed = _shard(for: key).withLock({ $0.remove(key) }), removed.wasLive else { return nil }
         return removed.entry.value
     }
 
     /// Removes every entry. Statistics are kept.
     ///
-    /// - Complexity: O(n) to release the entries, done after unlocking; O(1) under the lock.
+    /// Shards are cleared one after another: a write that runs concurrently with `removeAll` may
+    /// survive it.
+    ///
+    /// - Complexity: O(n) to release the entries, done after unlocking; O(shards) under the locks.
     public func removeAll() {
-        _ = _state.withLock { $0.removeAll() }
+        for shard in _shards {
+            _ = shard.withLock { $0.removeAll() }
+        }
     }
 
     /// Removes every entry whose TTL has passed, now.
@@ -198,29 +241,30 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     ///   present second.
     @discardableResult
     public func removeExpired() -> Int {
-        _state.withLock { $0.removeExpired() }.count
+        _shards.reduce(0) { removed, shard in removed + shard.withLock { $0.removeExpired() }.count }
     }
 
     /// The number of entries in the cache, never above ``capacity`` between calls.
     ///
     /// Expired entries count until they leave (within about half a second of their deadline, or
-    /// at once on ``removeExpired()``).
+    /// at once on ``removeExpired()``). With several shards the count is summed shard by shard, so
+    /// under concurrent writes it is a recent value, not an instant's.
     ///
-    /// - Complexity: O(1).
+    /// - Complexity: O(shards).
     public var count: Int {
-        _state.withLock { $0._table.count }
+        _shards.reduce(0) { count, shard in count + shard.withLock { $0._table.count } }
     }
 
-    /// A snapshot of the cache's counters.
+    /// A snapshot of the cache's counters, exact when no call is in progress.
     ///
-    /// - Complexity: O(1).
+    /// - Complexity: O(shards).
     public func stats() -> CacheStats {
-        _state.withLock { $0.stats }
+        _shards.reduce(CacheStats()) { total, shard in total + shard.withLock { $0.stats } }
     }
 
     /// Whether ``close()`` was called.
     public var isClosed: Bool {
-        _state.withLock { $0._isClosed }
+        _isClosed.load(ordering: .acquiring)
     }
 
     /// Marks the cache closed and stops its background work. Idempotent.
@@ -230,33 +274,42 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// when read, overwritten, evicted, or on ``removeExpired()``. A cache that is released
     /// without being closed stops its background work too.
     public func close() {
-        _state.withLock { $0._isClosed = true }
+        _isClosed.store(true, ordering: .releasing)
     }
 }
 
 extension Cache: ExpirationTickerClient {
-    /// Asks the ticker for visits; called once, after unlocking, when the first deadline is set.
+    /// Asks the ticker for visits the first time a deadline is set, unless the cache is closed.
     @usableFromInline
-    func joinExpirationTicker() {
+    func joinExpirationTickerOnce() {
+        guard !_hasJoinedTicker.load(ordering: .relaxed), !isClosed else { return }
+        guard _hasJoinedTicker.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else {
+            return
+        }
         _ticker.register(self)
     }
 
     func expireEntriesOnTick() -> Bool {
-        // The expired entries are released after unlocking, when the tuple goes.
-        let (isOpen, _) = _state.withLock { state in (!state._isClosed, state.removeExpired()) }
-        return isOpen
+        guard !isClosed else { return false }
+        // Each shard's expired entries are released after its lock, when the array goes.
+        for shard in _shards {
+            _ = shard.withLock { $0.removeExpired() }
+        }
+        return true
     }
 }
 
 extension Cache {
     /// Traps if the cache's internal structures are inconsistent. O(n); for tests.
     func checkInvariants() {
-        _state.withLock { $0.checkInvariants() }
+        for shard in _shards {
+            shard.withLock { $0.checkInvariants() }
+        }
     }
 
     /// Whether `key` has an entry, expired or not, without counting a request, recording an
     /// access or reading the clock; for tests.
     func containsQuietly(_ key: Key) -> Bool {
-        _state.withLock { $0._table.slot(of: key) != nil }
+        _shard(for: key).withLock { $0._table.slot(of: key) != nil }
     }
 }

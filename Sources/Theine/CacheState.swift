@@ -1,10 +1,10 @@
 /// The largest capacity a cache accepts: slots are addressed by `Int32`, `-1` being the null link.
 let maximumCacheCapacity = Int(Int32.max)
 
-/// Everything a ``Cache`` guards with its lock: the entries, the policy, the deadlines and the
+/// Everything one shard of a ``Cache`` guards with its lock: the entries, the policy, the deadlines and the
 /// counters.
 ///
-/// Guarded by: the `LockedState` lock of the owning ``Cache``; reachable only through
+/// Guarded by: the `LockedState` lock of its shard; reachable only through
 /// `withLock`, so every method here runs with the lock held.
 ///
 /// Invariants (checked by `checkInvariants()`): the table, the policy and the timer wheel hold the
@@ -30,9 +30,6 @@ struct CacheState<Key: Hashable, Value> {
     @usableFromInline var _missCount = 0
     @usableFromInline var _evictionCount = 0
     @usableFromInline var _expirationCount = 0
-    @usableFromInline var _isClosed = false
-    /// Whether the cache has asked the expiration ticker for visits (on its first deadline).
-    @usableFromInline var _hasJoinedTicker = false
     /// Scratch space for the slots the wheel expires, kept to avoid allocating on every advance.
     @usableFromInline var _expiredSlots: [SlotIndex] = []
 
@@ -189,7 +186,7 @@ struct CacheState<Key: Hashable, Value> {
         if !_expiredSlots.isEmpty { departures.expired += takeExpiredSlots() }
     }
 
-    /// Gives `slot` its deadline (`Int64.max`: none), noting when the cache must join the ticker.
+    /// Gives `slot` its deadline (`Int64.max`: none), noting that a deadline was set.
     @inlinable
     mutating func setDeadline(_ deadline: Int64, of slot: SlotIndex, departures: inout Departures<Key, Value>) {
         guard deadline != .max else {
@@ -197,10 +194,7 @@ struct CacheState<Key: Hashable, Value> {
             return
         }
         _wheel.schedule(slot, at: deadline)
-        if !_hasJoinedTicker && !_isClosed {
-            _hasJoinedTicker = true
-            departures.joinsTicker = true
-        }
+        departures.scheduledDeadline = true
     }
 
     /// Removes the expired entry in `slot`, counting it.

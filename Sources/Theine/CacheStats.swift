@@ -80,4 +80,17 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
             totalLoadTime: later.totalLoadTime - earlier.totalLoadTime
         )
     }
+
+    /// The counts of two caches (or shards) together.
+    static func + (left: CacheStats, right: CacheStats) -> CacheStats {
+        CacheStats(
+            hitCount: left.hitCount + right.hitCount,
+            missCount: left.missCount + right.missCount,
+            evictionCount: left.evictionCount + right.evictionCount,
+            expirationCount: left.expirationCount + right.expirationCount,
+            loadSuccessCount: left.loadSuccessCount + right.loadSuccessCount,
+            loadFailureCount: left.loadFailureCount + right.loadFailureCount,
+            totalLoadTime: left.totalLoadTime + right.totalLoadTime
+        )
+    }
 }

@@ -8,7 +8,8 @@ import Theine
 /// ```
 ///
 /// The replay rule of every reference simulator: each request is a `get`; on a miss the key is
-/// stored (`set(key, key)`). The cache starts empty, so each key's first request misses.
+/// stored (`set(key, key)`). The cache starts empty, so each key's first request misses. The cache
+/// has one shard at every size, so the result is the policy's own, whatever the machine.
 ///
 /// - Parameters:
 ///   - keys: the requests, in order.
@@ -71,7 +72,7 @@ private func replayRequests<Keys: Sequence<UInt64>>(
     capacity: Int,
     seed: UInt64
 ) -> ReplayResult {
-    let cache = Cache<UInt64, UInt64>(capacity: capacity, policy: policy, admissionSeed: seed)
+    let cache = Cache<UInt64, UInt64>(capacity: capacity, policy: policy, admissionSeed: seed, shardCount: 1)
     var requestCount = 0
     var hitCount = 0
     for key in keys {

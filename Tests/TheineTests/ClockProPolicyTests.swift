@@ -188,7 +188,7 @@ struct ClockProPolicyTests {
     @Test(arguments: [1, 2, 3, 10, 100])
     func randomOperations_keepInvariantsAndBounds(capacity: Int) {
         let cache = Cache<Int, Int>(capacity: capacity, policy: .clockPro)
-        let policy = cache._state.withLock { $0._policy as! ClockProPolicy }
+        let policy = cache._shards[0].withLock { $0._policy as! ClockProPolicy }
         var random = SplitMix64(seed: UInt64(capacity))
         let keySpace = UInt64(capacity * 4 + 3)
         for step in 0..<10_000 {

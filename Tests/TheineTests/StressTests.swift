@@ -173,4 +173,73 @@ struct StressTests {
         cache.removeExpired()
         #expect(cache.count == 0)
     }
+
+    /// Sixteen threads on a cache of eight shards: values belong to their keys, the count never
+    /// exceeds the capacity even while writes are in flight, and the stats add up afterwards.
+    @Test(arguments: EvictionPolicy.allPolicies)
+    func mixedOperations_sixteenThreads_shardedCache_keepInvariants(policy: EvictionPolicy) {
+        let capacity = 4_096
+        let cache = Cache<UInt64, UInt64>(capacity: capacity, policy: policy, admissionSeed: 9, shardCount: 8)
+        let violations = LockedState((wrongValues: 0, overCapacity: 0, reads: 0))
+        runOnThreads(16) { thread in
+            var random = SplitMix64(seed: 500 + UInt64(thread))
+            var wrong = 0
+            var over = 0
+            var reads = 0
+            for sequence in 0..<Self.operationsPerThread / 4 {
+                let key = random.next() % 20_000
+                switch random.next() % 8 {
+                case 0, 1, 2, 3:
+                    reads += 1
+                    if let value = cache.get(key), value >> 32 != key { wrong += 1 }
+                case 4, 5:
+                    cache.set(key, Self.value(for: key, writer: thread, sequence: sequence))
+                case 6:
+                    cache.setIfAbsent(key, Self.value(for: key, writer: thread, sequence: sequence))
+                default:
+                    if let value = cache.remove(key), value >> 32 != key { wrong += 1 }
+                }
+                if thread == 0 && sequence % 64 == 0 && cache.count > capacity { over += 1 }
+            }
+            violations.withLock { $0 = ($0.wrongValues + wrong, $0.overCapacity + over, $0.reads + reads) }
+        }
+        let (wrongValues, overCapacity, reads) = violations.withLock { $0 }
+        #expect(wrongValues == 0)
+        #expect(overCapacity == 0)
+        #expect(cache.count <= capacity)
+        #expect(cache.stats().requestCount == reads)
+        cache.checkInvariants()
+    }
+
+    /// Read your writes: a value a thread has written is visible to its own next read and to any
+    /// thread that learns of the write afterwards (here through a published version number).
+    @Test(arguments: EvictionPolicy.allPolicies)
+    func writes_areVisibleToTheNextReadOfAnyThread(policy: EvictionPolicy) {
+        let keys = 512
+        // Large enough that nothing is evicted: every written key must be found.
+        let cache = Cache<Int, Int>(capacity: 65_536, policy: policy, admissionSeed: 3, shardCount: 8)
+        let published = LockedState([Int](repeating: -1, count: keys))
+        let failures = LockedState(0)
+        runOnThreads(8) { thread in
+            var failed = 0
+            for round in 0..<2_000 {
+                if thread < 4 {
+                    // Writers own keys ≡ thread (mod 4) and write increasing versions.
+                    let key = (round * 4 + thread) % keys
+                    let version = round
+                    cache.set(key, version)
+                    if cache.get(key) != version { failed += 1 }  // its own next read
+                    published.withLock { $0[key] = max($0[key], version) }
+                } else {
+                    // Readers: a key published at version v reads v or later.
+                    let key = (round * 7 + thread) % keys
+                    let version = published.withLock { $0[key] }
+                    guard version >= 0 else { continue }
+                    if (cache.get(key) ?? -1) < version { failed += 1 }
+                }
+            }
+            failures.withLock { $0 += failed }
+        }
+        #expect(failures.withLock { $0 } == 0)
+    }
 }

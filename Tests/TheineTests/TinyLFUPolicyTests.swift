@@ -4,7 +4,7 @@ import Testing
 
 struct TinyLFUPolicyTests {
     private func tinyLFU(_ cache: Cache<Int, Int>) -> TinyLFUPolicy {
-        cache._state.withLock { $0._policy as! TinyLFUPolicy }
+        cache._shards[0].withLock { $0._policy as! TinyLFUPolicy }
     }
 
     @Test func initialSegments_followCaffeine() {

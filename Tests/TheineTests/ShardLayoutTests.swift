@@ -1,0 +1,44 @@
+import Testing
+
+@testable import Theine
+
+struct ShardLayoutTests {
+    @Test(arguments: [1, 7, 16_384, 32_767, 32_768, 100_000, 1_000_003, Int(Int32.max)])
+    func shareOfEachShard_addsUpToTheCapacity_andDiffersByAtMostOne(capacity: Int) {
+        let layout = ShardLayout.automatic(capacity: capacity)
+        let shares = (0..<layout.count).map { layout.capacity(ofShard: $0, total: capacity) }
+        #expect(shares.reduce(0, +) == capacity)
+        #expect(shares.max()! - shares.min()! <= 1)
+    }
+
+    @Test func smallCaches_haveOneShard_andLargeOnesAtLeastTheMinimumPerShard() {
+        #expect(ShardLayout.automatic(capacity: 1).count == 1)
+        #expect(ShardLayout.automatic(capacity: 32_767).count == 1)
+        for capacity in [32_768, 100_000, 10_000_000] {
+            let layout = ShardLayout.automatic(capacity: capacity)
+            #expect(layout.count >= 1)
+            #expect(capacity / layout.count >= ShardLayout.minimumShardCapacity)
+        }
+    }
+
+    @Test func keys_spreadEvenlyOverTheShards() {
+        let layout = ShardLayout(count: 8)
+        var counts = [Int](repeating: 0, count: 8)
+        for key in 0..<80_000 { counts[layout.index(ofHashValue: key.hashValue)] += 1 }
+        // 10,000 expected per shard; a binomial standard deviation is about 94.
+        #expect(counts.allSatisfy { abs($0 - 10_000) < 600 }, "\(counts)")
+    }
+
+    @Test(arguments: EvictionPolicy.allPolicies)
+    func shardedCache_neverHoldsMoreThanItsCapacity(policy: EvictionPolicy) {
+        let cache = Cache<Int, Int>(capacity: 1_000, policy: policy, admissionSeed: 5, shardCount: 8)
+        #expect(cache.shardCount == 8)
+        for key in 0..<20_000 {
+            cache.set(key, key)
+            if key % 97 == 0 { #expect(cache.count <= 1_000) }
+        }
+        #expect(cache.count <= 1_000)
+        #expect(cache.count >= 990)  // each shard full but for the imbalance of its last keys
+        cache.checkInvariants()
+    }
+}
