@@ -26,7 +26,7 @@ import Synchronization
 /// ## Thread safety
 /// Every method may be called from any thread or task at any time. A large cache is split into
 /// shards by key hash, each guarded by its own pthread mutex, so threads using different keys
-/// rarely wait for each other; a cache under 32,768 entries is one shard. Calls are short (O(1), no
+/// rarely wait for each other; a cache under 131,072 entries is one shard. Calls are short (O(1), no
 /// allocation on a hit) and never wait for anything but one shard's mutex; a write is visible to
 /// every read that starts after it returns.
 ///
@@ -136,7 +136,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         })
     }
 
-    /// The number of shards; 1 below 32,768 entries. For tests and benchmarks.
+    /// The number of shards; 1 below 131,072 entries. For tests and benchmarks.
     package var shardCount: Int { _layout.count }
 
     /// The shard that holds `key`.

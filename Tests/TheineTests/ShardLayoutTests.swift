@@ -3,7 +3,7 @@ import Testing
 @testable import Theine
 
 struct ShardLayoutTests {
-    @Test(arguments: [1, 7, 16_384, 32_767, 32_768, 100_000, 1_000_003, Int(Int32.max)])
+    @Test(arguments: [1, 7, 65_536, 131_071, 131_072, 1_000_003, Int(Int32.max)])
     func shareOfEachShard_addsUpToTheCapacity_andDiffersByAtMostOne(capacity: Int) {
         let layout = ShardLayout.automatic(capacity: capacity)
         let shares = (0..<layout.count).map { layout.capacity(ofShard: $0, total: capacity) }
@@ -13,8 +13,8 @@ struct ShardLayoutTests {
 
     @Test func smallCaches_haveOneShard_andLargeOnesAtLeastTheMinimumPerShard() {
         #expect(ShardLayout.automatic(capacity: 1).count == 1)
-        #expect(ShardLayout.automatic(capacity: 32_767).count == 1)
-        for capacity in [32_768, 100_000, 10_000_000] {
+        #expect(ShardLayout.automatic(capacity: 131_071).count == 1)
+        for capacity in [131_072, 1_000_000, 10_000_000] {
             let layout = ShardLayout.automatic(capacity: capacity)
             #expect(layout.count >= 1)
             #expect(capacity / layout.count >= ShardLayout.minimumShardCapacity)
