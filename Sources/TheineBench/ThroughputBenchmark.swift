@@ -80,10 +80,11 @@ struct ThroughputBenchmark: ParsableCommand {
         }
     }
 
-    /// Fills `cache` with the workload's most popular keys (up to its capacity), then runs the
-    /// workload on every thread at once.
+    /// Fills `cache` with the workload's most popular keys (up to its capacity), least popular
+    /// first, so that a shard that overflows evicts unpopular keys; then runs the workload on every
+    /// thread at once.
     private func measure<C: BenchmarkedCache>(_ cache: C, workload: Workload, keys: [[Int]]) -> ThroughputTable.Measurement {
-        for rank in 0..<min(capacity, workload.itemCount(capacity: capacity)) {
+        for rank in (0..<min(capacity, workload.itemCount(capacity: capacity))).reversed() {
             let key = ZipfianKeys.key(ofRank: rank)
             cache.set(key, key)
         }
