@@ -100,9 +100,9 @@ struct TheineSim: AsyncParsableCommand {
 
     /// Replays `keys` through each chosen policy at each size and prints the table.
     private func replayReport(_ name: String, _ keys: [UInt64], _ sizes: [Int]) async -> Report {
-        let results = await replay(
+        let results = replay(
             keys,
-            policies: policies ?? EvictionPolicy.allPolicies,
+            policies: (policies ?? EvictionPolicy.allPolicies).map(SimulatedPolicy.library),
             capacities: sizes,
             seed: seed
         )

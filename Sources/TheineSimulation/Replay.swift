@@ -1,3 +1,4 @@
+import Dispatch
 import Theine
 
 /// Replays `keys` through a new cache and counts the hits.
@@ -24,54 +25,6 @@ public func replay<Keys: Sequence<UInt64>>(
     capacity: Int,
     seed: UInt64
 ) -> ReplayResult {
-    replayRequests(keys, policy: policy, capacity: capacity, seed: seed)
-}
-
-/// Replays `keys` through a new cache and counts the hits; the specialized form for arrays.
-///
-/// The same as the generic `replay(_:policy:capacity:seed:)`, without its cost of iterating a
-/// sequence through its protocol from another module.
-public func replay(_ keys: [UInt64], policy: EvictionPolicy, capacity: Int, seed: UInt64) -> ReplayResult {
-    replayRequests(keys, policy: policy, capacity: capacity, seed: seed)
-}
-
-/// Replays `keys` through one cache for each policy and capacity, running the replays in parallel.
-///
-/// - Parameters:
-///   - keys: the requests, in order.
-///   - policies: the eviction policies to compare.
-///   - capacities: the cache capacities, each in `1...Cache.maximumCapacity`.
-///   - seed: the seed of every cache's random admission decisions.
-/// - Returns: one result for each policy and capacity, ordered by policy, then capacity, as given.
-public func replay(
-    _ keys: [UInt64],
-    policies: [EvictionPolicy],
-    capacities: [Int],
-    seed: UInt64
-) async -> [ReplayResult] {
-    let grid = policies.flatMap { policy in capacities.map { (policy: policy, capacity: $0) } }
-    return await withTaskGroup(of: (Int, ReplayResult).self) { group in
-        for (index, cell) in grid.enumerated() {
-            group.addTask {
-                (index, replayRequests(keys, policy: cell.policy, capacity: cell.capacity, seed: seed))
-            }
-        }
-        var results: [(index: Int, result: ReplayResult)] = []
-        for await cell in group {
-            results.append(cell)
-        }
-        return results.sorted { $0.index < $1.index }.map(\.result)
-    }
-}
-
-/// The replay loop behind the public entry points, specialized for each sequence type within
-/// this module.
-private func replayRequests<Keys: Sequence<UInt64>>(
-    _ keys: Keys,
-    policy: EvictionPolicy,
-    capacity: Int,
-    seed: UInt64
-) -> ReplayResult {
     let cache = Cache<UInt64, UInt64>(capacity: capacity, policy: policy, admissionSeed: seed, shardCount: 1)
     var requestCount = 0
     var hitCount = 0
@@ -84,4 +37,80 @@ private func replayRequests<Keys: Sequence<UInt64>>(
         }
     }
     return ReplayResult(policy: policy, capacity: capacity, requestCount: requestCount, hitCount: hitCount)
+}
+
+/// Replays `keys` through a new cache and counts the hits; the specialized form for arrays.
+///
+/// The same as the generic `replay(_:policy:capacity:seed:)`, without its cost of iterating a
+/// sequence through its protocol from another module.
+public func replay(_ keys: [UInt64], policy: EvictionPolicy, capacity: Int, seed: UInt64) -> ReplayResult {
+    let grid = ReplayGrid(policies: [.library(policy)], capacities: [capacity], seed: seed)
+    grid.replay(keys)
+    return grid.results[0]
+}
+
+/// Replays `keys`, held in memory, through one cache for each policy and capacity, in parallel.
+///
+/// ```swift
+/// let results = replay(keys, policies: SimulatedPolicy.allPolicies, capacities: [250, 500], seed: 42)
+/// ```
+///
+/// ``SimulatedPolicy/optimal`` is computed by ``BeladyOptimal`` (one backward pass, then one pass
+/// per capacity); the others are fed the keys in batches of ``ReplayGrid/batchSize`` through a
+/// ``ReplayGrid``.
+///
+/// - Parameters:
+///   - keys: the requests, in order.
+///   - policies: the policies to compare.
+///   - capacities: the cache capacities, each in `1...Cache.maximumCapacity`.
+///   - seed: the seed of every cache's random admission decisions.
+///   - progress: called on the calling thread with the number of requests replayed so far, after
+///     each batch and once OPT is done.
+/// - Returns: one result for each policy and capacity, ordered by policy, then capacity, as given.
+/// - Complexity: O(n) cache operations for each policy and capacity; O(n log c) for OPT.
+public func replay(
+    _ keys: [UInt64],
+    policies: [SimulatedPolicy],
+    capacities: [Int],
+    seed: UInt64,
+    progress: (_ requestsReplayed: Int) -> Void = { _ in }
+) -> [ReplayResult] {
+    let streamed = policies.filter { !$0.needsWholeTrace }
+    let grid = ReplayGrid(policies: streamed, capacities: capacities, seed: seed)
+    if !streamed.isEmpty {
+        var start = 0
+        while start < keys.count {
+            let end = min(start + ReplayGrid.batchSize, keys.count)
+            grid.replay(keys[start..<end])
+            progress(end)
+            start = end
+        }
+    }
+    var optimalResults: [ReplayResult] = []
+    if policies.contains(.optimal) {
+        let optimal = BeladyOptimal(keys)
+        let cells = capacities.map { OptimalCell(capacity: $0) }
+        DispatchQueue.concurrentPerform(iterations: cells.count) { index in
+            cells[index].result = optimal.replay(capacity: cells[index].capacity)
+        }
+        optimalResults = cells.compactMap(\.result)
+        progress(keys.count)
+    }
+    let gridResults = grid.results
+    return policies.flatMap { policy in
+        capacities.map { capacity in
+            let results = policy.needsWholeTrace ? optimalResults : gridResults
+            return results.first { $0.policy == policy && $0.capacity == capacity }!
+        }
+    }
+}
+
+/// One OPT replay's capacity and, once replayed, its result; written by one worker only.
+private final class OptimalCell: @unchecked Sendable {
+    let capacity: Int
+    var result: ReplayResult?
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
 }

@@ -5,7 +5,7 @@ import Theine
 /// aligned text table or as CSV.
 ///
 /// ```swift
-/// let results = await replay(keys, policies: EvictionPolicy.allPolicies, capacities: [250, 500], seed: 42)
+/// let results = replay(keys, policies: SimulatedPolicy.allPolicies, capacities: [250, 500], seed: 42)
 /// let report = Report(trace: "arc-OLTP", results: results)
 /// print(report.table())
 /// try Report.csv([report]).write(toFile: "oltp.csv", atomically: true, encoding: .utf8)
@@ -39,7 +39,7 @@ public struct Report: Sendable {
     /// Policies and sizes appear in the order of their first result; a policy and size without
     /// a result show `-`.
     public func table() -> String {
-        var policies: [EvictionPolicy] = []
+        var policies: [SimulatedPolicy] = []
         var capacities: [Int] = []
         for result in results {
             if !policies.contains(result.policy) { policies.append(result.policy) }

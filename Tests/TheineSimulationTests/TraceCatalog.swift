@@ -54,6 +54,13 @@ enum TraceCatalog {
     /// Whether `THEINE_LONG_TESTS=1`: the long traces are then included.
     static let includesLongTraces = ProcessInfo.processInfo.environment["THEINE_LONG_TESTS"] == "1"
 
+    /// The tools of `anchors.csv` other than `opt`: every figure that OPT must bound.
+    static let referenceTools = [
+        "caffeine-2.6.2", "theine-py-2.0.0-wtinylfu", "theine-py-0.4.4-lru", "theine-py-0.4.4-tlfu",
+        "theine-py-0.4.4-clockpro", "lcs-lru", "lcs-arc", "lcs-lirs", "lcs-clockpro", "lcs-s3fifo", "lcs-sieve",
+        "lcs-wtinylfu", "lcs-belady",
+    ]
+
     /// The traces of over a million requests, replayed only with `THEINE_LONG_TESTS=1`.
     static let longTraceNames: Set<String> = ["arc-P2", "arc-P3", "arc-P6", "cache2k-orm-busy"]
 
