@@ -12,6 +12,9 @@ struct BinaryTraceDecoder<Key: FixedWidthInteger & UnsignedInteger>: TraceDecode
 
     private var keySize: Int { MemoryLayout<Key>.size }
 
+    /// A binary trace has no lines to skip.
+    var skippedLineCount: Int { 0 }
+
     init(file: String) {
         self.file = file
     }

@@ -1,9 +1,11 @@
-/// Decodes a text trace, line by line: LIRS (one key a line) or ARC (`start count ignore seq`).
+/// Decodes a text trace, line by line: LIRS (one key a line), ARC (`start count ignore seq`), text
+/// keys (one a line) or CSV.
 ///
 /// Lines end with `\n`; a `\r` before it, spaces and tabs are whitespace. Blank lines are skipped
-/// in both layouts, and so are LIRS `*` marker lines. Numbers are unsigned decimals that fit in
-/// 64 bits; anything else is a ``TraceError/malformedLine(file:line:text:problem:)`` naming the
-/// line.
+/// in every layout, and so are LIRS `*` marker lines and the CSV header (line 1). Numbers are
+/// unsigned decimals that fit in 64 bits; anything else is a
+/// ``TraceError/malformedLine(file:line:text:problem:)`` naming the line, or, when malformed lines
+/// are skipped, counted in ``skippedLineCount``.
 struct TextTraceDecoder: TraceDecoder {
     /// How a line of the trace is laid out.
     enum Layout {
@@ -11,6 +13,11 @@ struct TextTraceDecoder: TraceDecoder {
         case lirs
         /// `start count ignore seq`: `count` requests for `start`, `start + 1`, … `start + count - 1`.
         case arc
+        /// One key a line, any text, hashed by ``TextKeyHash``.
+        case keys
+        /// Comma-separated records after a header line; the key is the text of field `keyColumn`
+        /// (1-based), hashed by ``TextKeyHash``.
+        case csv(keyColumn: Int)
     }
 
     /// The most requests one ARC line may stand for. Real traces use at most a few hundred; a
@@ -23,15 +30,20 @@ struct TextTraceDecoder: TraceDecoder {
     /// The trace's name in error messages.
     let file: String
     let layout: Layout
+    /// Whether a malformed line is counted and skipped instead of thrown.
+    let skipsMalformedLines: Bool
 
+    /// The number of malformed lines skipped so far.
+    private(set) var skippedLineCount = 0
     /// The number of lines completed so far (the 1-based number of the last one).
     private var lineNumber = 0
     /// The start of a line that the previous chunk did not finish.
     private var pendingLine: [UInt8] = []
 
-    init(file: String, layout: Layout) {
+    init(file: String, layout: Layout, skipsMalformedLines: Bool = false) {
         self.file = file
         self.layout = layout
+        self.skipsMalformedLines = skipsMalformedLines
     }
 
     mutating func decode(_ chunk: UnsafeRawBufferPointer, emit: (UInt64) throws -> Void) throws {
@@ -40,11 +52,12 @@ struct TextTraceDecoder: TraceDecoder {
             lineNumber += 1
             let line = UnsafeRawBufferPointer(rebasing: chunk[lineStart..<index])
             if pendingLine.isEmpty {
-                try parse(line, emit: emit)
+                try parseOrSkip(line, emit: emit)
             } else {
                 pendingLine.append(contentsOf: line)
-                try pendingLine.withUnsafeBytes { try parse($0, emit: emit) }
+                let completed = pendingLine
                 pendingLine.removeAll(keepingCapacity: true)
+                try completed.withUnsafeBytes { try parseOrSkip($0, emit: emit) }
             }
             lineStart = index + 1
         }
@@ -54,8 +67,23 @@ struct TextTraceDecoder: TraceDecoder {
     mutating func finish(emit: (UInt64) throws -> Void) throws {
         guard !pendingLine.isEmpty else { return }
         lineNumber += 1
-        try pendingLine.withUnsafeBytes { try parse($0, emit: emit) }
+        let completed = pendingLine
         pendingLine.removeAll()
+        try completed.withUnsafeBytes { try parseOrSkip($0, emit: emit) }
+    }
+
+    /// Parses line number ``lineNumber``, or counts it in ``skippedLineCount`` if it is malformed
+    /// and ``skipsMalformedLines`` is set. A malformed line emits no key: it is checked whole first.
+    private mutating func parseOrSkip(_ line: UnsafeRawBufferPointer, emit: (UInt64) throws -> Void) throws {
+        guard skipsMalformedLines else { return try parse(line, emit: emit) }
+        do {
+            try parse(line, emit: emit)
+        } catch let error as TraceError {
+            guard case .malformedLine(let file, let number, _, _) = error, file == self.file, number == lineNumber else {
+                throw error
+            }
+            skippedLineCount += 1
+        }
     }
 
     /// Parses line number ``lineNumber``, without its `\n`.
@@ -63,6 +91,13 @@ struct TextTraceDecoder: TraceDecoder {
         var fields = FieldScanner(line)
         guard let first = fields.next() else { return }
         switch layout {
+        case .keys:
+            var last = first
+            while let field = fields.next() { last = field }
+            try emit(TextKeyHash.key(of: line[first.lowerBound..<last.upperBound]))
+        case .csv(let keyColumn):
+            guard lineNumber > 1 else { return }  // the header
+            try emit(TextKeyHash.key(of: csvField(keyColumn, of: line)))
         case .lirs:
             if first.count == 1, line[first.lowerBound] == UInt8(ascii: "*"), fields.next() == nil { return }
             let key = try number(line, first, named: "key")
@@ -87,6 +122,49 @@ struct TextTraceDecoder: TraceDecoder {
             for key in start...last {
                 try emit(key)
             }
+        }
+    }
+
+    /// The text of field `column` (1-based) of the CSV record `line`, quotes removed.
+    private func csvField(_ column: Int, of line: UnsafeRawBufferPointer) throws -> [UInt8] {
+        var fieldCount = 1
+        var field: [UInt8] = []
+        var position = 0
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ",")
+        while true {
+            field.removeAll(keepingCapacity: true)
+            if position < line.count, line[position] == quote {
+                position += 1
+                while true {
+                    guard position < line.count else { throw malformed(line, "field \(fieldCount) has no closing quote") }
+                    if line[position] == quote {
+                        if position + 1 < line.count, line[position + 1] == quote {
+                            field.append(quote)
+                            position += 2
+                            continue
+                        }
+                        position += 1
+                        break
+                    }
+                    field.append(line[position])
+                    position += 1
+                }
+                guard position == line.count || line[position] == comma || line[position] == UInt8(ascii: "\r") else {
+                    throw malformed(line, "field \(fieldCount) has text after its closing quote")
+                }
+            } else {
+                while position < line.count, line[position] != comma {
+                    field.append(line[position])
+                    position += 1
+                }
+                if field.last == UInt8(ascii: "\r") { field.removeLast() }
+            }
+            if fieldCount == column { return field }
+            guard position < line.count, line[position] == comma else {
+                throw malformed(line, "expected at least \(column) fields, found \(fieldCount)")
+            }
+            position += 1
+            fieldCount += 1
         }
     }
 

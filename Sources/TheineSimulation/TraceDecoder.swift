@@ -3,6 +3,9 @@
 /// A decoder keeps whatever a chunk leaves incomplete (part of a line, part of a key) and
 /// finishes it with the next chunk, so chunk boundaries never change the keys.
 protocol TraceDecoder {
+    /// The number of malformed lines skipped so far (always 0 for a format without lines).
+    var skippedLineCount: Int { get }
+
     /// Decodes every key that `chunk` completes, in order, passing each to `emit`.
     ///
     /// - Throws: ``TraceError/malformedLine(file:line:text:problem:)``, or what `emit` throws.

@@ -24,6 +24,8 @@ public enum TraceError: Error, Equatable, Sendable, CustomStringConvertible {
     case decompressorFailed(file: String, command: String, detail: String)
     /// A trace that holds no request.
     case empty(file: String)
+    /// A trace that would have to be read twice but can be read only once (standard input).
+    case unrepeatable(file: String)
 
     public var description: String {
         switch self {
@@ -37,6 +39,8 @@ public enum TraceError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(file): '\(command)' failed: \(detail)"
         case .empty(let file):
             "\(file): the trace has no requests"
+        case .unrepeatable(let file):
+            "\(file): standard input can be read only once: give a file to --repeat, or read it once"
         }
     }
 }

@@ -7,7 +7,7 @@
 /// ```
 ///
 /// Text formats are recognized by their file name; binary formats all end in `.bin` and must be
-/// named explicitly.
+/// named explicitly, as must any format read from standard input.
 public enum TraceFormat: String, CaseIterable, Sendable {
     /// LIRS text: one decimal key a line. A line `*` is a marker, not a request; blank lines are
     /// skipped.
@@ -15,6 +15,13 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     /// ARC text: lines `start count ignore seq`, each standing for `count` requests for the keys
     /// `start`, `start + 1`, … `start + count - 1`.
     case arc
+    /// Text: one key a line, any text (surrounding whitespace removed, blank lines skipped), hashed
+    /// to 64 bits by ``TextKeyHash``.
+    case keys
+    /// CSV: a header line, then records whose key is in the column that ``TraceReader/keyColumn``
+    /// names; the field's text is hashed by ``TextKeyHash``. Quoted fields (`"a,b"`, `""` for a quote)
+    /// are understood; a record spans one line.
+    case csv
     /// Binary: big-endian unsigned 32-bit keys, back to back.
     case u32be
     /// Binary: big-endian 64-bit keys, back to back, each taken as the unsigned value of its bits.
@@ -23,7 +30,7 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     /// The number of bytes a key takes in a binary format; `nil` for a text format.
     var keySize: Int? {
         switch self {
-        case .lirs, .arc: nil
+        case .lirs, .arc, .keys, .csv: nil
         case .u32be: 4
         case .u64be: 8
         }
@@ -32,8 +39,8 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     /// The extensions that name a trace's format, removed by ``traceName(ofPath:)``.
     static let formatExtensions: Set<Substring> = ["lis", "trace", "bin", "txt", "keys", "csv"]
 
-    /// The format a file name implies: `.lis` is ARC, `.trace` is LIRS, each possibly followed by
-    /// a compression extension (`.gz`, `.xz`, `.zst`).
+    /// The format a file name implies: `.lis` is ARC, `.trace` is LIRS, `.keys` is one key a line,
+    /// `.csv` is CSV, each possibly followed by a compression extension (`.gz`, `.xz`, `.zst`).
     ///
     /// - Parameter fileName: a file name or path.
     /// - Returns: the format, or `nil` when the name does not tell (binary traces, standard input).
@@ -41,6 +48,8 @@ public enum TraceFormat: String, CaseIterable, Sendable {
         switch splitFileName(fileName).formatExtension {
         case "lis": .arc
         case "trace": .lirs
+        case "keys": .keys
+        case "csv": .csv
         default: nil
         }
     }

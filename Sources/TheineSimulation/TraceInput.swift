@@ -23,9 +23,17 @@ struct TraceInput {
     /// A decompressor is stopped when `body` throws; once it has written everything, its exit
     /// status is checked, so a corrupt compressed file is an error even after its good part.
     ///
+    /// - Parameters:
+    ///   - progress: called after each chunk with the fraction of the file read so far, in
+    ///     `0...1`, when the file's size is known (not for standard input or a pipe). For a
+    ///     compressed file it is the decompressor's position in the file, which it shares.
+    ///   - body: called with each chunk.
     /// - Throws: ``TraceError/unreadable(file:reason:)``,
     ///   ``TraceError/decompressorFailed(file:command:detail:)``, or what `body` throws.
-    func forEachChunk(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    func forEachChunk(
+        progress: (_ fractionRead: Double) -> Void = { _ in },
+        _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         if path == "-" {
             try readChunks(from: STDIN_FILENO, body)
             return
@@ -33,10 +41,17 @@ struct TraceInput {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw TraceError.unreadable(file: file, reason: Self.lastSystemError()) }
         defer { close(descriptor) }
+        var status = stat()
+        let size = fstat(descriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG ? Int(status.st_size) : 0
+        func bodyReportingProgress(_ chunk: UnsafeRawBufferPointer) throws {
+            try body(chunk)
+            let position = lseek(descriptor, 0, SEEK_CUR)
+            if size > 0, position >= 0 { progress(min(1, Double(position) / Double(size))) }
+        }
         if let compression = TraceCompression(fileName: path) {
-            try readDecompressed(descriptor, with: compression, body)
+            try readDecompressed(descriptor, with: compression, bodyReportingProgress)
         } else {
-            try readChunks(from: descriptor, body)
+            try readChunks(from: descriptor, bodyReportingProgress)
         }
     }
 

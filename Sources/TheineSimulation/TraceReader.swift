@@ -12,12 +12,16 @@
 /// Input is read in chunks of 1 MiB, so a trace of any length streams in constant memory.
 ///
 /// Bad input never traps: it throws a ``TraceError`` that names the file and, for text traces,
-/// the line.
+/// the line; with `skipsMalformedLines`, malformed lines are counted and skipped instead.
 public struct TraceReader: Sendable {
     /// The path the trace is read from, or `-` for standard input.
     public let path: String
     /// The layout of the (decompressed) trace.
     public let format: TraceFormat
+    /// The 1-based column that holds the key in a ``TraceFormat/csv`` trace.
+    public let keyColumn: Int
+    /// Whether malformed lines of a text trace are skipped (and counted) instead of thrown.
+    public let skipsMalformedLines: Bool
 
     /// Creates a reader for the trace at `path`, laid out as `format`.
     ///
@@ -25,38 +29,59 @@ public struct TraceReader: Sendable {
     ///   - path: a file path, or `-` for standard input. Nothing is opened until a read.
     ///   - format: the trace's layout; ``TraceFormat/guess(fromFileName:)`` tells it for text
     ///     traces.
-    public init(path: String, format: TraceFormat) {
+    ///   - keyColumn: the 1-based column of the key in a CSV trace; at least 1. 1 by default.
+    ///   - skipsMalformedLines: whether a malformed line is skipped and counted instead of thrown.
+    public init(path: String, format: TraceFormat, keyColumn: Int = 1, skipsMalformedLines: Bool = false) {
+        precondition(keyColumn >= 1, "CSV columns are numbered from 1, got \(keyColumn)")
         self.path = path
         self.format = format
+        self.keyColumn = keyColumn
+        self.skipsMalformedLines = skipsMalformedLines
     }
 
     /// The trace's name in error messages: the path, or `<stdin>`.
-    var file: String { path == "-" ? "<stdin>" : path }
+    public var file: String { path == "-" ? "<stdin>" : path }
+
+    /// What a complete read of a trace found.
+    public struct Summary: Sendable, Equatable {
+        /// The number of requests (keys) read.
+        public var requestCount: Int
+        /// The number of malformed lines skipped (only with `skipsMalformedLines`).
+        public var skippedLineCount: Int
+    }
 
     /// Reads the trace from the start and calls `body` with each request's key, in order.
     ///
-    /// - Parameter body: called once per request; whatever it throws stops the read and is
-    ///   rethrown.
+    /// - Parameters:
+    ///   - progress: called now and then with the fraction of the file read, in `0...1`, when the
+    ///     file's size is known.
+    ///   - body: called once per request; whatever it throws stops the read and is rethrown.
+    /// - Returns: how many requests were read and lines skipped.
     /// - Throws: a ``TraceError`` when the trace is missing, unreadable, malformed, truncated or
     ///   empty, or its decompressor fails; otherwise what `body` throws.
     /// - Complexity: O(n) in the trace's size; memory is constant.
-    public func forEachKey(_ body: (UInt64) throws -> Void) throws {
+    @discardableResult
+    public func forEachKey(
+        progress: (_ fractionRead: Double) -> Void = { _ in },
+        _ body: (UInt64) throws -> Void
+    ) throws -> Summary {
         var decoder = makeDecoder()
         var requestCount = 0
         func emit(_ key: UInt64) throws {
             requestCount += 1
             try body(key)
         }
-        try TraceInput(path: path, file: file).forEachChunk { chunk in
+        try TraceInput(path: path, file: file).forEachChunk(progress: progress) { chunk in
             try decoder.decode(chunk, emit: emit)
         }
         try decoder.finish(emit: emit)
         guard requestCount > 0 else { throw TraceError.empty(file: file) }
+        return Summary(requestCount: requestCount, skippedLineCount: decoder.skippedLineCount)
     }
 
     /// Reads the whole trace into an array of keys, one for each request.
     ///
-    /// - Throws: a ``TraceError``, as ``forEachKey(_:)`` does.
+    /// - Throws: a ``TraceError``, as ``forEachKey(progress:_:)`` does.
     /// - Complexity: O(n) in the trace's size; the array takes 8 bytes a request.
     public func readAll() throws -> [UInt64] {
         var keys: [UInt64] = []
@@ -67,8 +92,11 @@ public struct TraceReader: Sendable {
     /// The decoder for ``format``.
     private func makeDecoder() -> any TraceDecoder {
         switch format {
-        case .lirs: TextTraceDecoder(file: file, layout: .lirs)
-        case .arc: TextTraceDecoder(file: file, layout: .arc)
+        case .lirs: TextTraceDecoder(file: file, layout: .lirs, skipsMalformedLines: skipsMalformedLines)
+        case .arc: TextTraceDecoder(file: file, layout: .arc, skipsMalformedLines: skipsMalformedLines)
+        case .keys: TextTraceDecoder(file: file, layout: .keys, skipsMalformedLines: skipsMalformedLines)
+        case .csv:
+            TextTraceDecoder(file: file, layout: .csv(keyColumn: keyColumn), skipsMalformedLines: skipsMalformedLines)
         case .u32be: BinaryTraceDecoder<UInt32>(file: file)
         case .u64be: BinaryTraceDecoder<UInt64>(file: file)
         }
