@@ -70,19 +70,35 @@ struct MalformedTraceTests {
             text: "0 99999999999 0 0",
             problem: "count exceeds 16777216 requests on one line"
         ),
+        Case(format: .csv, contents: "a,b\n1,2\n3\n", line: 3, text: "3", problem: "expected at least 2 fields, found 1"),
+        Case(
+            format: .csv,
+            contents: "a,b\n1,\"2\n",
+            line: 2,
+            text: "1,\"2",
+            problem: "field 2 has no closing quote"
+        ),
+        Case(
+            format: .csv,
+            contents: "a,b\n\n1,\"2\"x\n",
+            line: 3,
+            text: "1,\"2\"x",
+            problem: "field 2 has text after its closing quote"
+        ),
     ]
 
     @Test(arguments: cases)
     func readAll_malformedLine_throwsWithItsLineNumber(testCase: Case) throws {
         try withFixtureDirectory { fixtures in
             let path = try fixtures.write("bad.\(testCase.format == .arc ? "lis" : "trace")", testCase.contents)
+            let reader = TraceReader(path: path, format: testCase.format, keyColumn: 2)
             let expected = TraceError.malformedLine(
                 file: path,
                 line: testCase.line,
                 text: testCase.text,
                 problem: testCase.problem
             )
-            #expect(throws: expected) { try TraceReader(path: path, format: testCase.format).readAll() }
+            #expect(throws: expected) { try reader.readAll() }
             #expect(expected.description == "\(path):\(testCase.line): \(testCase.problem): '\(testCase.text)'")
         }
     }
@@ -114,7 +130,8 @@ struct MalformedTraceTests {
     }
 
     @Test(arguments: [
-        (TraceFormat.lirs, ""), (.lirs, "*\n\n*\n"), (.arc, "\n\n"), (.u32be, ""), (.u64be, ""),
+        (TraceFormat.lirs, ""), (.lirs, "*\n\n*\n"), (.arc, "\n\n"), (.keys, " \n\t\n"), (.csv, "key\n\n"),
+        (.u32be, ""), (.u64be, ""),
     ])
     func readAll_noRequests_throwsEmpty(format: TraceFormat, contents: String) throws {
         try withFixtureDirectory { fixtures in

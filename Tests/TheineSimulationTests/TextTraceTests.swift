@@ -28,17 +28,21 @@ struct TextTraceTests {
         #expect(keys == expected)
     }
 
-    @Test(arguments: [TextTraceDecoder.Layout.lirs, .arc], [1, 2, 3, 7])
+    @Test(arguments: [TextTraceDecoder.Layout.lirs, .arc, .keys, .csv(keyColumn: 2)], [1, 2, 3, 7])
     func decode_anyChunkSize_givesTheSameKeys(layout: TextTraceDecoder.Layout, chunkSize: Int) throws {
         let text: [UInt8] =
             switch layout {
             case .lirs: Array("1\n*\n22\r\n\n333\n4444".utf8)
             case .arc: Array("1 2 0 0\n\n30 1 0 1\r\n400 3 0 2".utf8)
+            case .keys: Array("alpha\n\n  beta gamma \r\nalpha".utf8)
+            case .csv: Array("time,key\n1,alpha\r\n\n2,\"beta, \"\"gamma\"\"\"\n3,alpha".utf8)
             }
         let expected: [UInt64] =
             switch layout {
             case .lirs: [1, 22, 333, 4444]
             case .arc: [1, 2, 30, 400, 401, 402]
+            case .keys: ["alpha", "beta gamma", "alpha"].map { TextKeyHash.key(of: $0.utf8) }
+            case .csv: ["alpha", "beta, \"gamma\"", "alpha"].map { TextKeyHash.key(of: $0.utf8) }
             }
         var decoder = TextTraceDecoder(file: "t", layout: layout)
         var keys: [UInt64] = []
@@ -49,6 +53,37 @@ struct TextTraceTests {
         }
         try decoder.finish { keys.append($0) }
         #expect(keys == expected)
+    }
+
+    @Test func textKeyHash_isFNV1a() {
+        // The published FNV-1a 64 test vectors.
+        #expect(TextKeyHash.key(of: "".utf8) == 0xCBF2_9CE4_8422_2325)
+        #expect(TextKeyHash.key(of: "a".utf8) == 0xAF63_DC4C_8601_EC8C)
+        #expect(TextKeyHash.key(of: "foobar".utf8) == 0x8594_4171_F739_67E8)
+    }
+
+    @Test func readAll_csvWithKeyColumn_skipsTheHeaderAndHashesTheField() throws {
+        let keys = try withFixtureDirectory { fixtures in
+            let path = try fixtures.write("requests.csv", "key,size\n7,100\n8,5\n7,100\n")
+            return try TraceReader(path: path, format: .csv, keyColumn: 1).readAll()
+        }
+        #expect(keys == ["7", "8", "7"].map { TextKeyHash.key(of: $0.utf8) })
+    }
+
+    @Test func forEachKey_skipsMalformedLines_countsThem() throws {
+        try withFixtureDirectory { fixtures in
+            let lirs = try fixtures.write("bad.trace", "1\nx\n2\n3 4\n5")
+            var keys: [UInt64] = []
+            let summary = try TraceReader(path: lirs, format: .lirs, skipsMalformedLines: true).forEachKey { keys.append($0) }
+            #expect(keys == [1, 2, 5])
+            #expect(summary == TraceReader.Summary(requestCount: 3, skippedLineCount: 2))
+            let arc = try fixtures.write("bad.lis", "1 2 0 0\n5 0 0 0\n9 1 0 0\n")
+            #expect(try TraceReader(path: arc, format: .arc, skipsMalformedLines: true).readAll() == [1, 2, 9])
+            let allBad = try fixtures.write("allbad.trace", "x\ny\n")
+            #expect(throws: TraceError.empty(file: allBad)) {
+                try TraceReader(path: allBad, format: .lirs, skipsMalformedLines: true).readAll()
+            }
+        }
     }
 
     @Test func forEachKey_bodyThrows_stopsAndRethrows() throws {

@@ -115,6 +115,19 @@ enum TraceCatalog {
         return try cell.keys(decoding: trace).get()
     }
 
+    /// The `corda+loop` composite of ANCHORS.md: corda-vaultservice, lirs-loop five times with its
+    /// keys moved by 2^62, corda-vaultservice again.
+    static func cordaPlusLoop() throws -> TraceStream {
+        guard isAvailable else { throw TestSetupError("\(directory) is missing") }
+        let corda = TraceReader(path: directory + "/corda-vaultservice.bin.gz", format: .u64be)
+        let loop = TraceReader(path: directory + "/lirs-loop.trace.gz", format: .lirs)
+        return TraceStream([
+            TraceSource(reader: corda),
+            TraceSource(reader: loop, repeatCount: 5, keyOffset: 1 << 62),
+            TraceSource(reader: corda),
+        ])
+    }
+
     /// The hit ratios `tool` (an `anchors.csv` tool, such as `lcs-lru`) has for `trace`, by
     /// ascending size; empty when it has none.
     ///

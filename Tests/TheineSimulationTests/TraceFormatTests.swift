@@ -7,6 +7,8 @@ struct TraceFormatTests {
         ("traces/P1.lis", .arc),
         ("lirs-loop.trace.gz", .lirs),
         ("/tmp/multi1.trace", .lirs),
+        ("requests.keys.gz", .keys),
+        ("log.csv.zst", .csv),
     ])
     func guess_textTraceName_returnsFormat(fileName: String, format: TraceFormat) {
         #expect(TraceFormat.guess(fromFileName: fileName) == format)

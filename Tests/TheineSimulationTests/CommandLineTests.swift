@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import TheineSimulation
+
+/// Runs the `theine-sim` executable that the test build made beside the test bundle.
+struct CommandLineTests {
+    /// What a run of `theine-sim` printed and how it exited.
+    struct Run {
+        let status: Int32
+        let output: String
+        let errors: String
+    }
+
+    /// The executable: in the build products folder, beside the test runner.
+    static let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        .deletingLastPathComponent().appendingPathComponent("theine-sim").path
+
+    static func run(_ arguments: [String], input: String? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        let inputPipe = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : inputPipe
+        try process.run()
+        if let input {
+            inputPipe.fileHandleForWriting.write(Data(input.utf8))
+            try inputPipe.fileHandleForWriting.close()
+        }
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let complaints = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: printed, errors: complaints)
+    }
+
+    @Test func keysFromStandardInput_printsTheTableWithOPT() throws {
+        let run = try Self.run(["--trace", "-", "--format", "keys", "--sizes", "1,2"], input: "a\nb\na\nc\nb\na\n")
+        #expect(run.status == 0, "\(run.errors)")
+        #expect(run.output.contains("stdin: 6 requests"))
+        #expect(run.output.contains("opt      33.33  50.00"))
+    }
+
+    @Test func badInput_exitsNonZeroWithTheMessage() throws {
+        try withFixtureDirectory { fixtures in
+            let bad = try fixtures.write("bad.trace", "1\n2\nthree\n")
+            let malformed = try Self.run(["--trace", bad])
+            #expect(malformed.status != 0)
+            #expect(malformed.errors.contains("\(bad):3: key is not a decimal number: 'three'"))
+            let skipped = try Self.run(["--trace", bad, "--skip-bad", "--sizes", "1"])
+            #expect(skipped.status == 0)
+            #expect(skipped.errors.contains("skipped 1 malformed lines"))
+            let empty = try Self.run(["--trace", try fixtures.write("empty.keys", "")])
+            #expect(empty.status != 0 && empty.errors.contains("the trace has no requests"))
+            let missing = try Self.run(["--trace", fixtures.path + "/missing.trace"])
+            #expect(missing.status != 0 && missing.errors.contains("cannot read the trace"))
+            let zeroSize = try Self.run(["--trace", bad, "--sizes", "0"])
+            #expect(zeroSize.status != 0 && zeroSize.errors.contains("'0' is not a cache size"))
+            let misplaced = try Self.run(["--repeat", "2", "--trace", bad])
+            #expect(misplaced.status != 0 && misplaced.errors.contains("--repeat applies to the --trace before it"))
+        }
+    }
+
+    @Test func workloadWithCSVAndSVG_writesBoth() throws {
+        try withFixtureDirectory { fixtures in
+            let csv = fixtures.path + "/loop.csv"
+            let svg = fixtures.path + "/loop.svg"
+            let run = try Self.run(["--workload", "loop", "--sizes", "100,20000", "--csv", csv, "--svg", svg])
+            #expect(run.status == 0, "\(run.errors)")
+            let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
+            #expect(lines.first == "trace,policy,size,requests,hits,hit_ratio")
+            #expect(lines.count == 1 + 2 * SimulatedPolicy.allPolicies.count)
+            let names = try HitRatioChartTests.elementNames(try String(contentsOfFile: svg, encoding: .utf8))
+            #expect(names.filter { $0 == "path" }.count == SimulatedPolicy.allPolicies.count)
+        }
+    }
+
+    /// corda+loop of ANCHORS.md built from the command line's flags.
+    @Test(.enabled(if: TraceCatalog.isEnabled, TraceCatalog.skipReason))
+    func cordaPlusLoopFromFlags_hasTheAnchorsRequestCount() throws {
+        let corda = TraceCatalog.directory + "/corda-vaultservice.bin.gz"
+        let loop = TraceCatalog.directory + "/lirs-loop.trace.gz"
+        try withFixtureDirectory { fixtures in
+            let csv = fixtures.path + "/corda+loop.csv"
+            let run = try Self.run([
+                "--trace", corda, "--format", "u64be",
+                "--trace", loop, "--repeat", "5", "--key-offset", "2^62",
+                "--trace", corda, "--format=u64be",
+                "--sizes", "512", "--policies", "lru", "--name", "corda+loop", "--csv", csv,
+            ])
+            #expect(run.status == 0, "\(run.errors)")
+            let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
+            #expect(lines.dropFirst().first?.hasPrefix("corda+loop,lru,512,2798904,90468,") == true)
+        }
+    }
+}
+
