@@ -33,7 +33,7 @@ struct BuiltInWorkload: Sendable {
             BuiltInWorkload(name: "zipf+scans", summary: "zipf-1.0 with a 2,000-key scan every 8,000 requests") {
                 seed in scans.requests(count: requestCount, seed: seed)
             },
-            BuiltInWorkload(name: "loop", summary: "15,000 keys in order, over and over (longer than every cache)") {
+            BuiltInWorkload(name: "loop", summary: "15,000 keys in order, over and over, longer than every cache") {
                 _ in loop.requests(count: requestCount)
             },
             BuiltInWorkload(name: "recency-to-frequency", summary: "recency-biased, then zipf-1.0 from the midpoint") {

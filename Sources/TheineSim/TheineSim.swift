@@ -23,8 +23,8 @@ struct TheineSim: AsyncParsableCommand {
             --key-offset 2^62 --trace corda.bin.gz --format u64be --sizes 512,1024
 
             Memory: traces stream through the caches, except when OPT or a percentage size is asked for \
-            (both by default), which hold the trace: 8 bytes a request, plus 5 bytes a request and one \
-            more per size while OPT runs.
+            (both by default), which hold the trace: 8 bytes a request, and while OPT runs 4 more bytes \
+            a request plus 1 byte a request for each size.
 
             TinyLFU hashes keys, and Swift seeds hashing per process: for hit ratios that repeat \
             exactly from run to run, set SWIFT_DETERMINISTIC_HASHING=1.
@@ -41,9 +41,8 @@ struct TheineSim: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "The trace's format: "
-                + TraceFormat.allCases.map(\.rawValue).joined(separator: ", ")
-                + ". Needed for binary traces and standard input (.lis is arc, .trace lirs, .keys keys, .csv csv)."
+            "The trace's format; needed for binary traces and standard input, otherwise guessed from the file "
+                + "name (.lis arc, .trace lirs, .keys keys, .csv csv)."
         )
     )
     var format: [TraceFormat] = []
@@ -133,7 +132,7 @@ struct TheineSim: AsyncParsableCommand {
             let chosen = workload.isEmpty ? BuiltInWorkload.all : BuiltInWorkload.all.filter { workload.contains($0.name) }
             for workload in chosen {
                 let keys = workload.requests(seed)
-                let sizes = CacheSize.resolve(sizes ?? BuiltInWorkload.defaultSizes.map { .entries($0) }, distinctKeyCount: Set(keys).count)
+                let sizes = Self.resolve(sizes ?? BuiltInWorkload.defaultSizes.map { .entries($0) }, for: keys)
                 reports.append(report(workload.name, replaying: keys, sizes: sizes, progress: progress))
             }
         } else {
@@ -160,8 +159,7 @@ struct TheineSim: AsyncParsableCommand {
             summary = try stream.forEachKey(progress: { progress.update(requests: keys.count, fraction: $0) }) {
                 keys.append($0)
             }
-            let resolved = CacheSize.resolve(sizes, distinctKeyCount: Set(keys).count)
-            report = self.report(title, replaying: keys, sizes: resolved, progress: progress)
+            report = self.report(title, replaying: keys, sizes: Self.resolve(sizes, for: keys), progress: progress)
         } else {
             let grid = ReplayGrid(policies: chosenPolicies, capacities: CacheSize.resolve(sizes, distinctKeyCount: 0), seed: seed)
             var batch: [UInt64] = []
@@ -184,6 +182,14 @@ struct TheineSim: AsyncParsableCommand {
             FileHandle.standardError.write(Data("theine-sim: skipped \(summary.skippedLineCount) malformed lines (--skip-bad)\n".utf8))
         }
         return report
+    }
+
+    /// `sizes` in entries; percentages of the distinct keys of `keys`, which are counted only for them.
+    ///
+    /// - Complexity: O(n) expected time and a set of the distinct keys when a size is a percentage.
+    private static func resolve(_ sizes: [CacheSize], for keys: [UInt64]) -> [Int] {
+        let distinctKeyCount = sizes.contains(where: \.needsDistinctKeyCount) ? Set(keys).count : 0
+        return CacheSize.resolve(sizes, distinctKeyCount: distinctKeyCount)
     }
 
     /// Replays `keys` through each chosen policy at each size, prints the table and returns it.

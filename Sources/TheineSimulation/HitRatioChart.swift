@@ -65,7 +65,7 @@ public struct HitRatioChart: Sendable {
                 : (Double(size) - smallest) / (largest - smallest)
             return plot.left + 20 + position * (plot.right - plot.left - 40)
         }
-        let top = min(100, max(10, (report.results.map(\.hitRatio).max() ?? 0) / 10).rounded(.up) * 10)
+        let top = min(100, max(10, ((report.results.map(\.hitRatio).max() ?? 0) / 10).rounded(.up) * 10))
         func y(_ ratio: Double) -> Double {
             plot.bottom - ratio / top * (plot.bottom - plot.top)
         }
