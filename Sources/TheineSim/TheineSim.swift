@@ -214,7 +214,7 @@ struct TheineSim: AsyncParsableCommand {
             try trace.indices.map { index in
                 let path = trace[index]
                 guard
-                    let format = arguments.value(of: .format, forTrace: index, in: format)
+                    let format = try arguments.value(of: .format, forTrace: index, in: format)
                         ?? TraceFormat.guess(fromFileName: path)
                 else {
                     throw ValidationError(
@@ -225,13 +225,13 @@ struct TheineSim: AsyncParsableCommand {
                 let reader = TraceReader(
                     path: path,
                     format: format,
-                    keyColumn: arguments.value(of: .keyColumn, forTrace: index, in: keyColumn) ?? 1,
+                    keyColumn: try arguments.value(of: .keyColumn, forTrace: index, in: keyColumn) ?? 1,
                     skipsMalformedLines: skipBad
                 )
                 return TraceSource(
                     reader: reader,
-                    repeatCount: arguments.value(of: .repeatCount, forTrace: index, in: repeatCount) ?? 1,
-                    keyOffset: arguments.value(of: .keyOffset, forTrace: index, in: keyOffset) ?? 0
+                    repeatCount: try arguments.value(of: .repeatCount, forTrace: index, in: repeatCount) ?? 1,
+                    keyOffset: try arguments.value(of: .keyOffset, forTrace: index, in: keyOffset) ?? 0
                 )
             }
         )

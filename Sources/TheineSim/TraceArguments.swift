@@ -51,9 +51,13 @@ struct TraceArguments {
     /// trace, else `nil`.
     ///
     /// - Parameter values: ArgumentParser's values of `modifier`, in command-line order.
-    func value<Value>(of modifier: Modifier, forTrace index: Int, in values: [Value]) -> Value? {
+    /// - Throws: a `ValidationError` if the walk found a different number of them (an option
+    ///   spelled in a way the walk does not know), rather than guess which trace a value is for.
+    func value<Value>(of modifier: Modifier, forTrace index: Int, in values: [Value]) throws -> Value? {
         let owners = owners[modifier] ?? []
-        precondition(owners.count == values.count, "ArgumentParser and the walk disagree on \(modifier.rawValue)")
+        guard owners.count == values.count else {
+            throw ValidationError("cannot tell which --trace each \(modifier.rawValue) belongs to: write it as '\(modifier.rawValue) VALUE' after its --trace")
+        }
         return owners.firstIndex(of: index).map { values[$0] } ?? owners.firstIndex(of: nil).map { values[$0] }
     }
 }
