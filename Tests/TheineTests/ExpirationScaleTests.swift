@@ -3,11 +3,12 @@ import Testing
 @testable import Theine
 
 /// A million entries with TTLs from a second to a month, through every level of the wheel.
-/// Not in the invariant-checked run: `checkInvariants` is O(n) per mutation.
+/// Not in the invariant-checked run: `checkInvariants` is O(n) per mutation. One shard, so that a
+/// cache exactly as large as its entries evicts none (shards fill unevenly).
 struct ExpirationScaleTests {
     @Test func millionEntriesWithMixedTTLs_allExpire_andNoneEarly() {
         let clock = ManualCacheClock(now: .seconds(86_400))
-        let cache = Cache<Int, Int>(capacity: 1_000_000, policy: .lru, admissionSeed: 1, clock: clock)
+        let cache = Cache<Int, Int>(capacity: 1_000_000, policy: .lru, admissionSeed: 1, shardCount: 1, clock: clock)
         var generator = SplitMix64(seed: 2026)
         var deadlines: [Int64] = []
         deadlines.reserveCapacity(1_000_000)
