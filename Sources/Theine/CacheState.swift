@@ -26,6 +26,8 @@ struct CacheState<Key: Hashable, Value> {
     @usableFromInline let _policy: any CachePolicy
     @usableFromInline var _wheel: TimerWheel
     @usableFromInline let _clock: any CacheClock
+    /// Whether `_clock` is the default clock, read directly through the system (`ContinuousCacheClock.systemNanoseconds`).
+    @usableFromInline let _readsSystemClock: Bool
     @usableFromInline var _hitCount = 0
     @usableFromInline var _missCount = 0
     @usableFromInline var _evictionCount = 0
@@ -36,21 +38,26 @@ struct CacheState<Key: Hashable, Value> {
     init(policy: any CachePolicy, clock: any CacheClock) {
         _policy = policy
         _clock = clock
-        _wheel = TimerWheel(currentTime: clock.now.nanosecondsClamped)
+        let systemNanoseconds = clock is ContinuousCacheClock ? ContinuousCacheClock.systemNanoseconds() : nil
+        _readsSystemClock = systemNanoseconds != nil
+        _wheel = TimerWheel(currentTime: systemNanoseconds ?? clock.now.nanosecondsClamped)
     }
 
     /// The clock's present, in nanoseconds.
+    ///
+    /// - Complexity: O(1): about 30 ns for the default clock on Linux (a vDSO `clock_gettime`).
     @inlinable
     func now() -> Int64 {
-        _clock.now.nanosecondsClamped
+        if _readsSystemClock, let nanoseconds = ContinuousCacheClock.systemNanoseconds() { return nanoseconds }
+        return _clock.now.nanosecondsClamped
     }
 
     /// Whether the entry in `slot` has a deadline at or before the present. Reads the clock only for
-    /// entries with a deadline.
+    /// entries with a deadline; the deadline sits beside the value, on the cache line a hit reads.
     @inlinable @inline(__always)
     func isExpired(_ slot: SlotIndex) -> Bool {
         guard !_wheel.isEmpty else { return false }
-        let deadline = _wheel.deadline(of: slot)
+        let deadline = _table.deadline(at: slot)
         return deadline != .max && deadline <= now()
     }
 
@@ -84,7 +91,7 @@ struct CacheState<Key: Hashable, Value> {
         var departures = Departures<Key, Value>()
         let (present, deadline) = advanceTime(for: ttl, departures: &departures)
         if let slot = _table.slot(of: key) {
-            if _wheel.deadline(of: slot) <= present { _expirationCount &+= 1 }
+            if _table.deadline(at: slot) <= present { _expirationCount &+= 1 }
             departures.replacedValue = _table.exchangeValue(at: slot, with: value)
             _policy.recordAccess(slot)
             setDeadline(deadline, of: slot, departures: &departures)
@@ -101,7 +108,7 @@ struct CacheState<Key: Hashable, Value> {
         var departures = Departures<Key, Value>()
         let (present, deadline) = advanceTime(for: ttl, departures: &departures)
         if let slot = _table.slot(of: key) {
-            guard _wheel.deadline(of: slot) <= present else { return (false, departures) }
+            guard _table.deadline(at: slot) <= present else { return (false, departures) }
             departures.expired.append(removeExpired(slot))
         }
         departures.evicted = insertNew(key, value, deadline: deadline, departures: &departures)
@@ -190,9 +197,13 @@ struct CacheState<Key: Hashable, Value> {
     @inlinable
     mutating func setDeadline(_ deadline: Int64, of slot: SlotIndex, departures: inout Departures<Key, Value>) {
         guard deadline != .max else {
-            _wheel.cancel(slot)
+            if !_wheel.isEmpty {
+                _wheel.cancel(slot)
+                _table.setDeadline(.max, at: slot)
+            }
             return
         }
+        _table.setDeadline(deadline, at: slot)
         _wheel.schedule(slot, at: deadline)
         departures.scheduledDeadline = true
     }
@@ -240,6 +251,9 @@ struct CacheState<Key: Hashable, Value> {
     @usableFromInline
     func checkInvariants() {
         _table.checkInvariants()
+        for slot in 0..<SlotIndex(_table._entries.count) where _table.isOccupied(slot) {
+            precondition(_table.deadline(at: slot) == _wheel.deadline(of: slot), "slot \(slot): the entry's deadline and the wheel's differ")
+        }
         precondition(_table.count <= _policy.capacity, "count \(_table.count) above capacity \(_policy.capacity)")
         _policy.checkInvariants(residentCount: _table.count)
         _wheel.checkInvariants(isResident: _table.isOccupied)

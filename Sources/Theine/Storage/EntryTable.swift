@@ -9,16 +9,21 @@
 /// Not thread-safe: guarded by the cache's lock, like everything in ``CacheState``.
 @usableFromInline
 struct EntryTable<Key: Hashable, Value> {
-    /// One entry: the key (kept here too, so eviction by slot can find the map's entry) and value.
+    /// One entry: the key (kept here too, so eviction by slot can find the map's entry), the value,
+    /// and the deadline in the cache clock's nanoseconds (`Int64.max`: none), kept beside the value so
+    /// that a hit checks it without touching another cache line. The timer wheel holds the same
+    /// deadline for its own ordering.
     @usableFromInline
     struct Entry {
         @usableFromInline var key: Key
         @usableFromInline var value: Value
+        @usableFromInline var deadline: Int64
 
         @inlinable
         init(key: Key, value: Value) {
             self.key = key
             self.value = value
+            deadline = .max
         }
     }
 
@@ -52,6 +57,18 @@ struct EntryTable<Key: Hashable, Value> {
     @inlinable @inline(__always)
     func value(at slot: SlotIndex) -> Value {
         _entries[Int(slot)].unsafelyUnwrapped.value
+    }
+
+    /// The deadline of the entry in `slot`, which must hold one (`Int64.max`: none).
+    @inlinable @inline(__always)
+    func deadline(at slot: SlotIndex) -> Int64 {
+        _entries[Int(slot)].unsafelyUnwrapped.deadline
+    }
+
+    /// Sets the deadline of the entry in `slot`, which must hold one.
+    @inlinable @inline(__always)
+    mutating func setDeadline(_ deadline: Int64, at slot: SlotIndex) {
+        _entries[Int(slot)]!.deadline = deadline
     }
 
     /// Replaces the value in `slot`, which must hold an entry, and returns the old one.
