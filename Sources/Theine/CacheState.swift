@@ -19,7 +19,7 @@ let maximumCacheCapacity = Int(Int32.max)
 /// Keys and values that leave the cache are returned to the caller, which releases them after
 /// unlocking, so a `deinit` that calls back into the cache does not deadlock.
 @usableFromInline
-struct CacheState<Key: Hashable, Value> {
+struct CacheState<Key: Hashable, Value: Sendable> {
     @usableFromInline typealias Entry = EntryTable<Key, Value>.Entry
 
     @usableFromInline var _table = EntryTable<Key, Value>()
@@ -32,6 +32,11 @@ struct CacheState<Key: Hashable, Value> {
     @usableFromInline var _missCount = 0
     @usableFromInline var _evictionCount = 0
     @usableFromInline var _expirationCount = 0
+    @usableFromInline var _loadSuccessCount = 0
+    @usableFromInline var _loadFailureCount = 0
+    @usableFromInline var _totalLoadTime = Duration.zero
+    /// The loads in flight, by key (`Cache.get(_:ttl:loader:)`).
+    @usableFromInline var _flights: [Key: LoadFlight<Value>] = [:]
     /// Scratch space for the slots the wheel expires, kept to avoid allocating on every advance.
     @usableFromInline var _expiredSlots: [SlotIndex] = []
 
@@ -89,6 +94,7 @@ struct CacheState<Key: Hashable, Value> {
     @inlinable
     mutating func set(_ key: Key, _ value: Value, ttl: TimeToLive) -> Departures<Key, Value> {
         var departures = Departures<Key, Value>()
+        supersedeLoad(of: key)
         let (present, deadline) = advanceTime(for: ttl, departures: &departures)
         if let slot = _table.slot(of: key) {
             if _table.deadline(at: slot) <= present { _expirationCount &+= 1 }
@@ -111,6 +117,7 @@ struct CacheState<Key: Hashable, Value> {
             guard _table.deadline(at: slot) <= present else { return (false, departures) }
             departures.expired.append(removeExpired(slot))
         }
+        supersedeLoad(of: key)
         departures.evicted = insertNew(key, value, deadline: deadline, departures: &departures)
         return (true, departures)
     }
@@ -119,6 +126,7 @@ struct CacheState<Key: Hashable, Value> {
     /// and counted, but its value is not handed back).
     @inlinable
     mutating func remove(_ key: Key) -> (entry: Entry, wasLive: Bool)? {
+        supersedeLoad(of: key)
         guard let slot = _table.slot(of: key) else { return nil }
         if isExpired(slot) { return (removeExpired(slot), false) }
         _wheel.cancel(slot)
@@ -131,6 +139,7 @@ struct CacheState<Key: Hashable, Value> {
     /// Removes every entry, returning the old table so that the caller releases it after unlocking.
     @inlinable
     mutating func removeAll() -> EntryTable<Key, Value> {
+        supersedeAllLoads()
         _policy.removeAll()
         _wheel.removeAll()
         let old = _table.removeAll()
@@ -146,6 +155,38 @@ struct CacheState<Key: Hashable, Value> {
         guard !_wheel.isEmpty else { return [] }
         _wheel.expireAll(upTo: now(), expired: &_expiredSlots)
         return takeExpiredSlots()
+    }
+
+    /// The live value for `key`, without counting a request or recording an access.
+    func peekLiveValue(_ key: Key) -> Value? {
+        guard let slot = _table.slot(of: key), !isExpired(slot) else { return nil }
+        return _table.value(at: slot)
+    }
+
+    // MARK: Loads
+
+    /// Marks the load in flight for `key`, if any, as superseded by a write: its value will not be
+    /// stored. O(1); a count check when no load is in flight.
+    @inlinable @inline(__always)
+    func supersedeLoad(of key: Key) {
+        guard !_flights.isEmpty else { return }
+        markSuperseded(key)
+    }
+
+    @usableFromInline
+    func markSuperseded(_ key: Key) {
+        _flights[key]?.isSuperseded = true
+    }
+
+    @usableFromInline
+    func supersedeAllLoads() {
+        for flight in _flights.values { flight.isSuperseded = true }
+    }
+
+    /// Counts a finished load.
+    mutating func recordLoad(succeeded: Bool, duration: Duration) {
+        if succeeded { _loadSuccessCount += 1 } else { _loadFailureCount += 1 }
+        _totalLoadTime += duration
     }
 
     // MARK: Writes
@@ -243,7 +284,10 @@ struct CacheState<Key: Hashable, Value> {
             hitCount: _hitCount,
             missCount: _missCount,
             evictionCount: _evictionCount,
-            expirationCount: _expirationCount
+            expirationCount: _expirationCount,
+            loadSuccessCount: _loadSuccessCount,
+            loadFailureCount: _loadFailureCount,
+            totalLoadTime: _totalLoadTime
         )
     }
 

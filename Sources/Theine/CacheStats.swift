@@ -22,9 +22,9 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
     /// The number of entries removed because their TTL had passed, whether a read found them
     /// expired or the background expiry removed them.
     public var expirationCount: Int
-    /// The number of loads that produced a value (filled by loading through the cache).
+    /// The number of loads that produced a value (``Cache/get(_:ttl:loader:)``).
     public var loadSuccessCount: Int
-    /// The number of loads that threw (filled by loading through the cache).
+    /// The number of loads that threw, cancelled ones included.
     public var loadFailureCount: Int
     /// The total time spent in loads, successful or not.
     public var totalLoadTime: Duration
@@ -54,6 +54,14 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
     /// The fraction of lookups that hit, in 0...1; 0 when there were no lookups.
     public var hitRate: Double {
         requestCount == 0 ? 0 : Double(hitCount) / Double(requestCount)
+    }
+
+    /// The number of loads, successful or not.
+    public var loadCount: Int { loadSuccessCount + loadFailureCount }
+
+    /// The average time a load took, successful or not; `.zero` when there were none.
+    public var averageLoadPenalty: Duration {
+        loadCount == 0 ? .zero : totalLoadTime / loadCount
     }
 
     /// The fraction of lookups that missed, in 0...1; 0 when there were no lookups.
