@@ -56,7 +56,8 @@ extension Cache {
                 guard let flight = state._flights[key],
                     let continuation = flight.waiters.removeValue(forKey: ObjectIdentifier(ticket))
                 else { return (nil, nil) }
-                return (continuation, flight.waiters.isEmpty ? flight.task : nil)
+                // Threads blocked on the load cannot cancel: it runs on while any wait.
+                return (continuation, flight.waiters.isEmpty && flight.completion == nil ? flight.task : nil)
             }
             continuation?.resume(throwing: CancellationError())
             abandonedTask?.cancel()
@@ -79,22 +80,91 @@ extension Cache {
         } catch {
             result = .failure(error)
         }
-        let elapsed = clock.now - start
+        finishLoad(key, flight: flight, result: result, duration: clock.now - start, ttl: ttl)
+    }
+
+    /// The value for `key`, loading it with `loader` on the calling thread on a miss; one load per
+    /// key however many threads (or tasks) ask at once. The blocking counterpart of the async
+    /// `get(_:ttl:loader:)` for code that runs on its own threads.
+    ///
+    /// ```swift
+    /// let page = try pages.get(url, ttl: .seconds(300)) { url in try render(url) }
+    /// ```
+    ///
+    /// The first thread to miss runs `loader` itself; the others block until it ends and get its
+    /// value or its error, as do async callers that join the load. Errors are not cached, and a
+    /// write to the key during the load wins in the cache, as with the async form.
+    ///
+    /// Not for async code: a task that blocks holds one of the cooperative pool's few threads, and
+    /// if the load it waits for needs one too (a waiter joining an async load), the program can
+    /// deadlock. From async code use the async form, which suspends instead.
+    ///
+    /// - Complexity: O(1) besides the load.
+    // Disfavoured so that, in async code, a closure that happens to be synchronous still picks the
+    // async form instead of being ambiguous; synchronous code can only call this one.
+    @available(*, noasync, message: "blocks its thread; from async code use the async get(_:ttl:loader:)")
+    @_disfavoredOverload
+    public func get(_ key: Key, ttl: Duration? = nil, loader: (Key) throws -> Value) throws -> Value {
+        if let value = get(key) { return value }
+        let role = _shard(for: key).withLock { state -> BlockingLoadRole<Value> in
+            if let value = state.peekLiveValue(key) { return .found(value) }
+            if let flight = state._flights[key] {
+                let completion = flight.completion ?? BlockingCompletion()
+                flight.completion = completion
+                return .wait(completion)
+            }
+            let flight = LoadFlight<Value>()
+            flight.completion = BlockingCompletion()
+            state._flights[key] = flight
+            return .load(flight)
+        }
+        switch role {
+        case .found(let value):
+            return value
+        case .wait(let completion):
+            return try completion.wait().get()
+        case .load(let flight):
+            let clock = ContinuousClock()
+            let start = clock.now
+            let result = Result { try loader(key) }
+            finishLoad(key, flight: flight, result: result, duration: clock.now - start, ttl: ttl)
+            return try result.get()
+        }
+    }
+
+    /// Ends `flight`: counts it, stores a loaded value unless a write superseded it, and hands the
+    /// result to the waiting tasks and threads after unlocking.
+    private func finishLoad(
+        _ key: Key,
+        flight: LoadFlight<Value>,
+        result: Result<Value, any Error>,
+        duration: Duration,
+        ttl: Duration?
+    ) {
         let timeToLive = TimeToLive(ttl)
-        let (waiters, departures) = _shard(for: key).withLock { state -> ([CheckedContinuation<Value, any Error>], Departures<Key, Value>?) in
+        let (waiters, completion, departures) = _shard(for: key).withLock { state in
             if state._flights[key] === flight { state._flights[key] = nil }
-            state.recordLoad(succeeded: result.isSuccess, duration: elapsed)
+            state.recordLoad(succeeded: result.isSuccess, duration: duration)
             var departures: Departures<Key, Value>?
             if case .success(let value) = result, !flight.isSuperseded, timeToLive != .expired {
                 departures = state.set(key, value, ttl: timeToLive)
             }
             let waiters = Array(flight.waiters.values)
             flight.waiters = [:]
-            return (waiters, departures)
+            return (waiters, flight.completion, departures)
         }
         if departures?.scheduledDeadline == true { joinExpirationTickerOnce() }
         for waiter in waiters { waiter.resume(with: result) }
+        completion?.complete(result)
     }
+}
+
+/// What a thread that missed does in the blocking `get`: return a value that arrived meanwhile,
+/// wait for another caller's load, or run the load itself.
+private enum BlockingLoadRole<Value: Sendable> {
+    case found(Value)
+    case wait(BlockingCompletion<Value>)
+    case load(LoadFlight<Value>)
 }
 
 extension Result {

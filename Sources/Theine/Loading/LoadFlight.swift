@@ -12,6 +12,9 @@ final class LoadFlight<Value: Sendable>: @unchecked Sendable {
     /// Set when a write or a removal touched the key during the load: the loaded value is then
     /// handed to the waiters but not stored, so the newer write wins.
     @usableFromInline var isSuperseded = false
+    /// Where threads blocked on this load wait (the blocking `get`); created by the first of them,
+    /// or with the flight when a thread runs the loader itself.
+    var completion: BlockingCompletion<Value>?
 }
 
 /// A caller's place in a load: lets its cancellation find its continuation, and marks a caller
