@@ -18,7 +18,7 @@ struct BlockingLoadingTests {
         loader: @escaping @Sendable () throws -> Int
     ) -> (calls: Int, results: [Result<Int, any Error>]) {
         let calls = Atomic<Int>(0)
-        let results = Mutex<[Result<Int, any Error>]>([])
+        let results = LockedState<[Result<Int, any Error>]>([])
         runOnThreads(16) { _ in
             let result = Result {
                 try cache.get(1) { _ in
@@ -67,7 +67,7 @@ struct BlockingLoadingTests {
         let release = Atomic<Bool>(false)
         let thread = Task.detached {
             // The blocking form, run from a thread outside the cooperative pool.
-            let result = Mutex<Int?>(nil)
+            let result = LockedState<Int?>(nil)
             runOnThreads(1) { _ in
                 let value = try? cache.get(5) { _ in
                     while !release.load(ordering: .acquiring) { usleep(1_000) }

@@ -1,11 +1,13 @@
-import Synchronization
 import Testing
 
 @testable import Theine
 
+// Test state is guarded by `LockedState` (a pthread mutex), not `Synchronization.Mutex`: under
+// ThreadSanitizer a `Mutex`-guarded array was reported racing, as TSan does not model the futex
+// that `Mutex` uses on Linux.
 /// A loader that blocks until opened, counting its calls and whether it saw cancellation.
 private final class GatedLoader: Sendable {
-    private let state = Mutex<(calls: Int, cancelled: Int, isOpen: Bool)>((0, 0, false))
+    private let state = LockedState<(calls: Int, cancelled: Int, isOpen: Bool)>((0, 0, false))
 
     var calls: Int { state.withLock { $0.calls } }
     var cancellations: Int { state.withLock { $0.cancelled } }
