@@ -1,0 +1,32 @@
+/// The cache key a ``Memoized`` function makes from its arguments: the arguments themselves, as a
+/// tuple, compared and hashed element by element.
+///
+/// No string formatting and no boxing: `ArgumentsKey<Int, String>` stores an `Int` and a `String`,
+/// two keys are equal when every argument is, and the hash combines each argument's hash in order.
+public struct ArgumentsKey<each Argument: Hashable & Sendable>: Hashable, Sendable {
+    /// The arguments, in order.
+    public let arguments: (repeat each Argument)
+
+    /// The key of a call with these arguments.
+    @inlinable
+    public init(_ argument: repeat each Argument) {
+        arguments = (repeat each argument)
+    }
+
+    /// - Complexity: O(arguments), each compared with its own `==`.
+    @inlinable
+    public static func == (lhs: ArgumentsKey, rhs: ArgumentsKey) -> Bool {
+        for (left, right) in repeat (each lhs.arguments, each rhs.arguments) {
+            guard left == right else { return false }
+        }
+        return true
+    }
+
+    /// - Complexity: O(arguments), each hashed with its own `hash(into:)`.
+    @inlinable
+    public func hash(into hasher: inout Hasher) {
+        for argument in repeat each arguments {
+            hasher.combine(argument)
+        }
+    }
+}
