@@ -81,14 +81,16 @@ struct MemoizedTests {
 
     @Test func results_expireAfterTheirTTL() async throws {
         let counter = CallCounter()
-        let now = Memoized(capacity: 10, ttl: .milliseconds(50)) { (x: Int) async throws -> Int in
+        let clock = ManualCacheClock()
+        let now = Memoized(capacity: 10, ttl: .seconds(60), clock: clock) { (x: Int) async throws -> Int in
             counter.record()
             return x
         }
         _ = try await now(1)
+        clock.advance(by: .seconds(59))
         _ = try await now(1)
         #expect(counter.count == 1)
-        try await Task.sleep(for: .milliseconds(120))
+        clock.advance(by: .seconds(1))
         _ = try await now(1)
         #expect(counter.count == 2)
     }

@@ -38,14 +38,16 @@ public struct Memoized<each Argument: Hashable & Sendable, Key: Hashable & Senda
     ///     traps, as ``Cache/init(capacity:policy:clock:)`` does).
     ///   - policy: which results to keep when full; adaptive W-TinyLFU by default.
     ///   - ttl: how long a result is served (the rules of ``Cache/set(_:_:ttl:)``); `nil` for ever.
+    ///   - clock: the time `ttl` is measured in; ``ContinuousCacheClock`` by default.
     ///   - function: the function to memoize.
     public init(
         capacity: Int,
         policy: EvictionPolicy = .tinyLFU,
         ttl: Duration? = nil,
+        clock: any CacheClock = ContinuousCacheClock(),
         _ function: @escaping @Sendable (repeat each Argument) async throws -> Value
     ) where Key == ArgumentsKey<repeat each Argument> {
-        self.init(capacity: capacity, policy: policy, ttl: ttl, key: { (argument: repeat each Argument) in
+        self.init(capacity: capacity, policy: policy, ttl: ttl, clock: clock, key: { (argument: repeat each Argument) in
             ArgumentsKey(repeat each argument)
         }, function)
     }
@@ -58,10 +60,11 @@ public struct Memoized<each Argument: Hashable & Sendable, Key: Hashable & Senda
         capacity: Int,
         policy: EvictionPolicy = .tinyLFU,
         ttl: Duration? = nil,
+        clock: any CacheClock = ContinuousCacheClock(),
         key: @escaping @Sendable (repeat each Argument) -> Key,
         _ function: @escaping @Sendable (repeat each Argument) async throws -> Value
     ) {
-        cache = Cache(capacity: capacity, policy: policy)
+        cache = Cache(capacity: capacity, policy: policy, clock: clock)
         self.ttl = ttl
         makeKey = key
         self.function = function
