@@ -49,53 +49,46 @@ struct ThroughputTable {
         row.measurement.seconds * 1e9 * Double(row.threads) / Double(row.measurement.operations)
     }
 
-    func text() -> String {
-        let header = ["workload", "threads", "cache", "ns/op", "Mops/s", "vs floor", "hit %"]
-        let body = withFloorRatios().map { row in
+    /// How a row's numbers are written: decimals per column, the ratio's suffix, and what stands
+    /// for a missing value.
+    private struct CellStyle {
+        let nanosecondDigits: Int
+        let otherDigits: Int
+        let ratioSuffix: String
+        let missing: String
+
+        static let table = CellStyle(nanosecondDigits: 1, otherDigits: 2, ratioSuffix: "x", missing: "-")
+        static let csv = CellStyle(nanosecondDigits: 2, otherDigits: 4, ratioSuffix: "", missing: "")
+    }
+
+    private func cells(_ style: CellStyle) -> [[String]] {
+        withFloorRatios().map { row in
             [
                 row.workload.rawValue,
                 String(row.threads),
                 row.cache,
-                fixed(Self.nanosecondsPerOperation(row), digits: 1),
-                fixed(row.measurement.millionsPerSecond, digits: 2),
-                row.relativeToFloor.map { fixed($0, digits: 2) + "x" } ?? "-",
-                row.measurement.hitRatio.map { fixed($0, digits: 2) } ?? "-",
+                fixed(Self.nanosecondsPerOperation(row), digits: style.nanosecondDigits),
+                fixed(row.measurement.millionsPerSecond, digits: style.otherDigits),
+                row.relativeToFloor.map { fixed($0, digits: style.otherDigits) + style.ratioSuffix } ?? style.missing,
+                row.measurement.hitRatio.map { fixed($0, digits: style.otherDigits) } ?? style.missing,
             ]
         }
+    }
+
+    func text() -> String {
+        let header = ["workload", "threads", "cache", "ns/op", "Mops/s", "vs floor", "hit %"]
+        let body = cells(.table)
         let widths = header.indices.map { column in ([header] + body).map { $0[column].count }.max()! }
         return ([header] + body).map { cells in
             cells.indices.map { column in
-                let padding = String(repeating: " ", count: widths[column] - cells[column].count)
-                return column < 3 ? cells[column] + padding : padding + cells[column]
+                column < 3 ? cells[column].padding(to: widths[column]) : cells[column].leftPadded(to: widths[column])
             }.joined(separator: "  ")
         }.joined(separator: "\n")
     }
 
     func csv() -> String {
         let header = "workload,threads,cache,ns_per_op,mops_per_s,vs_floor,hit_ratio"
-        let lines = withFloorRatios().map { row in
-            [
-                row.workload.rawValue,
-                String(row.threads),
-                row.cache,
-                fixed(Self.nanosecondsPerOperation(row), digits: 2),
-                fixed(row.measurement.millionsPerSecond, digits: 4),
-                row.relativeToFloor.map { fixed($0, digits: 4) } ?? "",
-                row.measurement.hitRatio.map { fixed($0, digits: 4) } ?? "",
-            ].joined(separator: ",")
-        }
+        let lines = cells(.csv).map { $0.joined(separator: ",") }
         return ([header] + lines).joined(separator: "\n") + "\n"
     }
-}
-
-/// `value` with `digits` decimals, without Foundation.
-func fixed(_ value: Double, digits: Int) -> String {
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let scaled = Int((abs(value) * scale).rounded())
-    let whole = scaled / Int(scale)
-    let fraction = String(scaled % Int(scale))
-    let sign = value < 0 && scaled != 0 ? "-" : ""
-    guard digits > 0 else { return sign + String(whole) }
-    return sign + String(whole) + "." + String(repeating: "0", count: digits - fraction.count) + fraction
 }

@@ -48,6 +48,37 @@ struct StressTests {
         key << 32 | UInt64(writer) << 24 | UInt64(sequence & 0xFF_FFFF)
     }
 
+    /// What one operation of the mixed workload did: whether it was a read (a request), and whether
+    /// it saw a value that does not belong to its key.
+    struct OperationOutcome {
+        var isRead = false
+        var sawWrongValue = false
+    }
+
+    /// One random operation of the mixed workload on `key`: half reads, a quarter sets, an eighth
+    /// `setIfAbsent`, an eighth removals. A value read or removed must belong to its key.
+    static func mixedOperation(
+        on cache: Cache<UInt64, UInt64>,
+        key: UInt64,
+        random: inout SplitMix64,
+        writer: Int,
+        sequence: Int
+    ) -> OperationOutcome {
+        var outcome = OperationOutcome()
+        switch random.next() % 8 {
+        case 0, 1, 2, 3:
+            outcome.isRead = true
+            if let value = cache.get(key), value >> 32 != key { outcome.sawWrongValue = true }
+        case 4, 5:
+            cache.set(key, value(for: key, writer: writer, sequence: sequence))
+        case 6:
+            cache.setIfAbsent(key, value(for: key, writer: writer, sequence: sequence))
+        default:
+            if let value = cache.remove(key), value >> 32 != key { outcome.sawWrongValue = true }
+        }
+        return outcome
+    }
+
     @Test(arguments: EvictionPolicy.allPolicies)
     func mixedOperations_manyThreads_keepInvariants(policy: EvictionPolicy) {
         let cache = Cache<UInt64, UInt64>(capacity: 500, policy: policy)
@@ -57,16 +88,8 @@ struct StressTests {
             var wrong = 0
             for sequence in 0..<Self.operationsPerThread {
                 let key = random.next() % Self.keySpace
-                switch random.next() % 8 {
-                case 0, 1, 2, 3:
-                    if let value = cache.get(key), value >> 32 != key { wrong += 1 }
-                case 4, 5:
-                    cache.set(key, Self.value(for: key, writer: thread, sequence: sequence))
-                case 6:
-                    cache.setIfAbsent(key, Self.value(for: key, writer: thread, sequence: sequence))
-                default:
-                    if let value = cache.remove(key), value >> 32 != key { wrong += 1 }
-                }
+                let outcome = Self.mixedOperation(on: cache, key: key, random: &random, writer: thread, sequence: sequence)
+                if outcome.sawWrongValue { wrong += 1 }
             }
             wrongValues.withLock { $0 += wrong }
         }
@@ -188,17 +211,9 @@ struct StressTests {
             var reads = 0
             for sequence in 0..<Self.operationsPerThread / 4 {
                 let key = random.next() % 20_000
-                switch random.next() % 8 {
-                case 0, 1, 2, 3:
-                    reads += 1
-                    if let value = cache.get(key), value >> 32 != key { wrong += 1 }
-                case 4, 5:
-                    cache.set(key, Self.value(for: key, writer: thread, sequence: sequence))
-                case 6:
-                    cache.setIfAbsent(key, Self.value(for: key, writer: thread, sequence: sequence))
-                default:
-                    if let value = cache.remove(key), value >> 32 != key { wrong += 1 }
-                }
+                let outcome = Self.mixedOperation(on: cache, key: key, random: &random, writer: thread, sequence: sequence)
+                if outcome.isRead { reads += 1 }
+                if outcome.sawWrongValue { wrong += 1 }
                 if thread == 0 && sequence % 64 == 0 && cache.count > capacity { over += 1 }
             }
             violations.withLock { $0 = ($0.wrongValues + wrong, $0.overCapacity + over, $0.reads + reads) }

@@ -182,7 +182,7 @@ struct TimerWheel {
             let after = next[Int(node)]
             let slot = slot(of: node)
             if _deadlines[Int(slot)] <= now {
-                unlink(node)
+                unlink(Int(node))
                 forget(slot, into: &expired)
             }
             node = after
@@ -201,9 +201,7 @@ struct TimerWheel {
 
     // MARK: Buckets
 
-    private static func node(of slot: SlotIndex) -> Int { sentinelCount + Int(slot) }
-
-    private func node(of slot: SlotIndex) -> Int { Self.node(of: slot) }
+    private func node(of slot: SlotIndex) -> Int { Self.sentinelCount + Int(slot) }
 
     private func slot(of node: Int32) -> SlotIndex { node - Int32(Self.sentinelCount) }
 
@@ -257,10 +255,6 @@ struct TimerWheel {
         previous[after] = Int32(before)
         previous[node] = -1
         next[node] = -1
-    }
-
-    private mutating func unlink(_ node: Int32) {
-        unlink(Int(node))
     }
 
     /// Clears `slot`'s deadline (its node already unlinked) and reports it expired.
