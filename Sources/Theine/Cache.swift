@@ -48,7 +48,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     // `==` (and a custom clock's `now`).
 
     @usableFromInline
-    let _shards: ContiguousArray<LockedState<CacheState<Key, Value>>>
+    let _shards: ContiguousArray<CacheShard<Key, Value>>
 
     @usableFromInline
     let _layout: ShardLayout
@@ -127,12 +127,13 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         self.policy = policy
         _layout = layout
         _ticker = ticker
+        let stripeCount = ReadStripe.countPerShard
         _shards = ContiguousArray((0..<layout.count).map { index in
             let policy = policy.makePolicy(
                 capacity: layout.capacity(ofShard: index, total: capacity),
                 seed: admissionSeed &+ UInt64(index)
             )
-            return LockedState(CacheState(policy: policy, clock: clock))
+            return CacheShard(CacheState(policy: policy, clock: clock), stripeCount: stripeCount)
         })
     }
 
@@ -143,7 +144,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     ///
     /// - Complexity: O(1); one hash of `key` when the cache has several shards.
     @inlinable @inline(__always)
-    func _shard(for key: Key) -> LockedState<CacheState<Key, Value>> {
+    func _shard(for key: Key) -> CacheShard<Key, Value> {
         _layout.count == 1 ? _shards[0] : _shards[_layout.index(ofHashValue: key.hashValue)]
     }
 
@@ -154,8 +155,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     ///   if the entry has a TTL.
     @inlinable
     public func get(_ key: Key) -> Value? {
-        // An expired entry found here leaves with the tuple, released after unlocking.
-        _shard(for: key).withLock { $0.get(key) }.value
+        _shard(for: key).get(key)
     }
 
     /// Stores `value` for `key`, replacing any value stored for it, to live for `ttl`.
@@ -259,7 +259,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     ///
     /// - Complexity: O(shards).
     public func stats() -> CacheStats {
-        _shards.reduce(CacheStats()) { total, shard in total + shard.withLock { $0.stats } }
+        _shards.reduce(CacheStats()) { total, shard in total + shard.stats() }
     }
 
     /// Whether ``close()`` was called.

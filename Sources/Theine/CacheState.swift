@@ -86,6 +86,42 @@ struct CacheState<Key: Hashable, Value: Sendable> {
         return (_table.value(at: slot), nil)
     }
 
+    /// What a read-only lookup found.
+    @usableFromInline
+    enum Lookup {
+        /// A live entry: its slot and value.
+        case hit(SlotIndex, Value)
+        /// No entry.
+        case miss
+        /// An entry past its deadline, which a read may not return and must remove.
+        case expired
+    }
+
+    /// Looks `key` up without changing anything: no counter, no policy update. For the shared read
+    /// path of ``CacheShard/get(_:)``, which counts and records the hit itself, while other readers
+    /// may be looking up too.
+    ///
+    /// `mutating` only so that the state is passed by address: a non-mutating call through the
+    /// shard's pointer copies the whole state (a retain of every buffer in it). It writes nothing.
+    ///
+    /// - Complexity: O(1): one hash of `key`; a clock read for an entry with a TTL.
+    @inlinable @inline(__always)
+    mutating func lookUp(_ key: Key) -> Lookup {
+        guard let slot = _table.slot(of: key) else { return .miss }
+        if isExpired(slot) { return .expired }
+        return .hit(slot, _table.value(at: slot))
+    }
+
+    /// Tells the policy of a hit recorded by a reader (``ReadStripe``), whose slot still holds the
+    /// entry that was hit. Its count is the stripe's.
+    ///
+    /// - Complexity: O(1), as any policy access.
+    @inlinable
+    mutating func recordBufferedHit(_ slot: SlotIndex) {
+        _policy.recordAccess(slot)
+        checkInvariantsIfEnabled()
+    }
+
     /// Stores `value` for `key` to live `ttl` (which is not `.expired`), and reports what left.
     ///
     /// - Complexity: amortized O(1): one hash of `key` for an overwrite; for a new key two hashes,

@@ -1,0 +1,165 @@
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One shard of a cache: its ``CacheState`` behind a lock that many readers share and one writer
+/// holds alone.
+///
+/// Reads (``get(_:)``) do not take the mutex: a reader counts itself in its thread's
+/// ``ReadStripe``, checks that no writer is active, looks the key up, and records a hit in the
+/// stripe's lossy buffer instead of updating the policy. Everything else (writes, loads, stats,
+/// the ticker) takes exclusive access (``withLock(_:)``): the mutex, then the writer flag, then a
+/// wait until every stripe's reader count is zero; it first drains the stripes' buffers into the
+/// policy, in order, so the policy sees every recorded hit before any change, and a slot in a
+/// buffer always holds the entry it was recorded for. A reader that finds a writer active, or an
+/// expired entry to remove, takes exclusive access too.
+///
+/// The handshake is Dekker's: a reader increments its count, then reads the flag; a writer sets
+/// the flag, then reads the counts; both sequentially consistent, so at least one sees the other.
+///
+/// With one thread, every hit is drained into the policy before the next write and in the same
+/// order, so the policy's decisions are exactly those of a policy updated on every hit. Under
+/// contention a full buffer drops hits for the policy (never for the stats), as Caffeine's do.
+@usableFromInline
+final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
+    // Guarded by: `_state` by the exclusive access, except the read-only lookups of `get` while
+    // counted in a stripe with no writer active; `_mutex` serializes writers; `_writerActive` and the
+    // stripes' counters are atomics.
+
+    @usableFromInline let _state: UnsafeMutablePointer<CacheState<Key, Value>>
+    @usableFromInline let _mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline let _writerActive = Atomic<Bool>(false)
+    @usableFromInline let _stripes: UnsafeMutablePointer<ReadStripe>
+    @usableFromInline let _stripeCount: Int
+
+    /// Creates a shard holding `state`, with one read stripe per processor (a power of two).
+    init(_ state: CacheState<Key, Value>, stripeCount: Int) {
+        precondition(stripeCount >= 1 && stripeCount & (stripeCount - 1) == 0, "stripeCount must be a power of two, got \(stripeCount)")
+        _state = .allocate(capacity: 1)
+        _state.initialize(to: state)
+        _mutex = .allocate(capacity: 1)
+        _mutex.initialize(to: pthread_mutex_t())
+        var attributes = pthread_mutexattr_t()
+        pthread_mutexattr_init(&attributes)
+        #if DEBUG
+        pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_ERRORCHECK))
+        #endif
+        let error = pthread_mutex_init(_mutex, &attributes)
+        precondition(error == 0, "pthread_mutex_init failed: \(error)")
+        pthread_mutexattr_destroy(&attributes)
+        _stripes = .allocate(capacity: stripeCount)
+        for index in 0..<stripeCount {
+            (_stripes + index).initialize(to: ReadStripe())
+        }
+        _stripeCount = stripeCount
+    }
+
+    deinit {
+        let error = pthread_mutex_destroy(_mutex)
+        precondition(error == 0, "pthread_mutex_destroy failed: \(error)")
+        _mutex.deallocate()
+        _state.deinitialize(count: 1)
+        _state.deallocate()
+        _stripes.deinitialize(count: _stripeCount)
+        _stripes.deallocate()
+    }
+
+    /// The value stored for `key`, or `nil`; counts a hit or a miss.
+    ///
+    /// - Complexity: O(1): one hash of `key`; two atomic increments and a decrement on the calling
+    ///   thread's stripe; no lock unless a writer is active or the entry has expired. Every
+    ///   ``ReadStripe/capacity`` hits, a drain of the buffer under exclusive access if it is free.
+    @inlinable
+    func get(_ key: Key) -> Value? {
+        let stripe = _stripes + (ThreadStripe.current & (_stripeCount - 1))
+        stripe.pointee.readers.add(1, ordering: .sequentiallyConsistent)
+        if !_writerActive.load(ordering: .sequentiallyConsistent) {
+            switch _state.pointee.lookUp(key) {
+            case .hit(let slot, let value):
+                let isFull = stripe.pointee.recordHit(slot)
+                stripe.pointee.readers.subtract(1, ordering: .releasing)
+                if isFull { tryDrainReadBuffers() }
+                return value
+            case .miss:
+                stripe.pointee.misses.add(1, ordering: .relaxed)
+                stripe.pointee.readers.subtract(1, ordering: .releasing)
+                return nil
+            case .expired:
+                break
+            }
+        }
+        stripe.pointee.readers.subtract(1, ordering: .releasing)
+        // A writer is active, or the entry expired and must leave: the exclusive path, whose
+        // expired entry is released after unlocking.
+        return withLock { $0.get(key) }.value
+    }
+
+    /// Runs `body` with exclusive access to the state, after draining the read buffers into the
+    /// policy.
+    ///
+    /// `body` must not call back into this shard: the mutex is not recursive.
+    ///
+    /// - Complexity: O(stripes) to wait for readers, plus O(buffered hits) to drain them.
+    @inlinable
+    func withLock<Result>(_ body: (inout CacheState<Key, Value>) throws -> Result) rethrows -> Result {
+        let lockError = pthread_mutex_lock(_mutex)
+        precondition(lockError == 0, "pthread_mutex_lock failed: \(lockError)")
+        beginExclusiveAccess()
+        defer { endExclusiveAccess() }
+        return try body(&_state.pointee)
+    }
+
+    /// The shard's stats: the state's counters plus the hits and misses its readers counted.
+    ///
+    /// - Complexity: O(stripes).
+    func stats() -> CacheStats {
+        withLock { state in
+            var stats = state.stats
+            for index in 0..<_stripeCount {
+                stats.hitCount += _stripes[index].recorded.load(ordering: .relaxed)
+                stats.missCount += _stripes[index].misses.load(ordering: .relaxed)
+            }
+            return stats
+        }
+    }
+
+    /// Drains the read buffers if no writer holds the shard; otherwise leaves them to that writer.
+    @inlinable
+    func tryDrainReadBuffers() {
+        guard pthread_mutex_trylock(_mutex) == 0 else { return }
+        beginExclusiveAccess()
+        endExclusiveAccess()
+    }
+
+    /// With the mutex held: raises the writer flag, waits for the readers inside to leave, and
+    /// drains their buffers into the policy.
+    @inlinable
+    func beginExclusiveAccess() {
+        _writerActive.store(true, ordering: .sequentiallyConsistent)
+        for index in 0..<_stripeCount {
+            var spins = 0
+            while _stripes[index].readers.load(ordering: .acquiring) != 0 {
+                spins += 1
+                // A reader is inside for a few hundred nanoseconds, unless it was preempted.
+                if spins > 1_000 { sched_yield() }
+            }
+        }
+        for index in 0..<_stripeCount {
+            _stripes[index].drain { slot in _state.pointee.recordBufferedHit(slot) }
+        }
+    }
+
+    /// Lowers the writer flag and releases the mutex.
+    @inlinable @inline(__always)
+    func endExclusiveAccess() {
+        _writerActive.store(false, ordering: .releasing)
+        let unlockError = pthread_mutex_unlock(_mutex)
+        precondition(unlockError == 0, "pthread_mutex_unlock failed: \(unlockError)")
+    }
+}
