@@ -97,29 +97,23 @@ struct CacheState<Key: Hashable, Value: Sendable> {
         case expired
     }
 
-    /// Looks `key` up without changing anything: no counter, no policy update. For the shared read
-    /// path of ``CacheShard/get(_:)``, which counts and records the hit itself, while other readers
-    /// may be looking up too.
+    /// Looks `key` up in `state` without changing anything: no counter, no policy update. For the
+    /// shared read path of ``CacheShard/get(_:)``, which counts and records the hit itself, while
+    /// other readers may be looking up too.
     ///
-    /// `mutating` only so that the state is passed by address: a non-mutating call through the
-    /// shard's pointer copies the whole state (a retain of every buffer in it). It writes nothing.
+    /// A static function over the shard's pointer, reading only the fields it needs: a method call
+    /// through the pointer would copy the whole state (a retain of every buffer in it), and a
+    /// `mutating` one would count as a write for the thread sanitizer.
     ///
     /// - Complexity: O(1): one hash of `key`; a clock read for an entry with a TTL.
     @inlinable @inline(__always)
-    mutating func lookUp(_ key: Key) -> Lookup {
-        guard let slot = _table.slot(of: key) else { return .miss }
-        if isExpired(slot) { return .expired }
-        return .hit(slot, _table.value(at: slot))
-    }
-
-    /// Tells the policy of a hit recorded by a reader (``ReadStripe``), whose slot still holds the
-    /// entry that was hit. Its count is the stripe's.
-    ///
-    /// - Complexity: O(1), as any policy access.
-    @inlinable
-    mutating func recordBufferedHit(_ slot: SlotIndex) {
-        _policy.recordAccess(slot)
-        checkInvariantsIfEnabled()
+    static func lookUp(_ key: Key, in state: UnsafeMutablePointer<Self>) -> Lookup {
+        guard let slot = state.pointee._table._slotOfKey[key] else { return .miss }
+        if !state.pointee._wheel.isEmpty {
+            let deadline = state.pointee._table._entries[Int(slot)].unsafelyUnwrapped.deadline
+            if deadline != .max && deadline <= state.pointee.now() { return .expired }
+        }
+        return .hit(slot, state.pointee._table._entries[Int(slot)].unsafelyUnwrapped.value)
     }
 
     /// Stores `value` for `key` to live `ttl` (which is not `.expired`), and reports what left.

@@ -13,19 +13,23 @@ import Darwin
 ///
 /// Reads (``get(_:)``) do not take the mutex: a reader counts itself in its thread's
 /// ``ReadStripe``, checks that no writer is active, looks the key up, and records a hit in the
-/// stripe's lossy buffer instead of updating the policy. Everything else (writes, loads, stats,
-/// the ticker) takes exclusive access (``withLock(_:)``): the mutex, then the writer flag, then a
-/// wait until every stripe's reader count is zero; it first drains the stripes' buffers into the
-/// policy, in order, so the policy sees every recorded hit before any change, and a slot in a
-/// buffer always holds the entry it was recorded for. A reader that finds a writer active, or an
-/// expired entry to remove, takes exclusive access too.
+/// stripe's lossy ring instead of updating the policy. A reader that fills its ring drains every
+/// ring into the policy if the mutex is free (`trylock`), while other readers go on reading: a read
+/// never waits behind the policy's bookkeeping of hits.
+///
+/// Everything else (writes, loads, stats, the ticker) takes exclusive access (``withLock(_:)``):
+/// the mutex, then the writer flag, then a wait until every stripe's reader count is zero; it
+/// drains the rings first, so the policy sees every kept hit before any change, in order, and a
+/// slot in a ring always holds the entry it was recorded for (only exclusive access removes
+/// entries). A reader that finds a writer active, or an expired entry to remove, takes exclusive
+/// access too: reads of a shard wait only behind a write to that shard, which is O(1).
 ///
 /// The handshake is Dekker's: a reader increments its count, then reads the flag; a writer sets
 /// the flag, then reads the counts; both sequentially consistent, so at least one sees the other.
 ///
-/// With one thread, every hit is drained into the policy before the next write and in the same
-/// order, so the policy's decisions are exactly those of a policy updated on every hit. Under
-/// contention a full buffer drops hits for the policy (never for the stats), as Caffeine's do.
+/// With one thread, every hit is kept and drained into the policy before the next write, in
+/// order, so the policy's decisions are exactly those of a policy told of every hit at once. Under
+/// contention a full ring drops hits for the policy (never for the stats), as Caffeine's do.
 @usableFromInline
 final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
     // Guarded by: `_state` by the exclusive access, except the read-only lookups of `get` while
@@ -80,7 +84,7 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
         let stripe = _stripes + (ThreadStripe.current & (_stripeCount - 1))
         stripe.pointee.readers.add(1, ordering: .sequentiallyConsistent)
         if !_writerActive.load(ordering: .sequentiallyConsistent) {
-            switch _state.pointee.lookUp(key) {
+            switch CacheState.lookUp(key, in: _state) {
             case .hit(let slot, let value):
                 let isFull = stripe.pointee.recordHit(slot)
                 stripe.pointee.readers.subtract(1, ordering: .releasing)
@@ -122,23 +126,35 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
         withLock { state in
             var stats = state.stats
             for index in 0..<_stripeCount {
-                stats.hitCount += _stripes[index].recorded.load(ordering: .relaxed)
+                stats.hitCount += _stripes[index].hitCount
                 stats.missCount += _stripes[index].misses.load(ordering: .relaxed)
             }
             return stats
         }
     }
 
-    /// Drains the read buffers if no writer holds the shard; otherwise leaves them to that writer.
+    /// Drains the read rings into the policy if the mutex is free; otherwise leaves them to its
+    /// holder. Readers go on meanwhile.
     @inlinable
     func tryDrainReadBuffers() {
         guard pthread_mutex_trylock(_mutex) == 0 else { return }
-        beginExclusiveAccess()
-        endExclusiveAccess()
+        drainReadBuffers()
+        let unlockError = pthread_mutex_unlock(_mutex)
+        precondition(unlockError == 0, "pthread_mutex_unlock failed: \(unlockError)")
+    }
+
+    /// With the mutex held: hands the rings' slots to the policy. Touches only the policy and the
+    /// rings, never the table that readers look up.
+    @inlinable
+    func drainReadBuffers() {
+        let policy = _state.pointee._policy
+        for index in 0..<_stripeCount {
+            _stripes[index].drain { slot in policy.recordAccess(slot) }
+        }
     }
 
     /// With the mutex held: raises the writer flag, waits for the readers inside to leave, and
-    /// drains their buffers into the policy.
+    /// drains their rings into the policy.
     @inlinable
     func beginExclusiveAccess() {
         _writerActive.store(true, ordering: .sequentiallyConsistent)
@@ -150,9 +166,8 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
                 if spins > 1_000 { sched_yield() }
             }
         }
-        for index in 0..<_stripeCount {
-            _stripes[index].drain { slot in _state.pointee.recordBufferedHit(slot) }
-        }
+        drainReadBuffers()
+        _state.pointee.checkInvariantsIfEnabled()
     }
 
     /// Lowers the writer flag and releases the mutex.

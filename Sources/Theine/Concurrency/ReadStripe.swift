@@ -9,27 +9,26 @@ import Darwin
 #endif
 
 /// One stripe of a shard's read side: the count of readers inside the shard through this stripe,
-/// the hits they recorded for the policy, and the misses they counted.
+/// a bounded buffer of the hits they recorded for the policy, and their hit and miss counts.
 ///
 /// Each thread uses one stripe of every shard (``ThreadStripe``), so two threads reading at once
 /// write to different cache lines: a read never writes a line that another thread's read writes,
 /// which is what lets reads scale with threads.
 ///
-/// The read buffer is lossy, as Caffeine's: a hit appends its slot at position `recorded`, which
-/// counts every hit (so hit counts stay exact); the slot is kept only while fewer than
-/// ``capacity`` positions are waiting to be drained, and dropped otherwise: a dropped slot loses one
-/// access for the policy's ordering, never an entry. The buffer is drained in
-/// position order under the shard's exclusive access, before any write, so a recorded slot always
-/// still holds the entry it was recorded for.
+/// The buffer is a lossy ring, as Caffeine's read buffers are: a hit reserves the position `tail`
+/// by compare-and-swap only while fewer than ``capacity`` slots wait, then stores its slot there;
+/// a hit that finds the ring full, or loses the swap to another thread on the same stripe, is
+/// counted in `dropped` and not kept. Dropping loses one access for the policy's ordering, never an
+/// entry or a count: the hits are `tail + dropped`. One drainer at a time (holding the shard's
+/// mutex) hands the slots to the policy from `head`, in order, while readers go on reading, and
+/// stops at a reserved position whose slot is not stored yet.
 ///
-/// Thread-safety: `readers`, `recorded` and `misses` are atomics any thread updates; `drained` and
-/// the buffer's drained positions are written only under the shard's exclusive access, while no
-/// reader is inside (the readers counts are all zero); a reader writes only the buffer position
-/// that its increment of `recorded` reserved. Stripes live in raw memory owned by the shard, so a
-/// reader reaches its stripe without reference counting.
+/// Thread-safety: every field is an atomic or written only by the drainer. Stripes live side by
+/// side in raw memory owned by the shard, so a reader reaches its stripe without reference
+/// counting.
 @usableFromInline
 struct ReadStripe: ~Copyable {
-    /// Slots a stripe keeps between drains: a power of two.
+    /// Slots the ring holds: a power of two.
     @usableFromInline static let capacity = 32
 
     /// Stripes per shard: one per processor, rounded up to a power of two (at most 64), so that
@@ -41,53 +40,74 @@ struct ReadStripe: ~Copyable {
 
     /// Readers inside the shard through this stripe.
     @usableFromInline let readers = Atomic<Int>(0)
-    /// Hits recorded through this stripe since the shard was created: the next buffer position.
-    @usableFromInline let recorded = Atomic<Int>(0)
-    /// Positions below this have been drained into the policy (or dropped).
-    @usableFromInline let drained = Atomic<Int>(0)
+    /// The next position a hit reserves; also the number of hits kept since the shard was created.
+    @usableFromInline let tail = Atomic<Int>(0)
+    /// The next position to drain; written only by the drainer.
+    @usableFromInline let head = Atomic<Int>(0)
+    /// Hits counted but not kept for the policy.
+    @usableFromInline let dropped = Atomic<Int>(0)
     /// Lookups through this stripe that found no live entry.
     @usableFromInline let misses = Atomic<Int>(0)
-    /// The recorded slots, at `position % capacity`.
-    @usableFromInline let _slots: UnsafeMutablePointer<SlotIndex>
+    /// The ring: at `position % capacity`, the slot plus one, or 0 where none is stored.
+    @usableFromInline let _ring: UnsafeMutablePointer<Atomic<UInt32>>
     // Stripes lie side by side in one allocation: this keeps the next stripe's counters at least a
     // cache line away from this one's.
-    private let _padding: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    private let _padding: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
     init() {
-        _slots = .allocate(capacity: Self.capacity)
-        _slots.initialize(repeating: 0, count: Self.capacity)
+        _ring = .allocate(capacity: Self.capacity)
+        for index in 0..<Self.capacity {
+            (_ring + index).initialize(to: Atomic(0))
+        }
     }
 
     deinit {
-        _slots.deallocate()
+        _ring.deinitialize(count: Self.capacity)
+        _ring.deallocate()
     }
 
-    /// Counts a hit on `slot` and keeps the slot for the policy if the buffer has room. Call only
+    /// The hits counted through this stripe, kept or dropped.
+    var hitCount: Int {
+        tail.load(ordering: .relaxed) + dropped.load(ordering: .relaxed)
+    }
+
+    /// Counts a hit on `slot` and keeps the slot for the policy if the ring has room. Call only
     /// while counted in `readers`.
     ///
-    /// - Returns: whether the buffer is full, so the caller should try to drain the shard.
-    /// - Complexity: O(1): one atomic increment and one store, on lines this thread owns.
+    /// - Returns: whether the ring is full, so the caller should try to drain the shard.
+    /// - Complexity: O(1): a compare-and-swap and a store, on lines this thread owns.
     @inlinable @inline(__always)
     func recordHit(_ slot: SlotIndex) -> Bool {
-        let position = recorded.add(1, ordering: .relaxed).oldValue
-        let waiting = position - drained.load(ordering: .relaxed)
-        if waiting < Self.capacity { _slots[position & (Self.capacity - 1)] = slot }
-        return waiting >= Self.capacity - 1
+        let position = tail.load(ordering: .relaxed)
+        let waiting = position - head.load(ordering: .acquiring)
+        guard waiting < Self.capacity,
+            tail.compareExchange(expected: position, desired: position + 1, ordering: .relaxed).exchanged
+        else {
+            dropped.add(1, ordering: .relaxed)
+            return waiting >= Self.capacity
+        }
+        _ring[position & (Self.capacity - 1)].store(UInt32(bitPattern: slot) &+ 1, ordering: .releasing)
+        return waiting + 1 >= Self.capacity
     }
 
-    /// Hands the kept slots, oldest first, to `body`, and empties the buffer. Call only under the
-    /// shard's exclusive access (no reader inside).
+    /// Hands the stored slots, oldest first, to `body`, up to the first position reserved but not
+    /// yet stored. Call only while holding the shard's mutex (one drainer at a time); readers may be
+    /// recording meanwhile. With no reader inside, it empties the ring.
     ///
-    /// - Complexity: O(kept slots).
+    /// - Complexity: O(slots handed over).
     @inlinable
     func drain(_ body: (SlotIndex) -> Void) {
-        let end = recorded.load(ordering: .relaxed)
-        let start = drained.load(ordering: .relaxed)
-        guard end != start else { return }
-        for position in start..<min(end, start + Self.capacity) {
-            body(_slots[position & (Self.capacity - 1)])
+        var position = head.load(ordering: .relaxed)
+        let end = tail.load(ordering: .acquiring)
+        while position < end {
+            let element = _ring + (position & (Self.capacity - 1))
+            let stored = element.pointee.load(ordering: .acquiring)
+            guard stored != 0 else { break }
+            element.pointee.store(0, ordering: .relaxed)
+            body(SlotIndex(bitPattern: stored &- 1))
+            position += 1
         }
-        drained.store(end, ordering: .relaxed)
+        head.store(position, ordering: .releasing)
     }
 }
 
