@@ -25,14 +25,16 @@ import Synchronization
 ///
 /// ## Thread safety
 /// Every method may be called from any thread or task at any time. A large cache is split into
-/// shards by key hash, each guarded by its own pthread mutex, so threads using different keys
-/// rarely wait for each other; a cache under 131,072 entries is one shard. Calls are short (O(1), no
-/// allocation on a hit) and never wait for anything but one shard's mutex; a write is visible to
-/// every read that starts after it returns.
+/// shards by key hash, each with its own lock, so threads using different keys rarely wait for each
+/// other; a cache under 131,072 entries is one shard. Reads take no lock: a hit is counted and
+/// recorded for the policy on the calling thread's own stripe, and the policy learns of it in
+/// batches, so reads scale with threads. A read waits only while a write to its shard is in
+/// progress; writes wait for no read. Calls are short (O(1), no allocation on a hit), and a write is
+/// visible to every read that starts after it returns.
 ///
-/// While a mutex is held the cache runs one piece of your code: the key's `hash(into:)` and `==`.
-/// They must not call back into the same cache (that would deadlock). Values and keys that leave
-/// the cache (replaced, removed, evicted, cleared) are released after the mutex is unlocked, so a
+/// While a call is inside a shard the cache runs one piece of your code: the key's `hash(into:)`
+/// and `==`. They must not call back into the same cache (that could deadlock). Values and keys that
+/// leave the cache (replaced, removed, evicted, cleared) are released after the shard is left, so a
 /// `deinit` may use the cache.
 ///
 /// Each shard evicts within its share of the capacity (the shares add up to ``capacity``), so the
@@ -43,9 +45,9 @@ import Synchronization
 /// Storage grows with the number of entries, not with the capacity: a cache created with a
 /// capacity of 100 million that holds ten entries uses a few kilobytes.
 public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    // Lock order: a call takes one shard's lock (`LockedState`'s pthread mutex) at a time and never
-    // another while holding it; no user closure runs under it except the key's `hash(into:)` and
-    // `==` (and a custom clock's `now`).
+    // Lock order: a call enters one shard (`CacheShard`: shared for reads, exclusive for the rest)
+    // at a time and never another while inside; no user closure runs inside except the key's
+    // `hash(into:)` and `==` (and a custom clock's `now`).
 
     @usableFromInline
     let _shards: ContiguousArray<CacheShard<Key, Value>>

@@ -148,8 +148,11 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
     @inlinable
     func drainReadBuffers() {
         let policy = _state.pointee._policy
-        for index in 0..<_stripeCount {
-            _stripes[index].drain { slot in policy.recordAccess(slot) }
+        withUnsafeTemporaryAllocation(of: SlotIndex.self, capacity: ReadStripe.capacity) { batch in
+            for index in 0..<_stripeCount {
+                let count = _stripes[index].drain(into: batch.baseAddress!)
+                if count > 0 { policy.recordAccesses(UnsafeBufferPointer(rebasing: batch[..<count])) }
+            }
         }
     }
 

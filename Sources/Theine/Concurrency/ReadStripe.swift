@@ -90,24 +90,27 @@ struct ReadStripe: ~Copyable {
         return waiting + 1 >= Self.capacity
     }
 
-    /// Hands the stored slots, oldest first, to `body`, up to the first position reserved but not
-    /// yet stored. Call only while holding the shard's mutex (one drainer at a time); readers may be
-    /// recording meanwhile. With no reader inside, it empties the ring.
+    /// Moves the stored slots, oldest first, into `slots` (room for ``capacity``), up to the first
+    /// position reserved but not yet stored, and returns how many. Call only while holding the
+    /// shard's mutex (one drainer at a time); readers may be recording meanwhile. With no reader
+    /// inside, it empties the ring.
     ///
-    /// - Complexity: O(slots handed over).
+    /// - Complexity: O(slots moved).
     @inlinable
-    func drain(_ body: (SlotIndex) -> Void) {
-        var position = head.load(ordering: .relaxed)
+    func drain(into slots: UnsafeMutablePointer<SlotIndex>) -> Int {
+        let start = head.load(ordering: .relaxed)
         let end = tail.load(ordering: .acquiring)
+        var position = start
         while position < end {
             let element = _ring + (position & (Self.capacity - 1))
             let stored = element.pointee.load(ordering: .acquiring)
             guard stored != 0 else { break }
             element.pointee.store(0, ordering: .relaxed)
-            body(SlotIndex(bitPattern: stored &- 1))
+            slots[position - start] = SlotIndex(bitPattern: stored &- 1)
             position += 1
         }
         head.store(position, ordering: .releasing)
+        return position - start
     }
 }
 

@@ -20,6 +20,11 @@ protocol CachePolicy: AnyObject {
     /// Records a hit on (or an overwrite of) the resident entry in `slot`.
     func recordAccess(_ slot: SlotIndex)
 
+    /// Records hits on the resident entries in `slots`, in order: the read rings' batches. A policy
+    /// may first touch every slot's metadata, so that the cache misses of the batch overlap instead
+    /// of coming one after another.
+    func recordAccesses(_ slots: UnsafeBufferPointer<SlotIndex>)
+
     /// Records that a new entry, whose key hashes to `hash`, now occupies `slot`.
     ///
     /// - Returns: the slot of the entry to evict to get back within capacity (possibly `slot`
@@ -36,4 +41,11 @@ protocol CachePolicy: AnyObject {
     /// Traps if the policy's internal structure is inconsistent or does not hold `residentCount`
     /// entries. O(n): for tests and `THEINE_INTERNAL_CHECKS` builds.
     func checkInvariants(residentCount: Int)
+}
+
+extension CachePolicy {
+    /// Records each hit in turn.
+    func recordAccesses(_ slots: UnsafeBufferPointer<SlotIndex>) {
+        for slot in slots { recordAccess(slot) }
+    }
 }

@@ -9,6 +9,8 @@ final class LRUPolicy: CachePolicy {
     let capacity: Int
     @exclusivity(unchecked) private var links = SlotLinks()
     @exclusivity(unchecked) private var accessOrder = SlotList()
+    /// Where ``recordAccesses(_:)`` leaves what it touched, so that the loads are not optimized away.
+    @exclusivity(unchecked) private var touched: SlotIndex = 0
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -16,6 +18,11 @@ final class LRUPolicy: CachePolicy {
 
     func recordAccess(_ slot: SlotIndex) {
         links.moveToTail(slot, in: &accessOrder)
+    }
+
+    func recordAccesses(_ slots: UnsafeBufferPointer<SlotIndex>) {
+        for slot in slots { touched ^= links.touch(slot) }
+        for slot in slots { recordAccess(slot) }
     }
 
     func recordInsertion(_ slot: SlotIndex, hash: UInt64) -> SlotIndex {

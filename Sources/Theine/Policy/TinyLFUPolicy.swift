@@ -69,6 +69,8 @@ final class TinyLFUPolicy: CachePolicy {
     @exclusivity(unchecked) private var isCounting = false
     @exclusivity(unchecked) private var random: SplitMix64
     private let seed: UInt64
+    /// Where ``recordAccesses(_:)`` leaves what it touched, so that the loads are not optimized away.
+    @exclusivity(unchecked) private var touched: UInt64 = 0
 
     /// Whether the window adapts; probes, which measure one fixed window size, do not.
     private let isAdaptive: Bool
@@ -146,6 +148,15 @@ final class TinyLFUPolicy: CachePolicy {
             links.moveToTail(slot, in: &protected)
         }
         if isAdaptive { adapt(toRequestFor: hashOfSlot[index]) }
+    }
+
+    func recordAccesses(_ slots: UnsafeBufferPointer<SlotIndex>) {
+        for slot in slots {
+            let hash = hashOfSlot[Int(slot)]
+            touched ^= UInt64(queueOfSlot[Int(slot)].rawValue) ^ UInt64(UInt32(bitPattern: links.touch(slot)))
+            if isCounting { touched ^= sketch.touch(hash) }
+        }
+        for slot in slots { recordAccess(slot) }
     }
 
     func recordInsertion(_ slot: SlotIndex, hash: UInt64) -> SlotIndex {

@@ -53,6 +53,20 @@ struct SlotLinks {
     /// The slot before `slot` on its list (towards the least recent end), or `.none`.
     func predecessor(of slot: SlotIndex) -> SlotIndex { previous[Int(slot)] }
 
+    /// Reads the links of `slot` and of its neighbours, which a move of `slot` rewrites, and returns
+    /// a value made of them: for a batch of moves, touching every slot first lets the processor
+    /// fetch their cache lines in parallel.
+    ///
+    /// - Complexity: O(1): up to four loads, independent across slots.
+    func touch(_ slot: SlotIndex) -> SlotIndex {
+        let before = previous[Int(slot)]
+        let after = next[Int(slot)]
+        var touched = before ^ after
+        if before != .none { touched ^= next[Int(before)] }
+        if after != .none { touched ^= previous[Int(after)] }
+        return touched
+    }
+
     /// Appends `slot`, which must be on no list, at the most recent end of `list`.
     mutating func append(_ slot: SlotIndex, to list: inout SlotList) {
         let index = Int(slot)
