@@ -57,12 +57,12 @@ struct CacheState<Key: Hashable, Value: Sendable> {
         return _clock.now.nanosecondsClamped
     }
 
-    /// Whether the entry in `slot` has a deadline at or before the present. Reads the clock only for
-    /// entries with a deadline; the deadline sits beside the value, on the cache line a hit reads.
+    /// Whether the entry in `slot` has a deadline at or before the present. Reads the wheel's
+    /// deadline only while some entry has one, and the clock only for entries with a deadline.
     @inlinable @inline(__always)
     func isExpired(_ slot: SlotIndex) -> Bool {
         guard !_wheel.isEmpty else { return false }
-        let deadline = _table.deadline(at: slot)
+        let deadline = _wheel.deadline(of: slot)
         return deadline != .max && deadline <= now()
     }
 
@@ -72,18 +72,18 @@ struct CacheState<Key: Hashable, Value: Sendable> {
     /// - Complexity: O(1): one hash of `key`, no allocation; a clock read for an entry with a TTL.
     @inlinable @inline(__always)
     mutating func get(_ key: Key) -> (value: Value?, expired: Entry?) {
-        guard let slot = _table.slot(of: key) else {
+        guard let stored = _table.lookUp(key) else {
             _missCount &+= 1
             return (nil, nil)
         }
-        if isExpired(slot) {
+        if isExpired(stored.slot) {
             _missCount &+= 1
-            return (nil, removeExpired(slot))
+            return (nil, removeExpired(stored.slot))
         }
         _hitCount &+= 1
-        _policy.recordAccess(slot)
+        _policy.recordAccess(stored.slot)
         checkInvariantsIfEnabled()
-        return (_table.value(at: slot), nil)
+        return (stored.value, nil)
     }
 
     /// What a read-only lookup found.
@@ -108,12 +108,12 @@ struct CacheState<Key: Hashable, Value: Sendable> {
     /// - Complexity: O(1): one hash of `key`; a clock read for an entry with a TTL.
     @inlinable @inline(__always)
     static func lookUp(_ key: Key, in state: UnsafeMutablePointer<Self>) -> Lookup {
-        guard let slot = state.pointee._table._slotOfKey[key] else { return .miss }
+        guard let stored = state.pointee._table._storedOfKey[key] else { return .miss }
         if !state.pointee._wheel.isEmpty {
-            let deadline = state.pointee._table._entries[Int(slot)].unsafelyUnwrapped.deadline
+            let deadline = state.pointee._wheel.deadline(of: stored.slot)
             if deadline != .max && deadline <= state.pointee.now() { return .expired }
         }
-        return .hit(slot, state.pointee._table._entries[Int(slot)].unsafelyUnwrapped.value)
+        return .hit(stored.slot, stored.value)
     }
 
     /// Stores `value` for `key` to live `ttl` (which is not `.expired`), and reports what left.
@@ -126,9 +126,9 @@ struct CacheState<Key: Hashable, Value: Sendable> {
         var departures = Departures<Key, Value>()
         supersedeLoad(of: key)
         let (present, deadline) = advanceTime(for: ttl, departures: &departures)
-        if let slot = _table.slot(of: key) {
-            if _table.deadline(at: slot) <= present { _expirationCount &+= 1 }
-            departures.replacedValue = _table.exchangeValue(at: slot, with: value)
+        if let (slot, oldValue) = _table.replaceValue(ofKey: key, with: value) {
+            if _wheel.deadline(of: slot) <= present { _expirationCount &+= 1 }
+            departures.replacedValue = oldValue
             _policy.recordAccess(slot)
             setDeadline(deadline, of: slot, departures: &departures)
             checkInvariantsIfEnabled()
@@ -144,7 +144,7 @@ struct CacheState<Key: Hashable, Value: Sendable> {
         var departures = Departures<Key, Value>()
         let (present, deadline) = advanceTime(for: ttl, departures: &departures)
         if let slot = _table.slot(of: key) {
-            guard _table.deadline(at: slot) <= present else { return (false, departures) }
+            guard _wheel.deadline(of: slot) <= present else { return (false, departures) }
             departures.expired.append(removeExpired(slot))
         }
         supersedeLoad(of: key)
@@ -189,8 +189,8 @@ struct CacheState<Key: Hashable, Value: Sendable> {
 
     /// The live value for `key`, without counting a request or recording an access.
     func peekLiveValue(_ key: Key) -> Value? {
-        guard let slot = _table.slot(of: key), !isExpired(slot) else { return nil }
-        return _table.value(at: slot)
+        guard let stored = _table.lookUp(key), !isExpired(stored.slot) else { return nil }
+        return stored.value
     }
 
     // MARK: Loads
@@ -268,13 +268,9 @@ struct CacheState<Key: Hashable, Value: Sendable> {
     @inlinable
     mutating func setDeadline(_ deadline: Int64, of slot: SlotIndex, departures: inout Departures<Key, Value>) {
         guard deadline != .max else {
-            if !_wheel.isEmpty {
-                _wheel.cancel(slot)
-                _table.setDeadline(.max, at: slot)
-            }
+            if !_wheel.isEmpty { _wheel.cancel(slot) }
             return
         }
-        _table.setDeadline(deadline, at: slot)
         _wheel.schedule(slot, at: deadline)
         departures.scheduledDeadline = true
     }
@@ -325,9 +321,6 @@ struct CacheState<Key: Hashable, Value: Sendable> {
     @usableFromInline
     func checkInvariants() {
         _table.checkInvariants()
-        for slot in 0..<SlotIndex(_table._entries.count) where _table.isOccupied(slot) {
-            precondition(_table.deadline(at: slot) == _wheel.deadline(of: slot), "slot \(slot): the entry's deadline and the wheel's differ")
-        }
         precondition(_table.count <= _policy.capacity, "count \(_table.count) above capacity \(_policy.capacity)")
         _policy.checkInvariants(residentCount: _table.count)
         _wheel.checkInvariants(isResident: _table.isOccupied)

@@ -1,34 +1,44 @@
-/// The cache's entries: keys and values in contiguous storage addressed by slot index, and the map
-/// from key to slot.
+/// The cache's entries: the map from key to slot and value, and the key of each slot.
 ///
-/// An entry keeps its slot for as long as it is in the cache, so the eviction policy can refer to it
-/// by a 4-byte index instead of a reference: no object per entry, no reference counting on links.
-/// Freed slots are reused before the storage grows, so the storage holds no more slots than the
-/// cache held entries at its peak, and grows with the entries, not with the capacity.
+/// An entry keeps its slot for as long as it is in the cache, so the eviction policy and the timer
+/// wheel refer to it by a 4-byte index instead of a reference: no object per entry, no reference
+/// counting on links. The value sits in the map beside the slot, so a hit reads the map and nothing
+/// else; the slot's key lets eviction by slot find the map's entry. Freed slots are reused before
+/// the storage grows, so the storage holds no more slots than the cache held entries at its peak,
+/// and grows with the entries, not with the capacity. Deadlines are the timer wheel's.
 ///
-/// Not thread-safe: guarded by the cache's lock, like everything in ``CacheState``.
+/// Not thread-safe: guarded by the cache's shard, like everything in ``CacheState``; lookups may
+/// run in parallel with each other.
 @usableFromInline
 struct EntryTable<Key: Hashable, Value> {
-    /// One entry: the key (kept here too, so eviction by slot can find the map's entry), the value,
-    /// and the deadline in the cache clock's nanoseconds (`Int64.max`: none), kept beside the value so
-    /// that a hit checks it without touching another cache line. The timer wheel holds the same
-    /// deadline for its own ordering.
+    /// What the map holds for a key: its slot and its value.
+    @usableFromInline
+    struct Stored {
+        @usableFromInline var slot: SlotIndex
+        @usableFromInline var value: Value
+
+        @inlinable
+        init(slot: SlotIndex, value: Value) {
+            self.slot = slot
+            self.value = value
+        }
+    }
+
+    /// An entry that left the table, handed out to be released after unlocking.
     @usableFromInline
     struct Entry {
         @usableFromInline var key: Key
         @usableFromInline var value: Value
-        @usableFromInline var deadline: Int64
 
         @inlinable
         init(key: Key, value: Value) {
             self.key = key
             self.value = value
-            deadline = .max
         }
     }
 
-    @usableFromInline var _slotOfKey: [Key: SlotIndex] = [:]
-    @usableFromInline var _entries: ContiguousArray<Entry?> = []
+    @usableFromInline var _storedOfKey: [Key: Stored] = [:]
+    @usableFromInline var _keyOfSlot: ContiguousArray<Key?> = []
     @usableFromInline var _freeSlots: [SlotIndex] = []
 
     @inlinable
@@ -37,7 +47,15 @@ struct EntryTable<Key: Hashable, Value> {
     /// The number of entries.
     @inlinable
     var count: Int {
-        @inline(__always) get { _slotOfKey.count }
+        @inline(__always) get { _storedOfKey.count }
+    }
+
+    /// The slot and value of `key`'s entry, or `nil`.
+    ///
+    /// - Complexity: O(1) on average: one hash of `key`.
+    @inlinable @inline(__always)
+    func lookUp(_ key: Key) -> Stored? {
+        _storedOfKey[key]
     }
 
     /// The slot of `key`'s entry, or `nil`.
@@ -45,38 +63,24 @@ struct EntryTable<Key: Hashable, Value> {
     /// - Complexity: O(1) on average: one hash of `key`.
     @inlinable @inline(__always)
     func slot(of key: Key) -> SlotIndex? {
-        _slotOfKey[key]
+        _storedOfKey[key]?.slot
     }
 
     /// Whether `slot` holds an entry.
     func isOccupied(_ slot: SlotIndex) -> Bool {
-        Int(slot) < _entries.count && _entries[Int(slot)] != nil
+        Int(slot) < _keyOfSlot.count && _keyOfSlot[Int(slot)] != nil
     }
 
-    /// The value in `slot`, which must hold an entry.
-    @inlinable @inline(__always)
-    func value(at slot: SlotIndex) -> Value {
-        _entries[Int(slot)].unsafelyUnwrapped.value
-    }
-
-    /// The deadline of the entry in `slot`, which must hold one (`Int64.max`: none).
-    @inlinable @inline(__always)
-    func deadline(at slot: SlotIndex) -> Int64 {
-        _entries[Int(slot)].unsafelyUnwrapped.deadline
-    }
-
-    /// Sets the deadline of the entry in `slot`, which must hold one.
-    @inlinable @inline(__always)
-    mutating func setDeadline(_ deadline: Int64, at slot: SlotIndex) {
-        _entries[Int(slot)]!.deadline = deadline
-    }
-
-    /// Replaces the value in `slot`, which must hold an entry, and returns the old one.
-    @inlinable @inline(__always)
-    mutating func exchangeValue(at slot: SlotIndex, with value: Value) -> Value {
-        let old = _entries[Int(slot)].unsafelyUnwrapped.value
-        _entries[Int(slot)]!.value = value
-        return old
+    /// Replaces the value of `key`'s entry, if there is one, and returns its slot and old value.
+    ///
+    /// - Complexity: O(1) on average: one hash of `key`; the value is replaced in place.
+    @inlinable
+    mutating func replaceValue(ofKey key: Key, with value: Value) -> (slot: SlotIndex, oldValue: Value)? {
+        guard let index = _storedOfKey.index(forKey: key) else { return nil }
+        let slot = _storedOfKey.values[index].slot
+        var value = value
+        swap(&_storedOfKey.values[index].value, &value)
+        return (slot, value)
     }
 
     /// Stores a new entry for `key`, which must not be in the table, and returns its slot.
@@ -87,43 +91,28 @@ struct EntryTable<Key: Hashable, Value> {
         let slot: SlotIndex
         if let free = _freeSlots.popLast() {
             slot = free
-            _entries[Int(slot)] = Entry(key: key, value: value)
+            _keyOfSlot[Int(slot)] = key
         } else {
-            slot = SlotIndex(_entries.count)
-            _entries.append(Entry(key: key, value: value))
+            slot = SlotIndex(_keyOfSlot.count)
+            _keyOfSlot.append(key)
         }
-        _slotOfKey[key] = slot
+        _storedOfKey[key] = Stored(slot: slot, value: value)
         return slot
-    }
-
-    /// Removes `key`'s entry and returns it with the slot it had, or `nil` if there is none.
-    ///
-    /// - Complexity: O(1) on average: one hash of `key`.
-    @inlinable
-    mutating func removeEntry(forKey key: Key) -> (slot: SlotIndex, entry: Entry)? {
-        guard let slot = _slotOfKey.removeValue(forKey: key) else { return nil }
-        return (slot, vacate(slot))
     }
 
     /// Removes the entry in `slot`, which must hold one, and returns it.
     ///
-    /// The map's copy of the key is released here; the returned copy keeps the key alive, so the
+    /// The slot's copy of the key is released here; the returned copy keeps the key alive, so the
     /// caller decides where the key is finally released (after unlocking).
     ///
     /// - Complexity: O(1) on average: one hash of the entry's key.
     @inlinable
     mutating func removeEntry(at slot: SlotIndex) -> Entry {
-        let entry = vacate(slot)
-        _slotOfKey.removeValue(forKey: entry.key)
-        return entry
-    }
-
-    @inlinable
-    mutating func vacate(_ slot: SlotIndex) -> Entry {
-        let entry = _entries[Int(slot)].unsafelyUnwrapped
-        _entries[Int(slot)] = nil
+        let key = _keyOfSlot[Int(slot)].unsafelyUnwrapped
+        _keyOfSlot[Int(slot)] = nil
         _freeSlots.append(slot)
-        return entry
+        let stored = _storedOfKey.removeValue(forKey: key).unsafelyUnwrapped
+        return Entry(key: key, value: stored.value)
     }
 
     /// Empties the table, returning the old contents so that the caller can release them later.
@@ -138,13 +127,13 @@ struct EntryTable<Key: Hashable, Value> {
     /// every slot is either in use by one key or on the free list.
     func checkInvariants() {
         var used = 0
-        for (key, slot) in _slotOfKey {
-            precondition(_entries[Int(slot)]?.key == key, "key maps to slot \(slot) holding another entry")
+        for (key, stored) in _storedOfKey {
+            precondition(_keyOfSlot[Int(stored.slot)] == key, "key maps to slot \(stored.slot) holding another key")
             used += 1
         }
-        precondition(used + _freeSlots.count == _entries.count, "slots lost: \(used) used, \(_freeSlots.count) free, \(_entries.count) in all")
+        precondition(used + _freeSlots.count == _keyOfSlot.count, "slots lost: \(used) used, \(_freeSlots.count) free, \(_keyOfSlot.count) in all")
         for slot in _freeSlots {
-            precondition(_entries[Int(slot)] == nil, "free slot \(slot) holds an entry")
+            precondition(_keyOfSlot[Int(slot)] == nil, "free slot \(slot) holds an entry")
         }
     }
 }
