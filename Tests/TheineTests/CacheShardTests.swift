@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -62,6 +63,25 @@ struct CacheShardTests {
             #expect(cache.count == capacity)
         }
         for key in recency { #expect(cache.containsQuietly(key)) }
+    }
+
+    @Test func aReaderWhoseRingNobodyDrains_takesOverTheDraining() {
+        let cache = Cache<Int, Int>(capacity: 64, policy: .lru, admissionSeed: 1)
+        for key in 0..<64 { cache.set(key, key) }
+        // This thread drains first, so it becomes the shard's draining reader; then it stops.
+        for read in 0..<(2 * ReadStripe.capacity) { _ = cache.get(read % 64) }
+        let shard = cache._shards[0]
+        let kept = LockedState((stripe: 0, count: 0))
+        runOnThreads(1) { _ in
+            // Another thread reads on: its ring fills, and once it has dropped four rings' worth of
+            // hits that nobody drained, it drains them itself and keeps recording.
+            for read in 0..<(20 * ReadStripe.capacity) { _ = cache.get(read % 32) }
+            let stripe = ThreadStripe.current & (shard._stripeCount - 1)
+            kept.withLock { $0 = (stripe, shard._stripes[stripe].tail.load(ordering: .relaxed)) }
+        }
+        let (stripe, keptCount) = kept.withLock { $0 }
+        #expect(keptCount > 2 * ReadStripe.capacity, "stripe \(stripe) kept only \(keptCount) hits")
+        #expect(cache.stats().hitCount == 22 * ReadStripe.capacity)
     }
 
     @Test(arguments: EvictionPolicy.allPolicies)

@@ -39,6 +39,9 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
     @usableFromInline let _state: UnsafeMutablePointer<CacheState<Key, Value>>
     @usableFromInline let _mutex: UnsafeMutablePointer<pthread_mutex_t>
     @usableFromInline let _writerActive = Atomic<Bool>(false)
+    /// The stripe whose reader drained the rings last (−1: none yet): the one that drains them
+    /// next, so that the policy's cache lines stay with one processor.
+    @usableFromInline let _drainingStripe = Atomic<Int>(-1)
     @usableFromInline let _stripes: UnsafeMutablePointer<ReadStripe>
     @usableFromInline let _stripeCount: Int
 
@@ -81,14 +84,15 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
     ///   ``ReadStripe/capacity`` hits, a drain of the buffer under exclusive access if it is free.
     @inlinable
     func get(_ key: Key) -> Value? {
-        let stripe = _stripes + (ThreadStripe.current & (_stripeCount - 1))
+        let stripeIndex = ThreadStripe.current & (_stripeCount - 1)
+        let stripe = _stripes + stripeIndex
         stripe.pointee.readers.add(1, ordering: .sequentiallyConsistent)
         if !_writerActive.load(ordering: .sequentiallyConsistent) {
             switch CacheState.lookUp(key, in: _state) {
             case .hit(let slot, let value):
                 let isFull = stripe.pointee.recordHit(slot)
                 stripe.pointee.readers.subtract(1, ordering: .releasing)
-                if isFull { tryDrainReadBuffers() }
+                if isFull { considerDraining(from: stripeIndex) }
                 return value
             case .miss:
                 stripe.pointee.misses.add(1, ordering: .relaxed)
@@ -133,11 +137,22 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
         }
     }
 
-    /// Drains the read rings into the policy if the mutex is free; otherwise leaves them to its
-    /// holder. Readers go on meanwhile.
+    /// Called by a reader whose ring is full: drains every ring into the policy if this reader's
+    /// stripe is the one that drains (or none does yet, or its own ring has gone undrained for
+    /// ``ReadStripe/capacity`` × 4 dropped hits) and the mutex is free. Otherwise its hits are dropped
+    /// for the policy until the draining reader, or a writer, empties its ring.
+    ///
+    /// One reader draining keeps the policy's cache lines on one processor, as Caffeine's single
+    /// maintenance thread does; the other readers then cost a lookup each. With one thread, that
+    /// thread drains every time, so nothing is dropped.
     @inlinable
-    func tryDrainReadBuffers() {
+    func considerDraining(from stripeIndex: Int) {
+        let draining = _drainingStripe.load(ordering: .relaxed)
+        guard draining == stripeIndex || draining < 0
+            || _stripes[stripeIndex].droppedSinceDrain >= 4 * ReadStripe.capacity
+        else { return }
         guard pthread_mutex_trylock(_mutex) == 0 else { return }
+        if draining != stripeIndex { _drainingStripe.store(stripeIndex, ordering: .relaxed) }
         drainReadBuffers()
         let unlockError = pthread_mutex_unlock(_mutex)
         precondition(unlockError == 0, "pthread_mutex_unlock failed: \(unlockError)")

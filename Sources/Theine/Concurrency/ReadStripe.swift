@@ -48,11 +48,13 @@ struct ReadStripe: ~Copyable {
     @usableFromInline let dropped = Atomic<Int>(0)
     /// Lookups through this stripe that found no live entry.
     @usableFromInline let misses = Atomic<Int>(0)
+    /// `dropped` when the ring was last drained; written only by the drainer.
+    @usableFromInline let droppedAtDrain = Atomic<Int>(0)
     /// The ring: at `position % capacity`, the slot plus one, or 0 where none is stored.
     @usableFromInline let _ring: UnsafeMutablePointer<Atomic<UInt32>>
     // Stripes lie side by side in one allocation: this keeps the next stripe's counters at least a
     // cache line away from this one's.
-    private let _padding: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    private let _padding: (Int, Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
 
     init() {
         _ring = .allocate(capacity: Self.capacity)
@@ -69,6 +71,12 @@ struct ReadStripe: ~Copyable {
     /// The hits counted through this stripe, kept or dropped.
     var hitCount: Int {
         tail.load(ordering: .relaxed) + dropped.load(ordering: .relaxed)
+    }
+
+    /// The hits dropped since the ring was last drained: many means nobody drains it.
+    @inlinable
+    var droppedSinceDrain: Int {
+        dropped.load(ordering: .relaxed) - droppedAtDrain.load(ordering: .relaxed)
     }
 
     /// Counts a hit on `slot` and keeps the slot for the policy if the ring has room. Call only
@@ -110,6 +118,7 @@ struct ReadStripe: ~Copyable {
             position += 1
         }
         head.store(position, ordering: .releasing)
+        droppedAtDrain.store(dropped.load(ordering: .relaxed), ordering: .relaxed)
         return position - start
     }
 }
