@@ -30,6 +30,19 @@ extension Cache {
         loader: @escaping @Sendable (Key) async throws -> Value
     ) async throws -> Value {
         if let value = get(key) { return value }
+        return try await load(key, ttl: ttl, interruptible: true, loader: loader)
+    }
+
+    /// The miss path of the async `get(_:ttl:loader:)`, for a caller that has just missed (and
+    /// counted its miss); one that is not `interruptible` ignores its task's cancellation and
+    /// waits for the result (``Memoized`` of a function that cannot throw `CancellationError`).
+    @usableFromInline
+    func load(
+        _ key: Key,
+        ttl: Duration?,
+        interruptible: Bool,
+        loader: @escaping @Sendable (Key) async throws -> Value
+    ) async throws -> Value {
         let shard = _shard(for: key)
         let ticket = LoadTicket()
         return try await withTaskCancellationHandler {
@@ -51,6 +64,7 @@ extension Cache {
                 if let immediate { continuation.resume(with: immediate) }
             }
         } onCancel: {
+            guard interruptible else { return }
             let (continuation, abandonedTask) = shard.withLock { state -> (CheckedContinuation<Value, any Error>?, Task<Void, Never>?) in
                 ticket.isCancelled = true
                 guard let flight = state._flights[key],

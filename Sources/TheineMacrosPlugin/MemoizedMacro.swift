@@ -1,0 +1,112 @@
+#if Macros
+import SwiftDiagnostics
+import SwiftSyntax
+import SwiftSyntaxBuilder
+import SwiftSyntaxMacros
+
+/// `@Memoized(capacity:ttl:policy:)`: the function keeps its name and signature; its body becomes
+/// a call of a `Memoized` value, which runs the original body, moved to a private peer, on a miss.
+///
+/// ```swift
+/// @Memoized(capacity: 100)
+/// func square(_ x: Int) -> Int { x * x }
+/// ```
+/// expands to
+/// ```swift
+/// func square(_ x: Int) -> Int {
+///     return __memoized_square(x)
+/// }
+/// private func __uncached_square(_ x: Int) -> Int { x * x }
+/// private let __memoized_square = Theine.Memoized(capacity: 100) { (x: Int) -> Int in
+///     return __uncached_square(x)
+/// }
+/// ```
+/// In a type the cache is a `private static let`; for an instance method the key's first part is
+/// `self`, so that two instances never share a result.
+public struct MemoizedMacro: PeerMacro, BodyMacro {
+    public static func expansion(
+        of node: AttributeSyntax,
+        providingPeersOf declaration: some DeclSyntaxProtocol,
+        in context: some MacroExpansionContext
+    ) throws -> [DeclSyntax] {
+        let function = try MemoizedFunction(declaration, in: context)
+        return [function.uncachedDeclaration, function.cacheDeclaration(arguments: node.arguments)]
+    }
+
+    /// Where the function cannot be memoized, the peer role has said why; the body stays as it
+    /// is, so that the diagnostics are the only errors.
+    public static func expansion(
+        of node: AttributeSyntax,
+        providingBodyFor declaration: some DeclSyntaxProtocol & WithOptionalCodeBlockSyntax,
+        in context: some MacroExpansionContext
+    ) throws -> [CodeBlockItemSyntax] {
+        guard let function = try? MemoizedFunction(declaration, in: context) else {
+            return Array(declaration.body?.statements ?? [])
+        }
+        return [function.memoizedCall]
+    }
+}
+
+extension MemoizedFunction {
+    var cacheName: String { "__memoized_\(baseName)" }
+    var uncachedName: String { "__uncached_\(baseName)" }
+
+    /// The body's one statement: the call of the cache, `self` first for an instance method.
+    var memoizedCall: CodeBlockItemSyntax {
+        let arguments = parameters.map(\.name)
+        let call =
+            switch scope {
+            case .file, .staticMethod: "\(cacheName)(\(arguments.joined(separator: ", ")))"
+            case .instanceMethod(let type): "\(type).\(cacheName)(\((["self"] + arguments).joined(separator: ", ")))"
+            }
+        return "return \(raw: callEffects)\(raw: call)"
+    }
+
+    /// The original function under a private name, without its attributes and default arguments.
+    var uncachedDeclaration: DeclSyntax {
+        let kept = declaration.modifiers.filter { ["static", "class", "nonisolated"].contains($0.name.text) }
+        let modifiers = (["private"] + kept.map(\.name.text)).joined(separator: " ")
+        let parameterList = declaration.signature.parameterClause.parameters.map {
+            $0.with(\.defaultValue, nil).trimmed.description
+        }
+        let effects = effectsSpelling.isEmpty ? "" : " \(effectsSpelling)"
+        let returns = declaration.signature.returnClause.map { " \($0.trimmed)" } ?? ""
+        return """
+            \(raw: modifiers) func \(raw: uncachedName)(\(raw: parameterList.joined(separator: ", ")))\(raw: effects)\(raw: returns) \(body.trimmed)
+            """
+    }
+
+    /// The `Memoized` value: a private global, or a private static property in a type, built
+    /// with the attribute's arguments and a closure that calls the original function.
+    func cacheDeclaration(arguments: AttributeSyntax.Arguments?) -> DeclSyntax {
+        let given = arguments?.as(LabeledExprListSyntax.self) ?? []
+        // Memoized's initializer takes them in this order, whatever the attribute's.
+        let initArguments = ["capacity", "policy", "ttl"].compactMap { label -> String? in
+            guard let argument = given.first(where: { $0.label?.text == label }) else { return nil }
+            return "\(label): \(argument.expression.trimmedDescription)"
+        }
+        var closureParameters = parameters.map { "\($0.name): \($0.type)" }
+        var callee = uncachedName
+        let isStatic: Bool
+        switch scope {
+        case .file:
+            isStatic = false
+        case .staticMethod:
+            isStatic = true
+        case .instanceMethod(let type):
+            isStatic = true
+            closureParameters.insert("__self: \(type)", at: 0)
+            callee = "__self.\(uncachedName)"
+        }
+        let callArguments = parameters.map { parameter in
+            parameter.label.map { "\($0): \(parameter.name)" } ?? parameter.name
+        }
+        let effects = effectsSpelling.isEmpty ? "" : " \(effectsSpelling)"
+        return """
+            private \(raw: isStatic ? "static " : "")let \(raw: cacheName) = Theine.Memoized(\(raw: initArguments.joined(separator: ", "))) { (\(raw: closureParameters.joined(separator: ", ")))\(raw: effects) -> \(returnType) in
+                return \(raw: callEffects)\(raw: callee)(\(raw: callArguments.joined(separator: ", ")))
+            }
+            """
+    }
+}
+#endif

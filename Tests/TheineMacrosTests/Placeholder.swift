@@ -1,0 +1,2 @@
+#if Macros
+#endif
