@@ -74,6 +74,7 @@ let package = Package(
         .testTarget(
             name: "TheineMacrosTests",
             dependencies: [
+                "Theine",
                 "TheineMacros",
                 "TheineMacrosPlugin",
                 .product(

@@ -87,6 +87,8 @@ struct MemoizedFunction {
             diagnostics.append(Diagnostic(node: function.name, message: MemoizedDiagnostic.genericType(generic)))
             return nil
         }
+        // A protocol's requirements have no body: that is the diagnostic.
+        if innermost.is(ProtocolDeclSyntax.self) { return nil }
         guard let type = innermost.declaredType else {
             diagnostics.append(Diagnostic(node: function.name, message: MemoizedDiagnostic.localFunction))
             return nil

@@ -67,7 +67,7 @@ extension MemoizedFunction {
         let kept = declaration.modifiers.filter { ["static", "class", "nonisolated"].contains($0.name.text) }
         let modifiers = (["private"] + kept.map(\.name.text)).joined(separator: " ")
         let parameterList = declaration.signature.parameterClause.parameters.map {
-            $0.with(\.defaultValue, nil).trimmed.description
+            $0.with(\.defaultValue, nil).with(\.trailingComma, nil).trimmed.description
         }
         let effects = effectsSpelling.isEmpty ? "" : " \(effectsSpelling)"
         let returns = declaration.signature.returnClause.map { " \($0.trimmed)" } ?? ""
