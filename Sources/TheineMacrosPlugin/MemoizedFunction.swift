@@ -101,7 +101,7 @@ struct MemoizedFunction {
             return nil
         }
         if let mutating = function.modifiers.first(where: { ["mutating", "consuming"].contains($0.name.text) }) {
-            diagnostics.append(Diagnostic(node: mutating, message: MemoizedDiagnostic.mutatingMethod(mutating.name.text)))
+            diagnostics.append(Diagnostic(node: function.name, message: MemoizedDiagnostic.mutatingMethod(mutating.name.text)))
             return nil
         }
         return .instanceMethod(type: type)

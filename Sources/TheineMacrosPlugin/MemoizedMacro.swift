@@ -72,8 +72,24 @@ extension MemoizedFunction {
         let effects = effectsSpelling.isEmpty ? "" : " \(effectsSpelling)"
         let returns = declaration.signature.returnClause.map { " \($0.trimmed)" } ?? ""
         return """
-            \(raw: modifiers) func \(raw: uncachedName)(\(raw: parameterList.joined(separator: ", ")))\(raw: effects)\(raw: returns) \(body.trimmed)
+            \(raw: modifiers) func \(raw: uncachedName)(\(raw: parameterList.joined(separator: ", ")))\(raw: effects)\(raw: returns) {
+            \(raw: statementsAtColumnZero)
+            }
             """
+    }
+
+    /// The body's statements with the function's own indentation taken off every line, to be
+    /// indented again where the peer goes.
+    private var statementsAtColumnZero: String {
+        let leading = body.statements.first?.leadingTrivia.pieces ?? []
+        let lastLine = leading.reversed().prefix { if case .newlines = $0 { false } else { true } }
+        let indentation = Trivia(pieces: lastLine.reversed()).description
+        return body.statements.trimmedDescription.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { line in
+                let stripped = line.hasPrefix(indentation) ? line.dropFirst(indentation.count) : line
+                return "    " + stripped
+            }
+            .joined(separator: "\n")
     }
 
     /// The `Memoized` value: a private global, or a private static property in a type, built
