@@ -27,7 +27,7 @@ struct MemoizedBenchmark: AsyncParsableCommand {
         let asynchronous = Memoized(capacity: capacity) { (x: Int) async in x &* 3 }
         for key in 0..<capacity {
             cache.set(key, key &* 3)
-            _ = synchronous(key)
+            _ = await synchronous(key)
             _ = await asynchronous(key)
         }
 
@@ -36,7 +36,9 @@ struct MemoizedBenchmark: AsyncParsableCommand {
         var baseline = 0.0
         func row(_ name: String, _ cost: Double) {
             if baseline == 0 { baseline = cost }
-            print([name.padding(to: 44), fixed(cost, digits: 1).leftPadded(to: 8), (fixed(cost / baseline, digits: 2) + "x").leftPadded(to: 14)].joined(separator: " "))
+            let ratio = fixed(cost / baseline, digits: 2) + "x"
+            let columns = [name.padding(to: 44), fixed(cost, digits: 1).leftPadded(to: 8), ratio.leftPadded(to: 14)]
+            print(columns.joined(separator: " "))
         }
         var sum = 0
         row("cache.get(key)", stopwatch.nanosecondsPerOperation(operations: operations) {
@@ -45,10 +47,10 @@ struct MemoizedBenchmark: AsyncParsableCommand {
         row("Memoized, blocking call: memoized(key)", stopwatch.nanosecondsPerOperation(operations: operations) {
             for key in keys { sum &+= synchronous(key) }
         })
-        row("Memoized, async call: await memoized(key)", await stopwatch.nanosecondsPerOperation(operations: operations) {
+        row("Memoized, async: await memoized(key)", await stopwatch.nanosecondsPerAsyncOperation(operations: operations) {
             for key in keys { sum &+= await asynchronous(key) }
         })
-        row("try await cache.get(key) { loader }", await stopwatch.nanosecondsPerOperation(operations: operations) {
+        row("try await cache.get(key) { loader }", await stopwatch.nanosecondsPerAsyncOperation(operations: operations) {
             for key in keys { sum &+= (try? await cache.get(key) { $0 &* 3 }) ?? 0 }
         })
         blackHole(sum)

@@ -16,8 +16,9 @@ struct Stopwatch {
         })
     }
 
-    /// `nanosecondsPerOperation(operations:setUp:_:)` for an async loop.
-    func nanosecondsPerOperation(operations: Int, _ body: () async -> Void) async -> Double {
+    /// `nanosecondsPerOperation(operations:setUp:_:)` for an async loop. (Another name: in async
+    /// code an overload would take synchronous loops too.)
+    func nanosecondsPerAsyncOperation(operations: Int, _ body: () async -> Void) async -> Double {
         var samples: [Double] = []
         for _ in 0..<rounds {
             samples.append(nanoseconds(await ContinuousClock().measure(body), per: operations))

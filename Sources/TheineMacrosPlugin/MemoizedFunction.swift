@@ -34,7 +34,8 @@ struct MemoizedFunction {
     /// (thrown as a `DiagnosticsError`).
     init(_ declaration: some DeclSyntaxProtocol, in context: some MacroExpansionContext) throws {
         guard let function = declaration.as(FunctionDeclSyntax.self) else {
-            throw DiagnosticsError(diagnostics: [Diagnostic(node: declaration, message: MemoizedDiagnostic.notAFunction)])
+            let diagnostic = Diagnostic(node: declaration, message: MemoizedDiagnostic.notAFunction)
+            throw DiagnosticsError(diagnostics: [diagnostic])
         }
         var diagnostics: [Diagnostic] = []
         let scope = Self.scope(of: function, in: context.lexicalContext, diagnostics: &diagnostics)
@@ -101,7 +102,8 @@ struct MemoizedFunction {
             return nil
         }
         if let mutating = function.modifiers.first(where: { ["mutating", "consuming"].contains($0.name.text) }) {
-            diagnostics.append(Diagnostic(node: function.name, message: MemoizedDiagnostic.mutatingMethod(mutating.name.text)))
+            let message = MemoizedDiagnostic.mutatingMethod(mutating.name.text)
+            diagnostics.append(Diagnostic(node: function.name, message: message))
             return nil
         }
         return .instanceMethod(type: type)
@@ -117,7 +119,9 @@ struct MemoizedFunction {
         let name = nameToken.text
         var type = parameter.type
         if let attributed = type.as(AttributedTypeSyntax.self) {
-            if let inoutSpecifier = attributed.specifiers.first(where: { $0.as(SimpleTypeSpecifierSyntax.self)?.specifier.tokenKind == .keyword(.inout) }) {
+            if let inoutSpecifier = attributed.specifiers.first(where: {
+                $0.as(SimpleTypeSpecifierSyntax.self)?.specifier.tokenKind == .keyword(.inout)
+            }) {
                 let remaining = attributed.specifiers.filter { $0.id != inoutSpecifier.id }
                 let fixed: TypeSyntax =
                     remaining.isEmpty && attributed.attributes.isEmpty
@@ -127,7 +131,10 @@ struct MemoizedFunction {
                     Diagnostic(
                         node: inoutSpecifier,
                         message: MemoizedDiagnostic.inoutParameter(name),
-                        fixIt: FixIt(message: MemoizedFixIt(message: "remove 'inout'"), changes: [.replace(oldNode: Syntax(attributed), newNode: Syntax(fixed))])
+                        fixIt: FixIt(
+                            message: MemoizedFixIt(message: "remove 'inout'"),
+                            changes: [.replace(oldNode: Syntax(attributed), newNode: Syntax(fixed))]
+                        )
                     )
                 )
             }
@@ -144,7 +151,10 @@ struct MemoizedFunction {
                         changes: [
                             .replace(
                                 oldNode: Syntax(parameter),
-                                newNode: Syntax(parameter.with(\.ellipsis, nil).with(\.type, array.with(\.trailingTrivia, parameter.type.trailingTrivia)))
+                                newNode: Syntax(
+                                    parameter.with(\.ellipsis, nil)
+                                        .with(\.type, array.with(\.trailingTrivia, parameter.type.trailingTrivia))
+                                )
                             )
                         ]
                     )
@@ -167,7 +177,11 @@ struct MemoizedFunction {
             if someOrAny.someOrAnySpecifier.tokenKind == .keyword(.some) {
                 return Diagnostic(node: type, message: MemoizedDiagnostic.opaqueParameter(name, type: spelling))
             }
-            let message = MemoizedDiagnostic.unhashableParameter(name, type: spelling, reason: "an existential is not 'Hashable'")
+            let message = MemoizedDiagnostic.unhashableParameter(
+                name,
+                type: spelling,
+                reason: "an existential is not 'Hashable'"
+            )
             guard someOrAny.constraint.trimmedDescription == "Hashable" else {
                 return Diagnostic(node: type, message: message)
             }
@@ -176,7 +190,10 @@ struct MemoizedFunction {
             return Diagnostic(
                 node: type,
                 message: message,
-                fixIt: FixIt(message: MemoizedFixIt(message: "use 'AnyHashable'"), changes: [.replace(oldNode: Syntax(type), newNode: Syntax(fixed))])
+                fixIt: FixIt(
+                    message: MemoizedFixIt(message: "use 'AnyHashable'"),
+                    changes: [.replace(oldNode: Syntax(type), newNode: Syntax(fixed))]
+                )
             )
         }
         let reason: String? =
@@ -189,7 +206,9 @@ struct MemoizedFunction {
             } else {
                 nil
             }
-        return reason.map { Diagnostic(node: type, message: MemoizedDiagnostic.unhashableParameter(name, type: spelling, reason: $0)) }
+        return reason.map {
+            Diagnostic(node: type, message: MemoizedDiagnostic.unhashableParameter(name, type: spelling, reason: $0))
+        }
     }
 }
 

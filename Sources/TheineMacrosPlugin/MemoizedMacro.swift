@@ -71,8 +71,9 @@ extension MemoizedFunction {
         }
         let effects = effectsSpelling.isEmpty ? "" : " \(effectsSpelling)"
         let returns = declaration.signature.returnClause.map { " \($0.trimmed)" } ?? ""
+        let signature = "(\(parameterList.joined(separator: ", ")))\(effects)\(returns)"
         return """
-            \(raw: modifiers) func \(raw: uncachedName)(\(raw: parameterList.joined(separator: ", ")))\(raw: effects)\(raw: returns) {
+            \(raw: modifiers) func \(raw: uncachedName)\(raw: signature) {
             \(raw: statementsAtColumnZero)
             }
             """
@@ -118,8 +119,11 @@ extension MemoizedFunction {
             parameter.label.map { "\($0): \(parameter.name)" } ?? parameter.name
         }
         let effects = effectsSpelling.isEmpty ? "" : " \(effectsSpelling)"
+        let declaration = "private \(isStatic ? "static " : "")let \(cacheName)"
+        let initializer = "Theine.Memoized(\(initArguments.joined(separator: ", ")))"
+        let signature = "(\(closureParameters.joined(separator: ", ")))\(effects) -> \(returnType)"
         return """
-            private \(raw: isStatic ? "static " : "")let \(raw: cacheName) = Theine.Memoized(\(raw: initArguments.joined(separator: ", "))) { (\(raw: closureParameters.joined(separator: ", ")))\(raw: effects) -> \(returnType) in
+            \(raw: declaration) = \(raw: initializer) { \(raw: signature) in
                 return \(raw: callEffects)\(raw: callee)(\(raw: callArguments.joined(separator: ", ")))
             }
             """

@@ -93,7 +93,9 @@ public struct Memoized<
     @usableFromInline
     static func failure(_ error: any Error) -> Failure {
         guard let failure = error as? Failure else {
-            preconditionFailure("a load of a Memoized cache threw \(type(of: error)), not \(Failure.self): load it only through the function")
+            preconditionFailure(
+                "a load of a Memoized cache threw \(type(of: error)), not \(Failure.self): load it only through the function"
+            )
         }
         return failure
     }
