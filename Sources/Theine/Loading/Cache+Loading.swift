@@ -120,6 +120,14 @@ extension Cache {
     @_disfavoredOverload
     public func get(_ key: Key, ttl: Duration? = nil, loader: (Key) throws -> Value) throws -> Value {
         if let value = get(key) { return value }
+        return try load(key, ttl: ttl, loader: loader)
+    }
+
+    /// The miss path of the blocking `get(_:ttl:loader:)`, for a caller that has just missed (and
+    /// counted its miss).
+    @available(*, noasync)
+    @usableFromInline
+    func load(_ key: Key, ttl: Duration?, loader: (Key) throws -> Value) throws -> Value {
         let role = _shard(for: key).withLock { state -> BlockingLoadRole<Value> in
             if let value = state.peekLiveValue(key) { return .found(value) }
             if let flight = state._flights[key] {

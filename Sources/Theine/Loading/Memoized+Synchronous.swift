@@ -16,6 +16,7 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
     ///   - ttl: how long a result is served (the rules of ``Cache/set(_:_:ttl:)``); `nil` for ever.
     ///   - clock: the time `ttl` is measured in; ``ContinuousCacheClock`` by default.
     ///   - function: the function to memoize.
+    @inlinable
     public init(
         capacity: Int,
         policy: EvictionPolicy = .tinyLFU,
@@ -32,6 +33,7 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
     ///
     /// Two calls whose arguments give equal keys share a result: the key function decides what
     /// counts as the same call.
+    @inlinable
     public init(
         capacity: Int,
         policy: EvictionPolicy = .tinyLFU,
@@ -75,8 +77,9 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
     @inlinable
     public func callAsFunction(_ argument: repeat each Argument) throws(Failure) -> Value {
         let key = makeKey(repeat each argument)
+        if let value = cache.get(key) { return value }
         do {
-            return try cache.get(key, ttl: ttl) { _ in try synchronous(repeat each argument) }
+            return try cache.load(key, ttl: ttl) { _ in try synchronous(repeat each argument) }
         } catch {
             throw Self.failure(error)
         }

@@ -50,6 +50,9 @@ public struct Memoized<
     /// Whether a cancelled caller stops waiting: only when `Failure` can carry `CancellationError`.
     @usableFromInline let interruptible: Bool
 
+    /// The key function is built in the caller's module (the public initializers are inlinable),
+    /// so that it is specialized for the arguments: a hit makes its key without generic overhead.
+    @usableFromInline
     init(
         capacity: Int,
         policy: EvictionPolicy,
@@ -111,6 +114,7 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
     ///   - ttl: how long a result is served (the rules of ``Cache/set(_:_:ttl:)``); `nil` for ever.
     ///   - clock: the time `ttl` is measured in; ``ContinuousCacheClock`` by default.
     ///   - function: the function to memoize.
+    @inlinable
     public init(
         capacity: Int,
         policy: EvictionPolicy = .tinyLFU,
@@ -127,6 +131,7 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
     ///
     /// Two calls whose arguments give equal keys share a result: the key function decides what
     /// counts as the same call. The other parameters are those of ``init(capacity:policy:ttl:clock:_:)``.
+    @inlinable
     public init(
         capacity: Int,
         policy: EvictionPolicy = .tinyLFU,
