@@ -313,4 +313,16 @@ struct MemoizedTests {
         #expect(keys.count == 900)
         #expect(ArgumentsKey<Int, Int>(1, 2) != ArgumentsKey<Int, Int>(2, 1))
     }
+
+    /// One argument hashes as the argument itself (`Dictionary`'s one-shot hash); several through
+    /// a `Hasher`, seed included.
+    @Test func argumentsKey_ofOneArgument_hashesAsTheArgument() {
+        #expect(ArgumentsKey(42).hashValue == 42.hashValue)
+        #expect(ArgumentsKey("a")._rawHashValue(seed: 7) == "a"._rawHashValue(seed: 7))
+        #expect(ArgumentsKey(1, 2)._rawHashValue(seed: 7) == ArgumentsKey(1, 2)._rawHashValue(seed: 7))
+        #expect(ArgumentsKey(1, 2)._rawHashValue(seed: 7) != ArgumentsKey(1, 2)._rawHashValue(seed: 8))
+        let keys = Set((0..<1_000).map { ArgumentsKey($0) })
+        #expect(keys.count == 1_000)
+        #expect(keys.contains(ArgumentsKey(999)) && !keys.contains(ArgumentsKey(1_000)))
+    }
 }
