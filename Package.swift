@@ -1,4 +1,5 @@
 // swift-tools-version: 6.1
+import CompilerPluginSupport
 import PackageDescription
 
 // Build settings shared by every target (applied in the loop at the end).
@@ -6,6 +7,12 @@ import PackageDescription
 // THEINE_INTERNAL_CHECKS: compiles `checkInvariants()` into every mutation of the storage and the
 // policies. Off by default (it makes every operation O(n)); CI runs the invariant tests once with it:
 // `swift test -Xswiftc -DTHEINE_INTERNAL_CHECKS`.
+//
+// Trait "Macros" (off by default): the `@Memoized` macro (product TheineMacros) on swift-syntax. Only
+// the trait brings swift-syntax in, so the core, default and sanitizer builds never fetch or build it;
+// without the trait the macro targets compile to nothing (their sources are under `#if Macros`).
+// `swift build --traits Macros`, or in a dependent package:
+// `.package(url: ..., from: ..., traits: ["Macros"])`.
 let package = Package(
     name: "Theine",
     platforms: [.macOS(.v15)],
@@ -13,9 +20,15 @@ let package = Package(
         .library(name: "Theine", targets: ["Theine"]),
         .executable(name: "theine-sim", targets: ["TheineSim"]),
         .executable(name: "theine-bench", targets: ["TheineBench"]),
+        .library(name: "TheineMacros", targets: ["TheineMacros"]),
+    ],
+    traits: [
+        .trait(name: "Macros", description: "The @Memoized macro (product TheineMacros), built on swift-syntax.")
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Only with the trait "Macros" (see above): 600 and later carry the APIs the macro uses.
+        .package(url: "https://github.com/swiftlang/swift-syntax", "600.0.0"..<"604.0.0"),
     ],
     targets: [
         // The cache itself: nothing beyond the Swift toolchain.
@@ -44,6 +57,33 @@ let package = Package(
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         .testTarget(name: "TheineTests", dependencies: ["Theine", "TheineSimulation", "CAllocationCounter"]),
         .testTarget(name: "TheineSimulationTests", dependencies: ["TheineSimulation", "Theine"]),
+        // `@Memoized`: the declaration users import (it re-exports Theine), and the compiler plugin
+        // that expands it into a call of the core's `Memoized`.
+        .target(name: "TheineMacros", dependencies: ["Theine", "TheineMacrosPlugin"]),
+        .macro(
+            name: "TheineMacrosPlugin",
+            dependencies: [
+                .product(name: "SwiftCompilerPlugin", package: "swift-syntax", condition: .when(traits: ["Macros"])),
+                .product(name: "SwiftDiagnostics", package: "swift-syntax", condition: .when(traits: ["Macros"])),
+                .product(name: "SwiftSyntax", package: "swift-syntax", condition: .when(traits: ["Macros"])),
+                .product(name: "SwiftSyntaxBuilder", package: "swift-syntax", condition: .when(traits: ["Macros"])),
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax", condition: .when(traits: ["Macros"])),
+            ]
+        ),
+        // The macro's expansions and diagnostics, and memoized functions run for real.
+        .testTarget(
+            name: "TheineMacrosTests",
+            dependencies: [
+                "Theine",
+                "TheineMacros",
+                "TheineMacrosPlugin",
+                .product(
+                    name: "SwiftSyntaxMacrosGenericTestSupport",
+                    package: "swift-syntax",
+                    condition: .when(traits: ["Macros"])
+                ),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

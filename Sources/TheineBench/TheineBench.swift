@@ -3,11 +3,11 @@ import ArgumentParser
 /// `theine-bench`: measures the cache's operations in a release build, as a user's program calls
 /// them (through the public API of the `Theine` module).
 @main
-struct TheineBench: ParsableCommand {
+struct TheineBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "theine-bench",
         abstract: "Measure the cost of cache operations.",
-        subcommands: [ThroughputBenchmark.self, ExpirationBenchmark.self],
+        subcommands: [ThroughputBenchmark.self, ExpirationBenchmark.self, MemoizedBenchmark.self],
         defaultSubcommand: ThroughputBenchmark.self
     )
 }

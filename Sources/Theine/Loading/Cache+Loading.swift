@@ -30,6 +30,19 @@ extension Cache {
         loader: @escaping @Sendable (Key) async throws -> Value
     ) async throws -> Value {
         if let value = get(key) { return value }
+        return try await load(key, ttl: ttl, interruptible: true, loader: loader)
+    }
+
+    /// The miss path of the async `get(_:ttl:loader:)`, for a caller that has just missed (and
+    /// counted its miss); one that is not `interruptible` ignores its task's cancellation and
+    /// waits for the result (``Memoized`` of a function that cannot throw `CancellationError`).
+    @usableFromInline
+    func load(
+        _ key: Key,
+        ttl: Duration?,
+        interruptible: Bool,
+        loader: @escaping @Sendable (Key) async throws -> Value
+    ) async throws -> Value {
         let shard = _shard(for: key)
         let ticket = LoadTicket()
         return try await withTaskCancellationHandler {
@@ -51,6 +64,7 @@ extension Cache {
                 if let immediate { continuation.resume(with: immediate) }
             }
         } onCancel: {
+            guard interruptible else { return }
             let (continuation, abandonedTask) = shard.withLock { state -> (CheckedContinuation<Value, any Error>?, Task<Void, Never>?) in
                 ticket.isCancelled = true
                 guard let flight = state._flights[key],
@@ -106,6 +120,14 @@ extension Cache {
     @_disfavoredOverload
     public func get(_ key: Key, ttl: Duration? = nil, loader: (Key) throws -> Value) throws -> Value {
         if let value = get(key) { return value }
+        return try load(key, ttl: ttl, loader: loader)
+    }
+
+    /// The miss path of the blocking `get(_:ttl:loader:)`, for a caller that has just missed (and
+    /// counted its miss).
+    @available(*, noasync)
+    @usableFromInline
+    func load(_ key: Key, ttl: Duration?, loader: (Key) throws -> Value) throws -> Value {
         let role = _shard(for: key).withLock { state -> BlockingLoadRole<Value> in
             if let value = state.peekLiveValue(key) { return .found(value) }
             if let flight = state._flights[key] {

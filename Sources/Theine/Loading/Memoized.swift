@@ -20,18 +20,92 @@
 ///   ```
 ///
 /// - Concurrent calls with the same key share one run of the function (``Cache/get(_:ttl:loader:)``):
-///   the others wait for its result; errors are not cached; a cancelled caller stops waiting alone.
-/// - Any function can be wrapped, synchronous or not, throwing or not; calls are `try await`, as a
-///   call may wait for another caller's run.
-public struct Memoized<each Argument: Hashable & Sendable, Key: Hashable & Sendable, Value: Sendable>: Sendable {
+///   the others wait for its result; errors are not cached.
+/// - The calls keep the function's effects. The function's error type is `Failure` (`Never` for a
+///   function that does not throw, whose calls need no `try`). An async function is called with
+///   `await`; a synchronous one (`Effect` is ``MemoizedEffect/Synchronous``) also with a blocking
+///   call from synchronous code (`callAsFunction(_:)`).
+/// - Cancellation: when `Failure` can carry `CancellationError` (a function that throws
+///   `any Error`), a cancelled caller stops waiting alone and throws `CancellationError`. A function
+///   that does not throw, or throws a concrete error type, cannot report it: its cancelled callers
+///   wait for the result, as a call of the plain function runs to its end.
+public struct Memoized<
+    each Argument: Hashable & Sendable,
+    Key: Hashable & Sendable,
+    Value: Sendable,
+    Failure: Error,
+    Effect
+>: Sendable {
     /// The cache behind the function: its stats, count, and `removeAll()` to forget every result.
+    ///
+    /// Read it and remove from it freely; load into it only through the function, whose error
+    /// type its callers rely on.
     public let cache: Cache<Key, Value>
 
-    private let ttl: Duration?
-    private let makeKey: @Sendable (repeat each Argument) -> Key
-    private let function: @Sendable (repeat each Argument) async throws -> Value
+    @usableFromInline let ttl: Duration?
+    @usableFromInline let makeKey: @Sendable (repeat each Argument) -> Key
+    @usableFromInline let function: @Sendable (repeat each Argument) async throws(Failure) -> Value
+    /// The function again when it is synchronous, for the blocking call; `nil` when it is async.
+    @usableFromInline let synchronousFunction: (@Sendable (repeat each Argument) throws(Failure) -> Value)?
+    /// Whether a cancelled caller stops waiting: only when `Failure` can carry `CancellationError`.
+    @usableFromInline let interruptible: Bool
 
-    /// Memoizes `function`, keyed by its arguments.
+    /// The key function is built in the caller's module (the public initializers are inlinable),
+    /// so that it is specialized for the arguments: a hit makes its key without generic overhead.
+    @usableFromInline
+    init(
+        capacity: Int,
+        policy: EvictionPolicy,
+        ttl: Duration?,
+        clock: any CacheClock,
+        key: @escaping @Sendable (repeat each Argument) -> Key,
+        function: @escaping @Sendable (repeat each Argument) async throws(Failure) -> Value,
+        synchronousFunction: (@Sendable (repeat each Argument) throws(Failure) -> Value)?
+    ) {
+        cache = Cache(capacity: capacity, policy: policy, clock: clock)
+        self.ttl = ttl
+        makeKey = key
+        self.function = function
+        self.synchronousFunction = synchronousFunction
+        interruptible = CancellationError() is Failure
+    }
+
+    /// The function's result for these arguments: cached, or computed once however many ask.
+    ///
+    /// Throws what the function throws (nothing when `Failure` is `Never`); a cancelled caller
+    /// throws `CancellationError` only when `Failure` can carry it, and otherwise waits for the
+    /// result (see the type's discussion).
+    ///
+    /// - Complexity: O(1) on a hit (one key made and hashed); the function's cost on a miss.
+    @inlinable
+    public func callAsFunction(_ argument: repeat each Argument) async throws(Failure) -> Value {
+        let key = makeKey(repeat each argument)
+        if let value = cache.get(key) { return value }
+        let function = function
+        do {
+            return try await cache.load(key, ttl: ttl, interruptible: interruptible) { _ in
+                try await function(repeat each argument)
+            }
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    /// An error of a load of ``cache``, as the function's own type. Every load runs the function,
+    /// which throws only `Failure`; `CancellationError` arrives only where `Failure` carries it.
+    @usableFromInline
+    static func failure(_ error: any Error) -> Failure {
+        guard let failure = error as? Failure else {
+            preconditionFailure(
+                "a load of a Memoized cache threw \(type(of: error)), not \(Failure.self): load it only through the function"
+            )
+        }
+        return failure
+    }
+}
+
+extension Memoized where Effect == MemoizedEffect.Asynchronous {
+    /// Memoizes an async `function`, keyed by its arguments.
     ///
     /// - Parameters:
     ///   - capacity: the most results kept, in `1...Cache.maximumCapacity` (a literal out of range
@@ -40,41 +114,35 @@ public struct Memoized<each Argument: Hashable & Sendable, Key: Hashable & Senda
     ///   - ttl: how long a result is served (the rules of ``Cache/set(_:_:ttl:)``); `nil` for ever.
     ///   - clock: the time `ttl` is measured in; ``ContinuousCacheClock`` by default.
     ///   - function: the function to memoize.
+    @inlinable
     public init(
         capacity: Int,
         policy: EvictionPolicy = .tinyLFU,
         ttl: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock(),
-        _ function: @escaping @Sendable (repeat each Argument) async throws -> Value
+        _ function: @escaping @Sendable (repeat each Argument) async throws(Failure) -> Value
     ) where Key == ArgumentsKey<repeat each Argument> {
         self.init(capacity: capacity, policy: policy, ttl: ttl, clock: clock, key: { (argument: repeat each Argument) in
             ArgumentsKey(repeat each argument)
         }, function)
     }
 
-    /// Memoizes `function`, keyed by `key` applied to its arguments.
+    /// Memoizes an async `function`, keyed by `key` applied to its arguments.
     ///
     /// Two calls whose arguments give equal keys share a result: the key function decides what
-    /// counts as the same call.
+    /// counts as the same call. The other parameters are those of ``init(capacity:policy:ttl:clock:_:)``.
+    @inlinable
     public init(
         capacity: Int,
         policy: EvictionPolicy = .tinyLFU,
         ttl: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock(),
         key: @escaping @Sendable (repeat each Argument) -> Key,
-        _ function: @escaping @Sendable (repeat each Argument) async throws -> Value
+        _ function: @escaping @Sendable (repeat each Argument) async throws(Failure) -> Value
     ) {
-        cache = Cache(capacity: capacity, policy: policy, clock: clock)
-        self.ttl = ttl
-        makeKey = key
-        self.function = function
-    }
-
-    /// The function's result for these arguments: cached, or computed once however many ask.
-    ///
-    /// - Complexity: O(1) on a hit (one key made and hashed); the function's cost on a miss.
-    public func callAsFunction(_ argument: repeat each Argument) async throws -> Value {
-        let key = makeKey(repeat each argument)
-        return try await cache.get(key, ttl: ttl) { _ in try await function(repeat each argument) }
+        self.init(
+            capacity: capacity, policy: policy, ttl: ttl, clock: clock, key: key,
+            function: function, synchronousFunction: nil
+        )
     }
 }
