@@ -20,7 +20,7 @@ struct CachedRouteTests {
         }
     }
 
-    static let cacheHeader = HTTPField.Name("X-Cache")!
+    static let cacheHeader = HTTPFields.Key("X-Cache")!
 
     /// The application: `GET /square/:n` answers n², from the driver (`X-Cache: hit`) or computed
     /// and stored for a minute (`X-Cache: miss`), in a driver of two entries under LRU.
