@@ -33,8 +33,8 @@ public struct TheinePersistDriver: PersistDriver {
         let deadline: Duration?
     }
 
-    /// The Theine cache that holds the entries: for its statistics (``Theine/Cache/stats()``,
-    /// `TheineMetrics`) and ``Theine/Cache/count``.
+    /// The Theine cache that holds the entries: for its statistics (`Cache.stats()`,
+    /// `TheineMetrics`) and `Cache.count`.
     public let cache: Theine.Cache<String, Entry>
 
     private let clock: any CacheClock

@@ -3,7 +3,7 @@ import CoreMetrics
 import Synchronization
 import Theine
 
-/// Exports a cache's statistics through swift-metrics, read from ``Theine/Cache/stats()`` when
+/// Exports a cache's statistics through swift-metrics, read from `Cache.stats()` when
 /// polled, never from the cache's `get` and `set`.
 ///
 /// ```swift

@@ -35,8 +35,8 @@ public struct TheineVaporCache: Vapor.Cache, Sendable {
     public typealias Storage = Theine.Cache<String, any Encodable & Sendable>
 
     /// The Theine cache that holds the entries, shared by every `TheineVaporCache` made from it: for
-    /// its statistics (``Theine/Cache/stats()``, `TheineMetrics`), its ``Theine/Cache/count`` or
-    /// ``Theine/Cache/removeAll()``.
+    /// its statistics (`Cache.stats()`, `TheineMetrics`), its `Cache.count` or
+    /// `Cache.removeAll()`.
     public let storage: Storage
 
     /// The event loop the returned futures complete on.
@@ -75,8 +75,11 @@ public struct TheineVaporCache: Vapor.Cache, Sendable {
     /// expire.
     ///
     /// - Complexity: amortized O(1); a new key may evict another entry.
-    public func set<T>(_ key: String, to value: T?, expiresIn expirationTime: CacheExpirationTime?) -> EventLoopFuture<Void>
-    where T: Encodable & Sendable {
+    public func set<T>(
+        _ key: String,
+        to value: T?,
+        expiresIn expirationTime: CacheExpirationTime?
+    ) -> EventLoopFuture<Void> where T: Encodable & Sendable {
         if let value {
             storage.set(key, value, ttl: expirationTime?.timeToLive)
         } else {

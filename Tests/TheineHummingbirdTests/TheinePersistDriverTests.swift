@@ -230,8 +230,9 @@ struct TheinePersistDriverTests {
         }
     }
 
-    /// Hummingbird's `testTidy`: the driver runs as one of the application's services.
-    @Test func runAsService_keepsUnexpiredValues() async throws {
+    /// Hummingbird's `testTidy`: the driver runs as one of the application's services, and closes
+    /// its cache when they shut down.
+    @Test func runAsService_keepsUnexpiredValuesAndClosesOnShutdown() async throws {
         let persist = try TheinePersistDriver(capacity: 100)
         let app = Application(router: Self.makeRouter(persist: persist), services: [persist])
         try await app.test(.router) { client in
@@ -241,6 +242,7 @@ struct TheinePersistDriverTests {
                 #expect(String(buffer: response.body) == "NotExpired")
             }
         }
+        #expect(persist.cache.isClosed)
     }
 
     @Test func set_withoutExpires_keepsTheExistingExpiry() async throws {

@@ -73,8 +73,21 @@ struct CacheMetricsTests {
 
         #expect(try Self.total("load_successes", in: metrics) == 1)
         #expect(try Self.total("load_failures", in: metrics) == 1)
-        let loadTime = cache.stats().totalLoadTime
-        #expect(try Self.total("load_time_nanoseconds", in: metrics) == loadTime.components.seconds * 1_000_000_000 + loadTime.components.attoseconds / 1_000_000_000)
+        let (seconds, attoseconds) = cache.stats().totalLoadTime.components
+        let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        #expect(try Self.total("load_time_nanoseconds", in: metrics) == nanoseconds)
+    }
+
+    @Test func run_updatesFirstThenStopsWhenCancelled() async throws {
+        let metrics = TestMetrics()
+        let cache = Cache<String, Int>(capacity: 10)
+        cache.set("a", 1)
+        let cacheMetrics = CacheMetrics(name: "sessions", cache: cache, factory: metrics)
+        let polling = Task { try await cacheMetrics.run(every: .seconds(3_600)) }
+        polling.cancel()
+
+        await #expect(throws: CancellationError.self) { try await polling.value }
+        #expect(try metrics.expectGauge("theine_cache_size", Self.dimensions).lastValue == 1)
     }
 
     @Test func init_recordsNothingUntilTheFirstUpdate() {
