@@ -26,8 +26,8 @@ import Vapor
 /// converted through JSON, as a cache that serializes its values would convert it, and a value that
 /// does not convert throws the `DecodingError` (Vapor's memory cache returns `nil` there).
 ///
-/// Every call completes synchronously on the caller's thread, in O(1); the futures it returns are
-/// already completed on the cache's event loop. The async forms (`get(_:as:) async throws`, …) are
+/// Every call does its work at once on the caller's thread (O(1), besides a JSON conversion); the
+/// futures it returns are already completed, on the cache's event loop. The async forms (`get(_:as:) async throws`, …) are
 /// Vapor's, over these.
 public struct TheineVaporCache: Vapor.Cache, Sendable {
     /// The Theine cache that holds the entries: keys are the Vapor cache's keys, values are stored
