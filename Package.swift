@@ -13,6 +13,12 @@ import PackageDescription
 // without the trait the macro targets compile to nothing (their sources are under `#if Macros`).
 // `swift build --traits Macros`, or in a dependent package:
 // `.package(url: ..., from: ..., traits: ["Macros"])`.
+//
+// Traits (SE-0450), all off by default, turn on the server integrations: "Vapor" (TheineVapor),
+// "Hummingbird" (TheineHummingbird), "Metrics" (TheineMetrics). Their packages are trait-guarded, so
+// a build without the trait neither fetches nor builds them, and the targets compile empty. An app
+// asks for one with `.package(url: "…/theine-swift", from: "…", traits: ["Vapor"])`; here,
+// `swift build --traits Vapor,Hummingbird,Metrics` (scripts/test does, in .build-integrations).
 let package = Package(
     name: "Theine",
     platforms: [.macOS(.v15)],
@@ -21,14 +27,24 @@ let package = Package(
         .executable(name: "theine-sim", targets: ["TheineSim"]),
         .executable(name: "theine-bench", targets: ["TheineBench"]),
         .library(name: "TheineMacros", targets: ["TheineMacros"]),
+        .library(name: "TheineVapor", targets: ["TheineVapor"]),
+        .library(name: "TheineHummingbird", targets: ["TheineHummingbird"]),
+        .library(name: "TheineMetrics", targets: ["TheineMetrics"]),
     ],
     traits: [
-        .trait(name: "Macros", description: "The @Memoized macro (product TheineMacros), built on swift-syntax.")
+        .trait(name: "Macros", description: "The @Memoized macro (product TheineMacros), built on swift-syntax."),
+        .trait(name: "Vapor", description: "TheineVapor: a Vapor cache provider, `app.caches.use(.theine(...))`."),
+        .trait(name: "Hummingbird", description: "TheineHummingbird: a Hummingbird `PersistDriver`."),
+        .trait(name: "Metrics", description: "TheineMetrics: cache statistics exported through swift-metrics."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // Only with the trait "Macros" (see above): 600 and later carry the APIs the macro uses.
         .package(url: "https://github.com/swiftlang/swift-syntax", "600.0.0"..<"604.0.0"),
+        // Only with the traits "Vapor", "Hummingbird" and "Metrics".
+        .package(url: "https://github.com/vapor/vapor", from: "4.122.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         // The cache itself: nothing beyond the Swift toolchain.
@@ -55,6 +71,25 @@ let package = Package(
         // Reads glibc's allocation counters (mallinfo2, which Swift's Glibc module does not export):
         // for the memory tests and `theine-bench --memory`.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
+        // Server integrations: each compiles empty unless its trait is on (sources under `#if TRAIT`).
+        .target(
+            name: "TheineVapor",
+            dependencies: ["Theine", .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"]))]
+        ),
+        .target(
+            name: "TheineHummingbird",
+            dependencies: [
+                "Theine",
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+            ]
+        ),
+        .target(
+            name: "TheineMetrics",
+            dependencies: [
+                "Theine",
+                .product(name: "CoreMetrics", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
+            ]
+        ),
         .testTarget(name: "TheineTests", dependencies: ["Theine", "TheineSimulation", "CAllocationCounter"]),
         .testTarget(name: "TheineSimulationTests", dependencies: ["TheineSimulation", "Theine"]),
         // `@Memoized`: the declaration users import (it re-exports Theine), and the compiler plugin
@@ -82,6 +117,33 @@ let package = Package(
                     package: "swift-syntax",
                     condition: .when(traits: ["Macros"])
                 ),
+            ]
+        ),
+        .testTarget(
+            name: "TheineVaporTests",
+            dependencies: [
+                "TheineVapor",
+                "Theine",
+                .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
+                .product(name: "VaporTesting", package: "vapor", condition: .when(traits: ["Vapor"])),
+            ]
+        ),
+        .testTarget(
+            name: "TheineHummingbirdTests",
+            dependencies: [
+                "TheineHummingbird",
+                "Theine",
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+            ]
+        ),
+        .testTarget(
+            name: "TheineMetricsTests",
+            dependencies: [
+                "TheineMetrics",
+                "Theine",
+                .product(name: "CoreMetrics", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
+                .product(name: "MetricsTestKit", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
             ]
         ),
     ],

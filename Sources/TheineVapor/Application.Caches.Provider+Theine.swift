@@ -1,0 +1,50 @@
+#if Vapor
+import Theine
+import Vapor
+
+extension Application.Caches.Provider {
+    /// A bounded, expiring in-memory cache backed by Theine, created now for `capacity` entries.
+    ///
+    /// ```swift
+    /// try app.caches.use(.theine(capacity: 10_000))                  // adaptive W-TinyLFU
+    /// try app.caches.use(.theine(capacity: settings.cacheSize, policy: .lru))
+    /// ```
+    ///
+    /// The capacity is checked here, when the application is configured, not on first use: a
+    /// capacity read from configuration that is out of range throws, and nothing is installed.
+    /// (Vapor's providers cannot throw, so this function does, before it returns the provider.)
+    ///
+    /// Every `app.cache` and `req.cache` made from this provider shares one Theine cache; like
+    /// Vapor's memory cache it is not shared between instances of the application. To read its
+    /// statistics, create the storage yourself and use ``theine(_:)``.
+    ///
+    /// - Parameters:
+    ///   - capacity: the maximum number of entries, in `1...Theine.Cache.maximumCapacity`.
+    ///   - policy: the eviction policy; adaptive W-TinyLFU (`.tinyLFU`) by default.
+    ///   - clock: the time expiry is measured in; `ContinuousCacheClock` by default. Tests pass a
+    ///     `ManualCacheClock` and advance it instead of sleeping.
+    /// - Throws: `CacheError.invalidCapacity(_:)` when `capacity` is out of range.
+    public static func theine(
+        capacity: Int,
+        policy: EvictionPolicy = .tinyLFU,
+        clock: any CacheClock = ContinuousCacheClock()
+    ) throws(CacheError) -> Self {
+        .theine(try TheineVaporCache.Storage(validatingCapacity: capacity, policy: policy, clock: clock))
+    }
+
+    /// A cache backed by `storage`, a Theine cache you created and keep, for its statistics:
+    ///
+    /// ```swift
+    /// let storage = try TheineVaporCache.Storage(validatingCapacity: 10_000)
+    /// app.caches.use(.theine(storage))
+    /// let metrics = CacheMetrics(name: "vapor", cache: storage)    // TheineMetrics
+    /// ```
+    public static func theine(_ storage: TheineVaporCache.Storage) -> Self {
+        .init { application in
+            application.caches.use { application in
+                TheineVaporCache(storage: storage, on: application.eventLoopGroup.next())
+            }
+        }
+    }
+}
+#endif
