@@ -4,8 +4,9 @@ let maximumCacheCapacity = Int(Int32.max)
 /// Everything one shard of a ``Cache`` guards with its lock: the entries, the policy, the deadlines and the
 /// counters.
 ///
-/// Guarded by: the `LockedState` lock of its shard; reachable only through
-/// `withLock`, so every method here runs with the lock held.
+/// Guarded by: its ``CacheShard``. Every method here runs under the shard's exclusive access
+/// (`withLock`), except the static ``lookUp(_:in:)``, which readers run side by side while no writer
+/// is active; the read rings' drains touch only `_policy`, under the shard's mutex.
 ///
 /// Invariants (checked by `checkInvariants()`): the table, the policy and the timer wheel hold the
 /// same entries (the wheel, those with a deadline); `table.count <= capacity`; the counters only

@@ -46,24 +46,12 @@ final class LockStorage<State>: ManagedBuffer<State, pthread_mutex_t> {
         // `create(minimumCapacity:makingHeaderWith:)` is a class method of ManagedBuffer; the
         // dynamic type is this subclass.
         let storage = unsafeDowncast(buffer, to: LockStorage<State>.self)
-        storage.withUnsafeMutablePointerToElements { mutex in
-            var attributes = pthread_mutexattr_t()
-            pthread_mutexattr_init(&attributes)
-            #if DEBUG
-            pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_ERRORCHECK))
-            #endif
-            let error = pthread_mutex_init(mutex, &attributes)
-            precondition(error == 0, "pthread_mutex_init failed: \(error)")
-            pthread_mutexattr_destroy(&attributes)
-        }
+        storage.withUnsafeMutablePointerToElements { initializeMutex($0) }
         return storage
     }
 
     deinit {
-        withUnsafeMutablePointerToElements { mutex in
-            let error = pthread_mutex_destroy(mutex)
-            precondition(error == 0, "pthread_mutex_destroy failed: \(error)")
-        }
+        withUnsafeMutablePointerToElements { destroyMutex($0) }
     }
 
     @inlinable @inline(__always)
@@ -78,4 +66,23 @@ final class LockStorage<State>: ManagedBuffer<State, pthread_mutex_t> {
             return try body(&state.pointee)
         }
     }
+}
+
+/// Initializes the pthread mutex at `mutex`: error-checking in debug builds, so that misuse traps
+/// there, the default (fastest) kind otherwise.
+func initializeMutex(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) {
+    var attributes = pthread_mutexattr_t()
+    pthread_mutexattr_init(&attributes)
+    #if DEBUG
+    pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_ERRORCHECK))
+    #endif
+    let error = pthread_mutex_init(mutex, &attributes)
+    precondition(error == 0, "pthread_mutex_init failed: \(error)")
+    pthread_mutexattr_destroy(&attributes)
+}
+
+/// Destroys the pthread mutex at `mutex`, which must be unlocked.
+func destroyMutex(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) {
+    let error = pthread_mutex_destroy(mutex)
+    precondition(error == 0, "pthread_mutex_destroy failed: \(error)")
 }
