@@ -52,6 +52,12 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     @usableFromInline
     let _shards: ContiguousArray<CacheShard<Key, Value>>
 
+    /// `_shards` as unmanaged references, which the hot paths use: a shard reached through them is
+    /// not retained and released around each call (two atomic operations on a reference count that
+    /// every thread shares). `_shards` keeps them alive.
+    @usableFromInline
+    let _unretainedShards: ContiguousArray<Unmanaged<CacheShard<Key, Value>>>
+
     @usableFromInline
     let _layout: ShardLayout
 
@@ -137,17 +143,26 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             )
             return CacheShard(CacheState(policy: policy, clock: clock), stripeCount: stripeCount)
         })
+        _unretainedShards = ContiguousArray(_shards.map { Unmanaged.passUnretained($0) })
     }
 
     /// The number of shards; 1 below 131,072 entries. For tests and benchmarks.
     package var shardCount: Int { _layout.count }
 
-    /// The shard that holds `key`.
+    /// Calls `body` with the shard that holds `key`, which is not retained for the call.
     ///
     /// - Complexity: O(1); one hash of `key` when the cache has several shards.
     @inlinable @inline(__always)
+    func _withShard<Result>(for key: Key, _ body: (CacheShard<Key, Value>) throws -> Result) rethrows -> Result {
+        let index = _layout.count == 1 ? 0 : _layout.index(ofHashValue: key.hashValue)
+        return try _unretainedShards[index]._withUnsafeGuaranteedRef(body)
+    }
+
+    /// The shard that holds `key`, retained: for the paths that keep it, such as a load across
+    /// its suspensions.
+    @usableFromInline
     func _shard(for key: Key) -> CacheShard<Key, Value> {
-        _layout.count == 1 ? _shards[0] : _shards[_layout.index(ofHashValue: key.hashValue)]
+        _withShard(for: key) { $0 }
     }
 
     /// The value stored for `key`, or `nil` if there is none or it has expired. Counts a hit or a
@@ -157,7 +172,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     ///   if the entry has a TTL.
     @inlinable
     public func get(_ key: Key) -> Value? {
-        _shard(for: key).get(key)
+        _withShard(for: key) { $0.get(key) }
     }
 
     /// Stores `value` for `key`, replacing any value stored for it, to live for `ttl`.
@@ -187,7 +202,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             return
         }
         // Whatever left the cache is released here, after unlocking.
-        let departures = _shard(for: key).withLock { $0.set(key, value, ttl: ttl) }
+        let departures = _withShard(for: key) { $0.withLock { $0.set(key, value, ttl: ttl) } }
         if departures.scheduledDeadline { joinExpirationTickerOnce() }
     }
 
@@ -204,7 +219,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     public func setIfAbsent(_ key: Key, _ value: Value, ttl: Duration? = nil) -> Bool {
         let ttl = TimeToLive(ttl)
         guard ttl != .expired else { return false }
-        let (stored, departures) = _shard(for: key).withLock { $0.setIfAbsent(key, value, ttl: ttl) }
+        let (stored, departures) = _withShard(for: key) { $0.withLock { $0.setIfAbsent(key, value, ttl: ttl) } }
         if departures.scheduledDeadline { joinExpirationTickerOnce() }
         return stored
     }
@@ -216,7 +231,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     @inlinable
     @discardableResult
     public func remove(_ key: Key) -> Value? {
-        guard let removed = _shard(for: key).withLock({ $0.remove(key) }), removed.wasLive else { return nil }
+        guard let removed = _withShard(for: key) { $0.withLock { $0.remove(key) } }, removed.wasLive else { return nil }
         return removed.entry.value
     }
 
@@ -312,6 +327,6 @@ extension Cache {
     /// Whether `key` has an entry, expired or not, without counting a request, recording an
     /// access or reading the clock; for tests.
     func containsQuietly(_ key: Key) -> Bool {
-        _shard(for: key).withLock { $0._table.slot(of: key) != nil }
+        _withShard(for: key) { $0.withLock { $0._table.slot(of: key) != nil } }
     }
 }
