@@ -31,6 +31,9 @@ struct ReadStripe: ~Copyable {
     /// Slots the ring holds: a power of two.
     @usableFromInline static let capacity = 32
 
+    /// The alignment of each ring: a cache line (64 bytes on x86-64 and most ARM cores).
+    static let cacheLineSize = 64
+
     /// Stripes per shard: one per processor, rounded up to a power of two (at most 64), so that
     /// threads up to the processor count each have their own.
     static let countPerShard: Int = {
@@ -57,7 +60,13 @@ struct ReadStripe: ~Copyable {
     private let _padding: (Int, Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
 
     init() {
-        _ring = .allocate(capacity: Self.capacity)
+        // Whole cache lines of its own: two stripes' rings never share a line that both readers
+        // write.
+        let bytes = UnsafeMutableRawPointer.allocate(
+            byteCount: Self.capacity * MemoryLayout<Atomic<UInt32>>.stride,
+            alignment: Self.cacheLineSize
+        )
+        _ring = bytes.bindMemory(to: Atomic<UInt32>.self, capacity: Self.capacity)
         for index in 0..<Self.capacity {
             (_ring + index).initialize(to: Atomic(0))
         }
@@ -65,7 +74,7 @@ struct ReadStripe: ~Copyable {
 
     deinit {
         _ring.deinitialize(count: Self.capacity)
-        _ring.deallocate()
+        UnsafeMutableRawPointer(_ring).deallocate()
     }
 
     /// The hits counted through this stripe, kept or dropped.
