@@ -79,23 +79,23 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
     func get(_ key: Key) -> Value? {
         let stripeIndex = ThreadStripe.current & (_stripeCount - 1)
         let stripe = _stripes + stripeIndex
-        stripe.pointee.readers.add(1, ordering: .sequentiallyConsistent)
+        stripe.pointee.readers.wrappingAdd(1, ordering: .sequentiallyConsistent)
         if !_writerActive.load(ordering: .sequentiallyConsistent) {
             switch CacheState.lookUp(key, in: _state) {
             case .hit(let slot, let value):
                 let isFull = stripe.pointee.recordHit(slot)
-                stripe.pointee.readers.subtract(1, ordering: .releasing)
+                stripe.pointee.readers.wrappingSubtract(1, ordering: .releasing)
                 if isFull { considerDraining(from: stripeIndex) }
                 return value
             case .miss:
-                stripe.pointee.misses.add(1, ordering: .relaxed)
-                stripe.pointee.readers.subtract(1, ordering: .releasing)
+                stripe.pointee.misses.wrappingAdd(1, ordering: .relaxed)
+                stripe.pointee.readers.wrappingSubtract(1, ordering: .releasing)
                 return nil
             case .expired:
                 break
             }
         }
-        stripe.pointee.readers.subtract(1, ordering: .releasing)
+        stripe.pointee.readers.wrappingSubtract(1, ordering: .releasing)
         // A writer is active, or the entry expired and must leave: the exclusive path, whose
         // expired entry is released after unlocking.
         return withLock { $0.get(key) }.value

@@ -100,7 +100,7 @@ struct ReadStripe: ~Copyable {
         guard waiting < Self.capacity,
             tail.compareExchange(expected: position, desired: position + 1, ordering: .relaxed).exchanged
         else {
-            dropped.add(1, ordering: .relaxed)
+            dropped.wrappingAdd(1, ordering: .relaxed)
             return waiting >= Self.capacity
         }
         _ring[position & (Self.capacity - 1)].store(UInt32(bitPattern: slot) &+ 1, ordering: .releasing)
@@ -156,7 +156,7 @@ enum ThreadStripe {
 
     @usableFromInline
     static func assignIndex() -> Int {
-        let index = nextIndex.add(1, ordering: .relaxed).oldValue
+        let index = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
         pthread_setspecific(key, UnsafeRawPointer(bitPattern: index + 1))
         return index
     }
