@@ -102,7 +102,7 @@ final class TinyLFUPolicy: CachePolicy {
     /// A copy of `other`, which does not adapt (probes copy one another this way).
     init(copying other: TinyLFUPolicy) {
         capacity = other.capacity
-        links = other.links
+        links = other.links.copy()
         queueOfSlot = other.queueOfSlot
         hashOfSlot = other.hashOfSlot
         window = other.window
