@@ -110,7 +110,7 @@ final class TinyLFUPolicy: CachePolicy {
         protected = other.protected
         windowMaximum = other.windowMaximum
         protectedMaximum = other.protectedMaximum
-        sketch = other.sketch
+        sketch = other.sketch.copy()
         climber = other.climber
         pendingAdjustment = other.pendingAdjustment
         isCounting = other.isCounting
