@@ -133,16 +133,16 @@ struct FrequencySketch: ~Copyable {
     }
 
     /// Counts one occurrence of the key with `hash`, halving every counter when the sample is full.
+    @inline(__always)
     mutating func increment(_ hash: UInt64) {
         let base = blockBase(of: hash)
         let counterHash = UInt32(truncatingIfNeeded: hash >> 32)
         var added = false
         for row in 0..<4 {
             let (word, shift) = counterPosition(row: row, counterHash: counterHash, base: base)
-            if (table[word] >> shift) & 15 != 15 {
-                table[word] &+= 1 << shift
-                added = true
-            }
+            let isBelowMaximum = (table[word] >> shift) & 15 != 15
+            table[word] &+= UInt64(isBelowMaximum ? 1 : 0) << shift
+            added = added || isBelowMaximum
         }
         if added {
             additions += 1
@@ -163,6 +163,7 @@ struct FrequencySketch: ~Copyable {
         return (word, shift)
     }
 
+    @inline(never)
     private mutating func halveAllCounters() {
         var oddCounters = 0
         for index in 0..<wordCount {
