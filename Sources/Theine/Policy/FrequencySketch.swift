@@ -11,9 +11,11 @@
 /// Doubling keeps every estimate: a key's block index takes one more low bit of its hash, so block
 /// `b` of the old table becomes blocks `b` and `b + oldBlockCount` of the new one, both copies of it.
 ///
-/// - Complexity: ``frequency(of:)`` and ``increment(_:)`` O(1); the periodic halving O(table size),
-///   amortized O(1) over the `sampleSize` increments that trigger it.
-struct FrequencySketch {
+/// The type is noncopyable: it owns its table, which ``copy()`` duplicates and `deinit` frees.
+///
+/// - Complexity: ``frequency(of:)`` and ``increment(_:)`` O(1), with no uniqueness check; the
+///   periodic halving O(table size), amortized O(1) over the `sampleSize` increments that trigger it.
+struct FrequencySketch: ~Copyable {
     // Implementation notes (references: [1] Einziger, Friedman, Manes, "TinyLFU: A Highly Efficient
     // Cache Admission Policy", ACM ToS 2017, arXiv 1512.00727; [2] Cormode, Muthukrishnan, "An
     // improved data stream summary: the count-min sketch", 2005).
@@ -28,8 +30,14 @@ struct FrequencySketch {
     // Aging is the "reset" of [1]: halve every counter once `sampleSize` increments were counted.
     // Counters that were odd lose half a count each; the sample count is corrected by that loss
     // (divided by four, since every increment touched four counters) before it is halved too.
+    //
+    // Memory: `table` points to `wordCount` initialized words, allocated by this value aligned to
+    // 64 bytes, so that each block is exactly one cache line; growth moves them to a new
+    // allocation and frees the old one, `deinit` frees the last.
 
-    private var table: [UInt64]
+    private var table: UnsafeMutablePointer<UInt64>
+    /// The number of 64-bit words in the table.
+    private(set) var wordCount: Int
     private var blockMask: Int
     private let maximumWordCount: Int
     private var additions = 0
@@ -38,6 +46,7 @@ struct FrequencySketch {
     let sampleSize: Int
 
     private static let initialWordCount = 64
+    private static let blockAlignment = 64
     private static let lowBitOfEachCounter: UInt64 = 0x1111_1111_1111_1111
     private static let allButHighBitOfEachCounter: UInt64 = 0x7777_7777_7777_7777
 
@@ -46,27 +55,61 @@ struct FrequencySketch {
         let capped = min(max(capacity, 1), 1 << 30)
         maximumWordCount = max(8, capped.roundedUpToPowerOfTwo)
         sampleSize = 10 * capped
-        table = Array(repeating: 0, count: min(Self.initialWordCount, maximumWordCount))
-        blockMask = table.count / 8 - 1
+        wordCount = min(Self.initialWordCount, maximumWordCount)
+        table = Self.allocateTable(wordCount: wordCount)
+        table.initialize(repeating: 0, count: wordCount)
+        blockMask = wordCount / 8 - 1
     }
 
-    /// The number of 64-bit words in the table.
-    var wordCount: Int { table.count }
+    deinit {
+        UnsafeMutableRawPointer(table).deallocate()
+    }
+
+    /// An independent copy of the sketch, counters and sample count included.
+    ///
+    /// - Complexity: O(table size).
+    func copy() -> FrequencySketch {
+        FrequencySketch(copying: self)
+    }
+
+    private init(copying other: borrowing FrequencySketch) {
+        wordCount = other.wordCount
+        table = Self.allocateTable(wordCount: wordCount)
+        table.initialize(from: other.table, count: wordCount)
+        blockMask = other.blockMask
+        maximumWordCount = other.maximumWordCount
+        additions = other.additions
+        sampleSize = other.sampleSize
+    }
+
+    /// Uninitialized memory for `wordCount` words, aligned to a cache line.
+    private static func allocateTable(wordCount: Int) -> UnsafeMutablePointer<UInt64> {
+        UnsafeMutableRawPointer.allocate(byteCount: wordCount * MemoryLayout<UInt64>.stride, alignment: blockAlignment)
+            .bindMemory(to: UInt64.self, capacity: wordCount)
+    }
 
     /// Grows the table (doubling, keeping every estimate) until it has a word per entry for
     /// `entryCount` entries or reaches its maximum.
     ///
     /// - Complexity: amortized O(1) per entry added to the cache.
     mutating func ensureCapacity(forEntryCount entryCount: Int) {
-        guard table.count < entryCount, table.count < maximumWordCount else { return }
+        guard wordCount < entryCount, wordCount < maximumWordCount else { return }
         growTable(forEntryCount: entryCount)
     }
 
     private mutating func growTable(forEntryCount entryCount: Int) {
-        while table.count < entryCount && table.count < maximumWordCount {
-            table.append(contentsOf: table)
+        var grownCount = wordCount
+        while grownCount < entryCount && grownCount < maximumWordCount {
+            grownCount *= 2
         }
-        blockMask = table.count / 8 - 1
+        let grown = Self.allocateTable(wordCount: grownCount)
+        for copyStart in stride(from: 0, to: grownCount, by: wordCount) {
+            (grown + copyStart).initialize(from: table, count: wordCount)
+        }
+        UnsafeMutableRawPointer(table).deallocate()
+        table = grown
+        wordCount = grownCount
+        blockMask = wordCount / 8 - 1
     }
 
     /// The estimated number of recent occurrences of the key with `hash`, 0...15.
@@ -90,16 +133,16 @@ struct FrequencySketch {
     }
 
     /// Counts one occurrence of the key with `hash`, halving every counter when the sample is full.
+    @inline(__always)
     mutating func increment(_ hash: UInt64) {
         let base = blockBase(of: hash)
         let counterHash = UInt32(truncatingIfNeeded: hash >> 32)
         var added = false
         for row in 0..<4 {
             let (word, shift) = counterPosition(row: row, counterHash: counterHash, base: base)
-            if (table[word] >> shift) & 15 != 15 {
-                table[word] &+= 1 << shift
-                added = true
-            }
+            let isBelowMaximum = (table[word] >> shift) & 15 != 15
+            table[word] &+= UInt64(isBelowMaximum ? 1 : 0) << shift
+            added = added || isBelowMaximum
         }
         if added {
             additions += 1
@@ -120,9 +163,10 @@ struct FrequencySketch {
         return (word, shift)
     }
 
+    @inline(never)
     private mutating func halveAllCounters() {
         var oddCounters = 0
-        for index in table.indices {
+        for index in 0..<wordCount {
             oddCounters += (table[index] & Self.lowBitOfEachCounter).nonzeroBitCount
             table[index] = (table[index] >> 1) & Self.allButHighBitOfEachCounter
         }

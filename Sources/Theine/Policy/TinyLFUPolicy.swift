@@ -102,7 +102,7 @@ final class TinyLFUPolicy: CachePolicy {
     /// A copy of `other`, which does not adapt (probes copy one another this way).
     init(copying other: TinyLFUPolicy) {
         capacity = other.capacity
-        links = other.links
+        links = other.links.copy()
         queueOfSlot = other.queueOfSlot
         hashOfSlot = other.hashOfSlot
         window = other.window
@@ -110,7 +110,7 @@ final class TinyLFUPolicy: CachePolicy {
         protected = other.protected
         windowMaximum = other.windowMaximum
         protectedMaximum = other.protectedMaximum
-        sketch = other.sketch
+        sketch = other.sketch.copy()
         climber = other.climber
         pendingAdjustment = other.pendingAdjustment
         isCounting = other.isCounting
@@ -273,7 +273,18 @@ final class TinyLFUPolicy: CachePolicy {
 
     /// Feeds a sampled request to the probes, moves the window when a decision is due, and
     /// carries on with any pending adjustment.
+    ///
+    /// - Complexity: O(1) and inlined for the common request, which is not sampled and finds the
+    ///   probes running and no adjustment pending: nothing to do.
+    @inline(__always)
     private func adapt(toRequestFor hash: UInt64) {
+        if probes != nil && (hash >> 24) & probeSampleMask != 0 && pendingAdjustment == 0 { return }
+        adaptToSampledOrPending(hash)
+    }
+
+    /// ``adapt(toRequestFor:)`` for a request that has something to do.
+    @inline(never)
+    private func adaptToSampledOrPending(_ hash: UInt64) {
         guard probes != nil else {
             if residentCount >= capacity { probes = makeProbes() }
             return

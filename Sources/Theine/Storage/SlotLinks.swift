@@ -1,0 +1,182 @@
+/// Intrusive doubly linked lists by slot index: one 8-byte record per slot, its `previous` and
+/// `next` links side by side.
+///
+/// No node objects and no allocation per link: the records grow with the highest slot index in
+/// use, so memory follows the number of entries, not the cache's capacity. Both links of a slot
+/// are on one cache line, so a move reads and writes three lines: the slot's and its neighbours'.
+///
+/// The type is noncopyable: it owns its records. ``copy()`` makes an independent copy; the records
+/// are freed when the value is destroyed or replaced.
+///
+/// - Complexity: every list operation O(1), with no uniqueness check and no reference counting;
+///   ``ensureSlot(_:)`` amortized O(1).
+struct SlotLinks: ~Copyable {
+    // Memory: `records` points to `allocatedCount` records, allocated by this value and freed by its
+    // `deinit` (or by `ensureSlot` when it moves them to a larger allocation); the first `slotCount`
+    // are initialized. Records are trivial, so they need no deinitialization. Indices are checked by
+    // `assert`: in debug builds only, as the cache hands the policy only slots it inserted.
+
+    /// One slot's links.
+    private struct Record {
+        var previous: SlotIndex
+        var next: SlotIndex
+    }
+
+    private static var initialAllocatedCount: Int { 16 }
+
+    private var records: UnsafeMutablePointer<Record>
+    private var allocatedCount: Int
+
+    /// The number of slots the links can hold.
+    private(set) var slotCount = 0
+
+    /// Creates links for no slot.
+    init() {
+        allocatedCount = Self.initialAllocatedCount
+        records = .allocate(capacity: allocatedCount)
+    }
+
+    deinit {
+        records.deallocate()
+    }
+
+    /// An independent copy of the links.
+    ///
+    /// - Complexity: O(slot count).
+    func copy() -> SlotLinks {
+        SlotLinks(copying: self)
+    }
+
+    private init(copying other: borrowing SlotLinks) {
+        allocatedCount = other.allocatedCount
+        records = .allocate(capacity: allocatedCount)
+        records.initialize(from: other.records, count: other.slotCount)
+        slotCount = other.slotCount
+    }
+
+    /// Makes room for `slot`: every slot up to it gets a record, on no list.
+    ///
+    /// - Complexity: amortized O(1) per slot added: the records double when full.
+    mutating func ensureSlot(_ slot: SlotIndex) {
+        let needed = Int(slot) + 1
+        guard needed > slotCount else { return }
+        if needed > allocatedCount {
+            reallocate(to: max(needed, 2 * allocatedCount))
+        }
+        (records + slotCount).initialize(repeating: Record(previous: .none, next: .none), count: needed - slotCount)
+        slotCount = needed
+    }
+
+    private mutating func reallocate(to count: Int) {
+        let moved = UnsafeMutablePointer<Record>.allocate(capacity: count)
+        moved.moveInitialize(from: records, count: slotCount)
+        records.deallocate()
+        records = moved
+        allocatedCount = count
+    }
+
+    /// The slot after `slot` on its list (towards the most recent end), or `.none`.
+    func successor(of slot: SlotIndex) -> SlotIndex {
+        assertValid(slot)
+        return records[Int(slot)].next
+    }
+
+    /// The slot before `slot` on its list (towards the least recent end), or `.none`.
+    func predecessor(of slot: SlotIndex) -> SlotIndex {
+        assertValid(slot)
+        return records[Int(slot)].previous
+    }
+
+    /// Reads the record of `slot` and those of its neighbours, which a move of `slot` rewrites, and
+    /// returns a value made of them: for a batch of moves, touching every slot first lets the
+    /// processor fetch their cache lines in parallel.
+    ///
+    /// - Complexity: O(1): up to three record loads, independent across slots.
+    @inline(__always)
+    func touch(_ slot: SlotIndex) -> SlotIndex {
+        assertValid(slot)
+        let record = records[Int(slot)]
+        var touched = record.previous ^ record.next
+        if record.previous != .none { touched ^= records[Int(record.previous)].next }
+        if record.next != .none { touched ^= records[Int(record.next)].previous }
+        return touched
+    }
+
+    /// Appends `slot`, which must be on no list, at the most recent end of `list`.
+    ///
+    /// - Complexity: O(1).
+    @inline(__always)
+    mutating func append(_ slot: SlotIndex, to list: inout SlotList) {
+        assertValid(slot)
+        records[Int(slot)].previous = list.tail
+        records[Int(slot)].next = .none
+        if list.tail == .none {
+            list.head = slot
+        } else {
+            records[Int(list.tail)].next = slot
+        }
+        list.tail = slot
+        list.count += 1
+    }
+
+    /// Unlinks `slot`, which must be on `list`.
+    ///
+    /// - Complexity: O(1).
+    @inline(__always)
+    mutating func remove(_ slot: SlotIndex, from list: inout SlotList) {
+        assertValid(slot)
+        let before = records[Int(slot)].previous
+        let after = records[Int(slot)].next
+        if before == .none {
+            list.head = after
+        } else {
+            records[Int(before)].next = after
+        }
+        if after == .none {
+            list.tail = before
+        } else {
+            records[Int(after)].previous = before
+        }
+        records[Int(slot)].previous = .none
+        records[Int(slot)].next = .none
+        list.count -= 1
+    }
+
+    /// Moves `slot`, which must be on `list`, to the most recent end of it.
+    ///
+    /// - Complexity: O(1).
+    @inline(__always)
+    mutating func moveToTail(_ slot: SlotIndex, in list: inout SlotList) {
+        guard list.tail != slot else { return }
+        remove(slot, from: &list)
+        append(slot, to: &list)
+    }
+
+    /// Drops every link and releases the records' memory.
+    mutating func removeAll() {
+        self = SlotLinks()
+    }
+
+    /// Walks `list` from head to tail and checks the links agree with its ends and count.
+    func checkList(_ list: SlotList, isMember: (SlotIndex) -> Bool) {
+        var seen = 0
+        var slot = list.head
+        var before = SlotIndex.none
+        while slot != .none {
+            precondition(slot >= 0 && Int(slot) < slotCount, "link to slot \(slot) beyond \(slotCount) slots")
+            precondition(records[Int(slot)].previous == before, "broken back link at slot \(slot)")
+            precondition(isMember(slot), "slot \(slot) is on the wrong list")
+            seen += 1
+            precondition(seen <= list.count, "list longer than its count \(list.count)")
+            before = slot
+            slot = records[Int(slot)].next
+        }
+        precondition(before == list.tail, "list tail \(list.tail) is not its last slot \(before)")
+        precondition(seen == list.count, "list count \(list.count) but \(seen) slots linked")
+    }
+
+    @inline(__always)
+    private func assertValid(_ slot: SlotIndex) {
+        assert(slot >= 0 && Int(slot) < slotCount, "slot \(slot) beyond \(slotCount) slots")
+    }
+}
