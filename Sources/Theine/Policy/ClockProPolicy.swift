@@ -89,7 +89,8 @@ final class ClockProPolicy: CachePolicy {
     /// Index of a node; `.none` (-1) is the null link.
     typealias NodeIndex = Int32
 
-    /// A page's metadata and its clock links.
+    /// A page's metadata and its clock links: 24 bytes, the hash last so that the 32-bit fields
+    /// and the two bytes of state fill the first 16 bytes without padding.
     private struct Node {
         /// The next node a hand visits (towards the head, then from the head to the oldest page);
         /// for a free node, the next free node.
@@ -98,9 +99,9 @@ final class ClockProPolicy: CachePolicy {
         var counterclockwise: NodeIndex = .none
         /// The cache slot of a resident page; `.none` otherwise.
         var slot: SlotIndex = .none
-        var hash: UInt64 = 0
         var state = PageState.detached
         var isReferenced = false
+        var hash: UInt64 = 0
     }
 
     let capacity: Int
