@@ -64,10 +64,11 @@ final class ClockProPolicy: CachePolicy {
     // capacity. On a clock of at most 2 × capacity pages a hand thus skips about 200 pages at most,
     // on average, per page of its kind.
     //
-    // Storage: pages are nodes in one contiguous array, addressed by `Int32` and linked into the
-    // clock by index, with a free list; `nodeOfSlot` maps a cache slot to its node, and
+    // Storage: pages are nodes in one contiguous owned array, addressed by `Int32` and linked into
+    // the clock by index, with a free list; `nodeOfSlot` maps a cache slot to its node, and
     // `nonResidentNodeOfHash` finds a non-resident page by its key's hash (the only pages the cache
-    // cannot name by slot). Two keys with the same 64-bit hash share one non-resident page.
+    // cannot name by slot). Two keys with the same 64-bit hash share one non-resident page. Both
+    // arrays are `OwnedArray`s, so a hit's write does no uniqueness or bounds check.
 
     /// The state of a page on the clock.
     enum PageState: UInt8 {
@@ -117,9 +118,9 @@ final class ClockProPolicy: CachePolicy {
     @exclusivity(unchecked) private(set) var nonResidentCount = 0
     @exclusivity(unchecked) private var inTestCount = 0
 
-    @exclusivity(unchecked) private var nodes: [Node] = []
+    @exclusivity(unchecked) private var nodes = OwnedArray<Node>()
     @exclusivity(unchecked) private var firstFreeNode = NodeIndex.none
-    @exclusivity(unchecked) private var nodeOfSlot: [NodeIndex] = []
+    @exclusivity(unchecked) private var nodeOfSlot = OwnedArray<NodeIndex>()
     @exclusivity(unchecked) private var nonResidentNodeOfHash: [UInt64: NodeIndex] = [:]
 
     /// The newest page; `clockwise` of it is the oldest.
@@ -141,7 +142,8 @@ final class ClockProPolicy: CachePolicy {
 
     /// Sets the page's reference bit.
     ///
-    /// - Complexity: O(1), no allocation.
+    /// - Complexity: O(1): two loads and a byte store, with no allocation, uniqueness check or
+    ///   bounds check.
     func recordAccess(_ slot: SlotIndex) {
         nodes[Int(nodeOfSlot[Int(slot)])].isReferenced = true
     }
@@ -184,9 +186,9 @@ final class ClockProPolicy: CachePolicy {
     }
 
     func removeAll() {
-        nodes = []
+        nodes = OwnedArray()
         firstFreeNode = .none
-        nodeOfSlot = []
+        nodeOfSlot = OwnedArray()
         nonResidentNodeOfHash = [:]
         head = .none
         hotHand = .none
