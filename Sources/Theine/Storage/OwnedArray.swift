@@ -51,6 +51,20 @@ struct OwnedArray<Element: BitwiseCopyable>: ~Copyable {
         }
     }
 
+    /// An independent copy of the elements.
+    ///
+    /// - Complexity: O(count).
+    func copy() -> OwnedArray {
+        OwnedArray(copying: self)
+    }
+
+    private init(copying other: borrowing OwnedArray) {
+        allocatedCount = other.allocatedCount
+        elements = .allocate(capacity: allocatedCount)
+        elements.initialize(from: other.elements, count: other.count)
+        count = other.count
+    }
+
     /// Adds `element` at the end.
     ///
     /// - Complexity: amortized O(1).

@@ -5,85 +5,58 @@
 /// use, so memory follows the number of entries, not the cache's capacity. Both links of a slot
 /// are on one cache line, so a move reads and writes three lines: the slot's and its neighbours'.
 ///
-/// The type is noncopyable: it owns its records. ``copy()`` makes an independent copy; the records
-/// are freed when the value is destroyed or replaced.
+/// The type is noncopyable: it owns its records (an ``OwnedArray``). ``copy()`` makes an
+/// independent copy; the records are freed when the value is destroyed or replaced.
 ///
 /// - Complexity: every list operation O(1), with no uniqueness check and no reference counting;
 ///   ``ensureSlot(_:)`` amortized O(1).
 struct SlotLinks: ~Copyable {
-    // Memory: `records` points to `allocatedCount` records, allocated by this value and freed by its
-    // `deinit` (or by `ensureSlot` when it moves them to a larger allocation); the first `slotCount`
-    // are initialized. Records are trivial, so they need no deinitialization. Indices are checked by
-    // `assert`: in debug builds only, as the cache hands the policy only slots it inserted.
+    // Indices are checked by `assert` (``OwnedArray``): in debug builds only, as the cache hands the
+    // policy only slots it inserted.
 
-    /// One slot's links.
-    private struct Record {
+    /// One slot's links. Not `private`: a private element type of `OwnedArray` used from other files
+    /// crashes the Swift 6.3 compiler ("Global is external, but doesn't have external or weak
+    /// linkage").
+    struct Record {
         var previous: SlotIndex
         var next: SlotIndex
     }
 
-    private static var initialAllocatedCount: Int { 16 }
-
-    private var records: UnsafeMutablePointer<Record>
-    private var allocatedCount: Int
+    private var records = OwnedArray<Record>()
 
     /// The number of slots the links can hold.
-    private(set) var slotCount = 0
+    var slotCount: Int { records.count }
 
     /// Creates links for no slot.
-    init() {
-        allocatedCount = Self.initialAllocatedCount
-        records = .allocate(capacity: allocatedCount)
-    }
+    init() {}
 
-    deinit {
-        records.deallocate()
+    private init(records: consuming OwnedArray<Record>) {
+        self.records = records
     }
 
     /// An independent copy of the links.
     ///
     /// - Complexity: O(slot count).
     func copy() -> SlotLinks {
-        SlotLinks(copying: self)
-    }
-
-    private init(copying other: borrowing SlotLinks) {
-        allocatedCount = other.allocatedCount
-        records = .allocate(capacity: allocatedCount)
-        records.initialize(from: other.records, count: other.slotCount)
-        slotCount = other.slotCount
+        SlotLinks(records: records.copy())
     }
 
     /// Makes room for `slot`: every slot up to it gets a record, on no list.
     ///
-    /// - Complexity: amortized O(1) per slot added: the records double when full.
+    /// - Complexity: amortized O(1) per slot added.
     mutating func ensureSlot(_ slot: SlotIndex) {
-        let needed = Int(slot) + 1
-        guard needed > slotCount else { return }
-        if needed > allocatedCount {
-            reallocate(to: max(needed, 2 * allocatedCount))
+        while records.count <= Int(slot) {
+            records.append(Record(previous: .none, next: .none))
         }
-        (records + slotCount).initialize(repeating: Record(previous: .none, next: .none), count: needed - slotCount)
-        slotCount = needed
-    }
-
-    private mutating func reallocate(to count: Int) {
-        let moved = UnsafeMutablePointer<Record>.allocate(capacity: count)
-        moved.moveInitialize(from: records, count: slotCount)
-        records.deallocate()
-        records = moved
-        allocatedCount = count
     }
 
     /// The slot after `slot` on its list (towards the most recent end), or `.none`.
     func successor(of slot: SlotIndex) -> SlotIndex {
-        assertValid(slot)
         return records[Int(slot)].next
     }
 
     /// The slot before `slot` on its list (towards the least recent end), or `.none`.
     func predecessor(of slot: SlotIndex) -> SlotIndex {
-        assertValid(slot)
         return records[Int(slot)].previous
     }
 
@@ -94,7 +67,6 @@ struct SlotLinks: ~Copyable {
     /// - Complexity: O(1): up to three record loads, independent across slots.
     @inline(__always)
     func touch(_ slot: SlotIndex) -> SlotIndex {
-        assertValid(slot)
         let record = records[Int(slot)]
         var touched = record.previous ^ record.next
         if record.previous != .none { touched ^= records[Int(record.previous)].next }
@@ -107,7 +79,6 @@ struct SlotLinks: ~Copyable {
     /// - Complexity: O(1).
     @inline(__always)
     mutating func append(_ slot: SlotIndex, to list: inout SlotList) {
-        assertValid(slot)
         records[Int(slot)].previous = list.tail
         records[Int(slot)].next = .none
         if list.tail == .none {
@@ -124,7 +95,6 @@ struct SlotLinks: ~Copyable {
     /// - Complexity: O(1).
     @inline(__always)
     mutating func remove(_ slot: SlotIndex, from list: inout SlotList) {
-        assertValid(slot)
         let before = records[Int(slot)].previous
         let after = records[Int(slot)].next
         if before == .none {
@@ -173,10 +143,5 @@ struct SlotLinks: ~Copyable {
         }
         precondition(before == list.tail, "list tail \(list.tail) is not its last slot \(before)")
         precondition(seen == list.count, "list count \(list.count) but \(seen) slots linked")
-    }
-
-    @inline(__always)
-    private func assertValid(_ slot: SlotIndex) {
-        assert(slot >= 0 && Int(slot) < slotCount, "slot \(slot) beyond \(slotCount) slots")
     }
 }
