@@ -120,7 +120,7 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
     /// (microseconds), which made two threads writing to different shards slower than one.
     ///
     /// - Complexity: O(1) when the mutex is free; otherwise up to 64 attempts, each after a few
-    ///   hundred reads of the writer flag, before blocking.
+    ///   hundred reads of the writer flag (a fixed back-off), before blocking.
     @inlinable
     func lockMutex() {
         var attempts = 0
@@ -131,8 +131,9 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
                 precondition(lockError == 0, "pthread_mutex_lock failed: \(lockError)")
                 return
             }
-            // Wait without writing to the mutex's line, which its holder needs to unlock.
-            for _ in 0..<256 where _writerActive.load(ordering: .relaxed) {}
+            // Back off for 256 reads of a line the holder rarely writes, rather than writing to the
+            // mutex's line, which its holder needs to unlock.
+            for _ in 0..<256 { _ = _writerActive.load(ordering: .relaxed) }
         }
     }
 
