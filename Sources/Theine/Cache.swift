@@ -135,13 +135,13 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         self.policy = policy
         _layout = layout
         _ticker = ticker
-        let stripeCount = ReadStripe.countPerShard
+        let ownedStripeCount = ReadStripe.ownedCountPerShard
         _shards = ContiguousArray((0..<layout.count).map { index in
             let policy = policy.makePolicy(
                 capacity: layout.capacity(ofShard: index, total: capacity),
                 seed: admissionSeed &+ UInt64(index)
             )
-            return CacheShard(CacheState(policy: policy, clock: clock), stripeCount: stripeCount)
+            return CacheShard(CacheState(policy: policy, clock: clock), ownedStripeCount: ownedStripeCount)
         })
         _unretainedShards = ContiguousArray(_shards.map { Unmanaged.passUnretained($0) })
     }

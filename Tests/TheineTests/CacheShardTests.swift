@@ -76,7 +76,7 @@ struct CacheShardTests {
             // Another thread reads on: its ring fills, and once it has dropped four rings' worth of
             // hits that nobody drained, it drains them itself and keeps recording.
             for read in 0..<(20 * ReadStripe.capacity) { _ = cache.get(read % 32) }
-            let stripe = ThreadStripe.current & (shard._stripeCount - 1)
+            let stripe = shard.stripeIndex(ofThread: ThreadNumber.current)
             kept.withLock { $0 = (stripe, shard._stripes[stripe].tail.load(ordering: .relaxed)) }
         }
         let (stripe, keptCount) = kept.withLock { $0 }

@@ -27,6 +27,11 @@ import Darwin
 /// The handshake is Dekker's: a reader increments its count, then reads the flag; a writer sets
 /// the flag, then reads the counts; both sequentially consistent, so at least one sees the other.
 ///
+/// Stripes: one owned by each of the threads numbered below ``ReadStripe/ownedCountPerShard``
+/// (``ThreadNumber``: the lowest free number, so the first threads alive), whose reads take one
+/// atomic read-modify-write; then as many shared ones, where the threads numbered beyond share a
+/// stripe by the low bits of their number, with atomic updates throughout.
+///
 /// With one thread, every hit is kept and drained into the policy before the next write, in
 /// order, so the policy's decisions are exactly those of a policy told of every hit at once. Under
 /// contention a full ring drops hits for the policy (never for the stats), as Caffeine's do.
@@ -42,12 +47,21 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
     /// The stripe whose reader drained the rings last (−1: none yet): the one that drains them
     /// next, so that the policy's cache lines stay with one processor.
     @usableFromInline let _drainingStripe = Atomic<Int>(-1)
+    /// The owned stripes (`0..<_ownedStripeCount`), then as many shared ones.
     @usableFromInline let _stripes: UnsafeMutablePointer<ReadStripe>
+    @usableFromInline let _ownedStripeCount: Int
     @usableFromInline let _stripeCount: Int
+    /// ``ThreadNumber/key``, copied here so that a read does not check that the static is set.
+    @usableFromInline let _threadNumberKey = ThreadNumber.key
 
-    /// Creates a shard holding `state`, with one read stripe per processor (a power of two).
-    init(_ state: CacheState<Key, Value>, stripeCount: Int) {
-        precondition(stripeCount >= 1 && stripeCount & (stripeCount - 1) == 0, "stripeCount must be a power of two, got \(stripeCount)")
+    /// Creates a shard holding `state`, with `ownedStripeCount` owned read stripes (a power of
+    /// two: one per processor) and as many shared ones.
+    init(_ state: CacheState<Key, Value>, ownedStripeCount: Int) {
+        precondition(
+            ownedStripeCount >= 1 && ownedStripeCount & (ownedStripeCount - 1) == 0,
+            "ownedStripeCount must be a power of two, got \(ownedStripeCount)"
+        )
+        let stripeCount = 2 * ownedStripeCount
         _state = .allocate(capacity: 1)
         _state.initialize(to: state)
         _mutex = .allocate(capacity: 1)
@@ -57,6 +71,7 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
         for index in 0..<stripeCount {
             (_stripes + index).initialize(to: ReadStripe())
         }
+        _ownedStripeCount = ownedStripeCount
         _stripeCount = stripeCount
     }
 
@@ -71,34 +86,42 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
 
     /// The value stored for `key`, or `nil`; counts a hit or a miss.
     ///
-    /// - Complexity: O(1): one hash of `key`; an atomic increment, a compare-and-swap and a
-    ///   decrement on the calling thread's stripe; no lock unless a writer is active or the entry
-    ///   has expired. When its ring is full, the draining reader drains every ring (O(rings × 32))
-    ///   if the mutex is free.
+    /// - Complexity: O(1): one hash of `key`; on the calling thread's stripe, an atomic increment
+    ///   and stores if it owns the stripe, an atomic increment, a compare-and-swap and a decrement
+    ///   if it shares it; no lock unless a writer is active or the entry has expired. When its
+    ///   ring is full, the draining reader drains every ring (O(rings × 32)) if the mutex is free.
     @inlinable
     func get(_ key: Key) -> Value? {
-        let stripeIndex = ThreadStripe.current & (_stripeCount - 1)
+        let stripeIndex = stripeIndex(ofThread: ThreadNumber.current(key: _threadNumberKey))
+        let isOwned = stripeIndex < _ownedStripeCount
         let stripe = _stripes + stripeIndex
-        stripe.pointee.readers.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        stripe.pointee.enter()
         if !_writerActive.load(ordering: .sequentiallyConsistent) {
             switch CacheState.lookUp(key, in: _state) {
             case .hit(let slot, let value):
-                let isFull = stripe.pointee.recordHit(slot)
-                stripe.pointee.readers.wrappingSubtract(1, ordering: .releasing)
+                let isFull = stripe.pointee.recordHit(slot, isOwned: isOwned)
+                stripe.pointee.leave(isOwned: isOwned)
                 if isFull { considerDraining(from: stripeIndex) }
                 return value
             case .miss:
-                stripe.pointee.misses.wrappingAdd(1, ordering: .relaxed)
-                stripe.pointee.readers.wrappingSubtract(1, ordering: .releasing)
+                stripe.pointee.recordMiss(isOwned: isOwned)
+                stripe.pointee.leave(isOwned: isOwned)
                 return nil
             case .expired:
                 break
             }
         }
-        stripe.pointee.readers.wrappingSubtract(1, ordering: .releasing)
+        stripe.pointee.leave(isOwned: isOwned)
         // A writer is active, or the entry expired and must leave: the exclusive path, whose
         // expired entry is released after unlocking.
         return withLock { $0.get(key) }.value
+    }
+
+    /// The stripe of the thread numbered `thread`: its own below ``_ownedStripeCount``, else a
+    /// shared one.
+    @inlinable @inline(__always)
+    func stripeIndex(ofThread thread: Int) -> Int {
+        thread < _ownedStripeCount ? thread : _ownedStripeCount | (thread & (_ownedStripeCount - 1))
     }
 
     /// Runs `body` with exclusive access to the state, after draining the read buffers into the

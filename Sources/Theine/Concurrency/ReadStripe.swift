@@ -11,21 +11,25 @@ import Darwin
 /// One stripe of a shard's read side: the count of readers inside the shard through this stripe,
 /// a bounded buffer of the hits they recorded for the policy, and their hit and miss counts.
 ///
-/// Each thread uses one stripe of every shard (``ThreadStripe``), so two threads reading at once
-/// write to different cache lines: a read never writes a line that another thread's read writes,
-/// which is what lets reads scale with threads.
+/// A shard has two kinds of stripe (``CacheShard``). An *owned* stripe belongs to one thread (by
+/// its ``ThreadNumber``), which alone writes its counters and ring: it updates them with plain
+/// loads and stores, and enters with the one atomic read-modify-write that the writer's handshake
+/// needs. A *shared* stripe serves the threads numbered beyond the owned stripes, several at once:
+/// every update is an atomic read-modify-write. Either way, two threads reading at once mostly
+/// write to different cache lines, which is what lets reads scale with threads.
 ///
-/// The buffer is a lossy ring, as Caffeine's read buffers are: a hit reserves the position `tail`
-/// by compare-and-swap only while fewer than ``capacity`` slots wait, then stores its slot there;
-/// a hit that finds the ring full, or loses the swap to another thread on the same stripe, is
-/// counted in `dropped` and not kept. Dropping loses one access for the policy's ordering, never an
-/// entry or a count: the hits are `tail + dropped`. One drainer at a time (holding the shard's
-/// mutex) hands the slots to the policy from `head`, in order, while readers go on reading, and
-/// stops at a reserved position whose slot is not stored yet.
+/// The buffer is a lossy ring, as Caffeine's read buffers are: a hit takes the position `tail`
+/// only while fewer than ``capacity`` slots wait (on a shared stripe, by compare-and-swap), then
+/// stores its slot there; a hit that finds the ring full, or loses the swap to another thread on
+/// the same stripe, is counted in `dropped` and not kept. Dropping loses one access for the
+/// policy's ordering, never an entry or a count: the hits are `tail + dropped`. One drainer at a
+/// time (holding the shard's mutex) hands the slots to the policy from `head`, in order, while
+/// readers go on reading, and stops at a reserved position whose slot is not stored yet.
 ///
-/// Thread-safety: every field is an atomic or written only by the drainer. Stripes live side by
-/// side in raw memory owned by the shard, so a reader reaches its stripe without reference
-/// counting.
+/// Thread-safety: every field is an atomic, written by the drainer (`head`, `droppedAtDrain`),
+/// by the owner alone (an owned stripe's other fields) or by atomic read-modify-writes (a shared
+/// stripe's). Stripes live side by side in raw memory owned by the shard, so a reader reaches its
+/// stripe without reference counting.
 @usableFromInline
 struct ReadStripe: ~Copyable {
     /// Slots the ring holds: a power of two.
@@ -34,9 +38,10 @@ struct ReadStripe: ~Copyable {
     /// The alignment of each ring: a cache line (64 bytes on x86-64 and most ARM cores).
     static let cacheLineSize = 64
 
-    /// Stripes per shard: one per processor, rounded up to a power of two (at most 64), so that
-    /// threads up to the processor count each have their own.
-    static let countPerShard: Int = {
+    /// Owned stripes per shard: one per processor, rounded up to a power of two (at most 64), so
+    /// that threads up to the processor count each have their own. A shard has as many shared
+    /// stripes again.
+    static let ownedCountPerShard: Int = {
         let processors = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         return min(64, processors.roundedUpToPowerOfTwo)
     }()
@@ -88,23 +93,67 @@ struct ReadStripe: ~Copyable {
         dropped.load(ordering: .relaxed) - droppedAtDrain.load(ordering: .relaxed)
     }
 
+    /// Counts the caller in, before it reads the shard: sequentially consistent, for the
+    /// handshake with a writer, who raises its flag and then reads every stripe's count.
+    ///
+    /// - Complexity: O(1): one atomic increment.
+    @inlinable @inline(__always)
+    func enter() {
+        readers.wrappingAdd(1, ordering: .sequentiallyConsistent)
+    }
+
+    /// Counts the caller out, releasing its reads of the shard to the writer that waits for them.
+    /// On an owned stripe, a plain store: the owner is the only one that changes the count.
+    @inlinable @inline(__always)
+    func leave(isOwned: Bool) {
+        if isOwned {
+            readers.store(readers.load(ordering: .relaxed) &- 1, ordering: .releasing)
+        } else {
+            readers.wrappingSubtract(1, ordering: .releasing)
+        }
+    }
+
+    /// Counts a lookup that found no live entry.
+    @inlinable @inline(__always)
+    func recordMiss(isOwned: Bool) {
+        Self.increment(misses, isOwned: isOwned)
+    }
+
     /// Counts a hit on `slot` and keeps the slot for the policy if the ring has room. Call only
     /// while counted in `readers`.
     ///
     /// - Returns: whether the ring is full, so the caller should try to drain the shard.
-    /// - Complexity: O(1): a compare-and-swap and a store, on lines this thread owns.
+    /// - Complexity: O(1), on lines this thread mostly owns: on an owned stripe, a store of the
+    ///   slot and of the tail; on a shared one, a compare-and-swap and a store.
     @inlinable @inline(__always)
-    func recordHit(_ slot: SlotIndex) -> Bool {
+    func recordHit(_ slot: SlotIndex, isOwned: Bool) -> Bool {
         let position = tail.load(ordering: .relaxed)
         let waiting = position - head.load(ordering: .acquiring)
         guard waiting < Self.capacity,
-            tail.compareExchange(expected: position, desired: position + 1, ordering: .relaxed).exchanged
+            isOwned || tail.compareExchange(expected: position, desired: position + 1, ordering: .relaxed).exchanged
         else {
-            dropped.wrappingAdd(1, ordering: .relaxed)
+            Self.increment(dropped, isOwned: isOwned)
             return waiting >= Self.capacity
         }
-        _ring[position & (Self.capacity - 1)].store(UInt32(bitPattern: slot) &+ 1, ordering: .releasing)
+        let stored = UInt32(bitPattern: slot) &+ 1
+        if isOwned {
+            // The slot first, then the tail that publishes it: a drainer reads up to the tail.
+            _ring[position & (Self.capacity - 1)].store(stored, ordering: .relaxed)
+            tail.store(position + 1, ordering: .releasing)
+        } else {
+            _ring[position & (Self.capacity - 1)].store(stored, ordering: .releasing)
+        }
         return waiting + 1 >= Self.capacity
+    }
+
+    /// Adds one to `counter`: by load and store where only the owner writes it.
+    @inlinable @inline(__always)
+    static func increment(_ counter: borrowing Atomic<Int>, isOwned: Bool) {
+        if isOwned {
+            counter.store(counter.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+        } else {
+            counter.wrappingAdd(1, ordering: .relaxed)
+        }
     }
 
     /// Moves the stored slots, oldest first, into `slots` (room for ``capacity``), up to the first
@@ -129,35 +178,5 @@ struct ReadStripe: ~Copyable {
         head.store(position, ordering: .releasing)
         droppedAtDrain.store(dropped.load(ordering: .relaxed), ordering: .relaxed)
         return position - start
-    }
-}
-
-/// The stripe index of the calling thread: threads are numbered in the order they first read a
-/// cache, so the first threads to read get distinct stripes.
-///
-/// - Complexity: O(1): a thread-specific value read (`pthread_getspecific`).
-@usableFromInline
-enum ThreadStripe {
-    @usableFromInline static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        let error = pthread_key_create(&key, nil)
-        precondition(error == 0, "pthread_key_create failed: \(error)")
-        return key
-    }()
-
-    private static let nextIndex = Atomic<Int>(0)
-
-    /// The calling thread's number (stored plus one, as `nil` means "not numbered yet").
-    @inlinable @inline(__always)
-    static var current: Int {
-        let stored = Int(bitPattern: pthread_getspecific(key))
-        return stored != 0 ? stored - 1 : assignIndex()
-    }
-
-    @usableFromInline
-    static func assignIndex() -> Int {
-        let index = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
-        pthread_setspecific(key, UnsafeRawPointer(bitPattern: index + 1))
-        return index
     }
 }

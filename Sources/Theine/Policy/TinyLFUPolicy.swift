@@ -56,8 +56,8 @@ final class TinyLFUPolicy: CachePolicy {
 
     let capacity: Int
     @exclusivity(unchecked) private var links = SlotLinks()
-    @exclusivity(unchecked) private var queueOfSlot: [Queue] = []
-    @exclusivity(unchecked) private var hashOfSlot: [UInt64] = []
+    @exclusivity(unchecked) private var queueOfSlot = OwnedArray<Queue>()
+    @exclusivity(unchecked) private var hashOfSlot = OwnedArray<UInt64>()
     @exclusivity(unchecked) private var window = SlotList()
     @exclusivity(unchecked) private var probation = SlotList()
     @exclusivity(unchecked) private var protected = SlotList()
@@ -103,8 +103,8 @@ final class TinyLFUPolicy: CachePolicy {
     init(copying other: TinyLFUPolicy) {
         capacity = other.capacity
         links = other.links.copy()
-        queueOfSlot = other.queueOfSlot
-        hashOfSlot = other.hashOfSlot
+        queueOfSlot = other.queueOfSlot.copy()
+        hashOfSlot = other.hashOfSlot.copy()
         window = other.window
         probation = other.probation
         protected = other.protected
@@ -186,8 +186,8 @@ final class TinyLFUPolicy: CachePolicy {
 
     func removeAll() {
         links.removeAll()
-        queueOfSlot = []
-        hashOfSlot = []
+        queueOfSlot = OwnedArray()
+        hashOfSlot = OwnedArray()
         window = SlotList()
         probation = SlotList()
         protected = SlotList()
