@@ -149,12 +149,14 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// The number of shards; 1 below 131,072 entries. For tests and benchmarks.
     package var shardCount: Int { _layout.count }
 
-    /// Calls `body` with the shard that holds `key`, which is not retained for the call.
+    /// Calls `body` with the shard that holds the key whose `hashValue` is `hashValue`, which is not
+    /// retained for the call. Every key is hashed once a call: the shard's table takes the same
+    /// `hashValue`.
     ///
-    /// - Complexity: O(1); one hash of `key` when the cache has several shards.
+    /// - Complexity: O(1).
     @inlinable @inline(__always)
-    func _withShard<Result>(for key: Key, _ body: (CacheShard<Key, Value>) throws -> Result) rethrows -> Result {
-        let index = _layout.count == 1 ? 0 : _layout.index(ofHashValue: key.hashValue)
+    func _withShard<Result>(hashValue: Int, _ body: (CacheShard<Key, Value>) throws -> Result) rethrows -> Result {
+        let index = _layout.count == 1 ? 0 : _layout.index(ofHashValue: hashValue)
         return try _unretainedShards[index]._withUnsafeGuaranteedRef(body)
     }
 
@@ -162,17 +164,17 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// its suspensions.
     @usableFromInline
     func _shard(for key: Key) -> CacheShard<Key, Value> {
-        _withShard(for: key) { $0 }
+        _withShard(hashValue: key.hashValue) { $0 }
     }
 
     /// The value stored for `key`, or `nil` if there is none or it has expired. Counts a hit or a
     /// miss.
     ///
-    /// - Complexity: O(1): one hash of `key` (two with several shards); no allocation. A clock read
-    ///   if the entry has a TTL.
+    /// - Complexity: O(1): one hash of `key`; no allocation. A clock read if the entry has a TTL.
     @inlinable
     public func get(_ key: Key) -> Value? {
-        _withShard(for: key) { $0.get(key) }
+        let hashValue = key.hashValue
+        return _withShard(hashValue: hashValue) { $0.get(key, hashValue: hashValue) }
     }
 
     /// Stores `value` for `key`, replacing any value stored for it, to live for `ttl`.
@@ -202,7 +204,8 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             return
         }
         // Whatever left the cache is released here, after unlocking.
-        let departures = _withShard(for: key) { $0.withLock { $0.set(key, value, ttl: ttl) } }
+        let hashValue = key.hashValue
+        let departures = _withShard(hashValue: hashValue) { $0.withLock { $0.set(key, value, ttl: ttl, hashValue: hashValue) } }
         if departures.scheduledDeadline { joinExpirationTickerOnce() }
     }
 
@@ -219,7 +222,10 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     public func setIfAbsent(_ key: Key, _ value: Value, ttl: Duration? = nil) -> Bool {
         let ttl = TimeToLive(ttl)
         guard ttl != .expired else { return false }
-        let (stored, departures) = _withShard(for: key) { $0.withLock { $0.setIfAbsent(key, value, ttl: ttl) } }
+        let hashValue = key.hashValue
+        let (stored, departures) = _withShard(hashValue: hashValue) { shard in
+            shard.withLock { $0.setIfAbsent(key, value, ttl: ttl, hashValue: hashValue) }
+        }
         if departures.scheduledDeadline { joinExpirationTickerOnce() }
         return stored
     }
@@ -231,7 +237,9 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     @inlinable
     @discardableResult
     public func remove(_ key: Key) -> Value? {
-        guard let removed = _withShard(for: key) { $0.withLock { $0.remove(key) } }, removed.wasLive else { return nil }
+        let hashValue = key.hashValue
+        let removed = _withShard(hashValue: hashValue) { $0.withLock { $0.remove(key, hashValue: hashValue) } }
+        guard let removed, removed.wasLive else { return nil }
         return removed.entry.value
     }
 
@@ -243,7 +251,9 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// - Complexity: O(n) to release the entries, done after unlocking; O(shards) under the locks.
     public func removeAll() {
         for shard in _shards {
-            _ = shard.withLock { $0.removeAll() }
+            // The old entries are released here, after unlocking.
+            let oldEntries = shard.withLock { $0.removeAll() }
+            _ = consume oldEntries
         }
     }
 
@@ -327,6 +337,6 @@ extension Cache {
     /// Whether `key` has an entry, expired or not, without counting a request, recording an
     /// access or reading the clock; for tests.
     func containsQuietly(_ key: Key) -> Bool {
-        _withShard(for: key) { $0.withLock { $0._table.slot(of: key) != nil } }
+        _shard(for: key).withLock { $0._table.slot(of: key) != nil }
     }
 }

@@ -20,10 +20,10 @@ let maximumCacheCapacity = Int(Int32.max)
 /// Keys and values that leave the cache are returned to the caller, which releases them after
 /// unlocking, so a `deinit` that calls back into the cache does not deadlock.
 @usableFromInline
-struct CacheState<Key: Hashable, Value: Sendable> {
+struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     @usableFromInline typealias Entry = EntryTable<Key, Value>.Entry
 
-    @usableFromInline var _table = EntryTable<Key, Value>()
+    @usableFromInline var _table: EntryTable<Key, Value>
     @usableFromInline let _policy: any CachePolicy
     @usableFromInline var _wheel: TimerWheel
     @usableFromInline let _clock: any CacheClock
@@ -42,6 +42,7 @@ struct CacheState<Key: Hashable, Value: Sendable> {
     @usableFromInline var _expiredSlots: [SlotIndex] = []
 
     init(policy: any CachePolicy, clock: any CacheClock) {
+        _table = EntryTable()
         _policy = policy
         _clock = clock
         let systemNanoseconds = clock is ContinuousCacheClock ? ContinuousCacheClock.systemNanoseconds() : nil
@@ -67,13 +68,14 @@ struct CacheState<Key: Hashable, Value: Sendable> {
         return deadline != .max && deadline <= now()
     }
 
-    /// Looks `key` up, counting a hit or a miss and recording the access with the policy. An expired
-    /// entry is a miss, and leaves the cache: it is returned for release after unlocking.
+    /// Looks `key` up (its `hashValue` given), counting a hit or a miss and recording the access
+    /// with the policy. An expired entry is a miss, and leaves the cache: it is returned for
+    /// release after unlocking.
     ///
-    /// - Complexity: O(1): one hash of `key`, no allocation; a clock read for an entry with a TTL.
+    /// - Complexity: O(1), no allocation; a clock read for an entry with a TTL.
     @inlinable @inline(__always)
-    mutating func get(_ key: Key) -> (value: Value?, expired: Entry?) {
-        guard let stored = _table.lookUp(key) else {
+    mutating func get(_ key: Key, hashValue: Int) -> (value: Value?, expired: Entry?) {
+        guard let stored = _table.lookUp(key, hashValue: hashValue) else {
             _missCount &+= 1
             return (nil, nil)
         }
@@ -98,18 +100,18 @@ struct CacheState<Key: Hashable, Value: Sendable> {
         case expired
     }
 
-    /// Looks `key` up in `state` without changing anything: no counter, no policy update. For the
-    /// shared read path of ``CacheShard/get(_:)``, which counts and records the hit itself, while
+    /// Looks `key` up (its `hashValue` given) in `state` without changing anything: no counter, no
+    /// policy update. For the shared read path of ``CacheShard/get(_:)``, which counts and records the hit itself, while
     /// other readers may be looking up too.
     ///
     /// A static function over the shard's pointer, reading only the fields it needs: a method call
     /// through the pointer would copy the whole state (a retain of every buffer in it), and a
     /// `mutating` one would count as a write for the thread sanitizer.
     ///
-    /// - Complexity: O(1): one hash of `key`; a clock read for an entry with a TTL.
+    /// - Complexity: O(1); a clock read for an entry with a TTL.
     @inlinable @inline(__always)
-    static func lookUp(_ key: Key, in state: UnsafeMutablePointer<Self>) -> Lookup {
-        guard let stored = state.pointee._table._storedOfKey[key] else { return .miss }
+    static func lookUp(_ key: Key, hashValue: Int, in state: UnsafeMutablePointer<Self>) -> Lookup {
+        guard let stored = state.pointee._table.lookUp(key, hashValue: hashValue) else { return .miss }
         if !state.pointee._wheel.isEmpty {
             let deadline = state.pointee._wheel.deadline(of: stored.slot)
             if deadline != .max && deadline <= state.pointee.now() { return .expired }
@@ -117,17 +119,17 @@ struct CacheState<Key: Hashable, Value: Sendable> {
         return .hit(stored.slot, stored.value)
     }
 
-    /// Stores `value` for `key` to live `ttl` (which is not `.expired`), and reports what left.
+    /// Stores `value` for `key` (its `hashValue` given) to live `ttl` (which is not `.expired`), and
+    /// reports what left.
     ///
-    /// - Complexity: amortized O(1): one hash of `key` for an overwrite; for a new key two hashes,
-    ///   and one more for an evicted key. With entries that have a TTL, one clock read and an
-    ///   amortized O(1) advance of the timer wheel.
+    /// - Complexity: amortized O(1): no hash of `key`, but one of an evicted key. With entries that
+    ///   have a TTL, one clock read and an amortized O(1) advance of the timer wheel.
     @inlinable
-    mutating func set(_ key: Key, _ value: Value, ttl: TimeToLive) -> Departures<Key, Value> {
+    mutating func set(_ key: Key, _ value: Value, ttl: TimeToLive, hashValue: Int) -> Departures<Key, Value> {
         var departures = Departures<Key, Value>()
         supersedeLoad(of: key)
         let (present, deadline) = advanceTime(for: ttl, departures: &departures)
-        if let (slot, oldValue) = _table.replaceValue(ofKey: key, with: value) {
+        if let (slot, oldValue) = _table.replaceValue(ofKey: key, hashValue: hashValue, with: value) {
             if _wheel.deadline(of: slot) <= present { _expirationCount &+= 1 }
             departures.replacedValue = oldValue
             _policy.recordAccess(slot)
@@ -135,30 +137,36 @@ struct CacheState<Key: Hashable, Value: Sendable> {
             checkInvariantsIfEnabled()
             return departures
         }
-        departures.evicted = insertNew(key, value, deadline: deadline, departures: &departures)
+        departures.evicted = insertNew(key, value, hashValue: hashValue, deadline: deadline, departures: &departures)
         return departures
     }
 
-    /// Stores `value` for `key` only if `key` has no live entry (an expired one counts as absent).
+    /// Stores `value` for `key` (its `hashValue` given) only if `key` has no live entry (an expired
+    /// one counts as absent).
     @inlinable
-    mutating func setIfAbsent(_ key: Key, _ value: Value, ttl: TimeToLive) -> (stored: Bool, departures: Departures<Key, Value>) {
+    mutating func setIfAbsent(
+        _ key: Key,
+        _ value: Value,
+        ttl: TimeToLive,
+        hashValue: Int
+    ) -> (stored: Bool, departures: Departures<Key, Value>) {
         var departures = Departures<Key, Value>()
         let (present, deadline) = advanceTime(for: ttl, departures: &departures)
-        if let slot = _table.slot(of: key) {
+        if let slot = _table.slot(of: key, hashValue: hashValue) {
             guard _wheel.deadline(of: slot) <= present else { return (false, departures) }
             departures.expired.append(removeExpired(slot))
         }
         supersedeLoad(of: key)
-        departures.evicted = insertNew(key, value, deadline: deadline, departures: &departures)
+        departures.evicted = insertNew(key, value, hashValue: hashValue, deadline: deadline, departures: &departures)
         return (true, departures)
     }
 
-    /// Removes `key`'s entry, returning it, and whether it was live (an expired entry is removed
-    /// and counted, but its value is not handed back).
+    /// Removes `key`'s entry (its `hashValue` given), returning it, and whether it was live (an
+    /// expired entry is removed and counted, but its value is not handed back).
     @inlinable
-    mutating func remove(_ key: Key) -> (entry: Entry, wasLive: Bool)? {
+    mutating func remove(_ key: Key, hashValue: Int) -> (entry: Entry, wasLive: Bool)? {
         supersedeLoad(of: key)
-        guard let slot = _table.slot(of: key) else { return nil }
+        guard let slot = _table.slot(of: key, hashValue: hashValue) else { return nil }
         if isExpired(slot) { return (removeExpired(slot), false) }
         _wheel.cancel(slot)
         _policy.recordRemoval(slot)
@@ -173,7 +181,8 @@ struct CacheState<Key: Hashable, Value: Sendable> {
         supersedeAllLoads()
         _policy.removeAll()
         _wheel.removeAll()
-        let old = _table.removeAll()
+        var old = EntryTable<Key, Value>()
+        swap(&old, &_table)
         checkInvariantsIfEnabled()
         return old
     }
@@ -190,7 +199,7 @@ struct CacheState<Key: Hashable, Value: Sendable> {
 
     /// The live value for `key`, without counting a request or recording an access.
     func peekLiveValue(_ key: Key) -> Value? {
-        guard let stored = _table.lookUp(key), !isExpired(stored.slot) else { return nil }
+        guard let stored = _table.lookUp(key, hashValue: key.hashValue), !isExpired(stored.slot) else { return nil }
         return stored.value
     }
 
@@ -224,9 +233,15 @@ struct CacheState<Key: Hashable, Value: Sendable> {
 
     /// Inserts a new entry and returns the entry evicted to make room, if any.
     @inlinable
-    mutating func insertNew(_ key: Key, _ value: Value, deadline: Int64, departures: inout Departures<Key, Value>) -> Entry? {
-        let slot = _table.insert(key, value)
-        let victim = _policy.recordInsertion(slot, hash: policyHash(of: key))
+    mutating func insertNew(
+        _ key: Key,
+        _ value: Value,
+        hashValue: Int,
+        deadline: Int64,
+        departures: inout Departures<Key, Value>
+    ) -> Entry? {
+        let slot = _table.insert(key, value, hashValue: hashValue)
+        let victim = _policy.recordInsertion(slot, hash: policyHash(ofHashValue: hashValue))
         var evicted: Entry?
         if victim != .none {
             _wheel.cancel(victim)
@@ -324,7 +339,7 @@ struct CacheState<Key: Hashable, Value: Sendable> {
         _table.checkInvariants()
         precondition(_table.count <= _policy.capacity, "count \(_table.count) above capacity \(_policy.capacity)")
         _policy.checkInvariants(residentCount: _table.count)
-        _wheel.checkInvariants(isResident: _table.isOccupied)
+        _wheel.checkInvariants(isResident: { _table.isOccupied($0) })
     }
 
     /// Calls ``checkInvariants()`` in builds compiled with `THEINE_INTERNAL_CHECKS`; nothing otherwise.

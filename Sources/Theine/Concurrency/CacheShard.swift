@@ -56,7 +56,7 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
 
     /// Creates a shard holding `state`, with `ownedStripeCount` owned read stripes (a power of
     /// two: one per processor) and as many shared ones.
-    init(_ state: CacheState<Key, Value>, ownedStripeCount: Int) {
+    init(_ state: consuming CacheState<Key, Value>, ownedStripeCount: Int) {
         precondition(
             ownedStripeCount >= 1 && ownedStripeCount & (ownedStripeCount - 1) == 0,
             "ownedStripeCount must be a power of two, got \(ownedStripeCount)"
@@ -91,13 +91,13 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
     ///   if it shares it; no lock unless a writer is active or the entry has expired. When its
     ///   ring is full, the draining reader drains every ring (O(rings × 32)) if the mutex is free.
     @inlinable
-    func get(_ key: Key) -> Value? {
+    func get(_ key: Key, hashValue: Int) -> Value? {
         let stripeIndex = stripeIndex(ofThread: ThreadNumber.current(key: _threadNumberKey))
         let isOwned = stripeIndex < _ownedStripeCount
         let stripe = _stripes + stripeIndex
         stripe.pointee.enter()
         if !_writerActive.load(ordering: .sequentiallyConsistent) {
-            switch CacheState.lookUp(key, in: _state) {
+            switch CacheState.lookUp(key, hashValue: hashValue, in: _state) {
             case .hit(let slot, let value):
                 let isFull = stripe.pointee.recordHit(slot, isOwned: isOwned)
                 stripe.pointee.leave(isOwned: isOwned)
@@ -114,7 +114,7 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
         stripe.pointee.leave(isOwned: isOwned)
         // A writer is active, or the entry expired and must leave: the exclusive path, whose
         // expired entry is released after unlocking.
-        return withLock { $0.get(key) }.value
+        return withLock { $0.get(key, hashValue: hashValue) }.value
     }
 
     /// The stripe of the thread numbered `thread`: its own below ``_ownedStripeCount``, else a
@@ -131,7 +131,7 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
     ///
     /// - Complexity: O(stripes) to wait for readers, plus O(buffered hits) to drain them.
     @inlinable
-    func withLock<Result>(_ body: (inout CacheState<Key, Value>) throws -> Result) rethrows -> Result {
+    func withLock<Result: ~Copyable>(_ body: (inout CacheState<Key, Value>) throws -> Result) rethrows -> Result {
         lockMutex()
         beginExclusiveAccess()
         defer { endExclusiveAccess() }

@@ -25,7 +25,7 @@ struct FrequencySketch: ~Copyable {
     // four more bits. The block comes from the low bits of the 64-bit hash, the counter positions
     // from the high 32 bits, so the two choices are independent and growing the table (one more
     // block bit) never moves a key's counters within its block. The hash reaching the sketch is
-    // already mixed by `policyHash(of:)`, so a user's weak `hashValue` cannot cluster keys.
+    // already mixed by `policyHash(ofHashValue:)`, so a user's weak `hashValue` cannot cluster keys.
     //
     // Aging is the "reset" of [1]: halve every counter once `sampleSize` increments were counted.
     // Counters that were odd lose half a count each; the sample count is corrected by that loss

@@ -29,12 +29,12 @@ package struct SplitMix64: RandomNumberGenerator {
     }
 }
 
-/// The hash a policy sees for `key`: the key's `hashValue`, mixed again so that a weak user hash
-/// (one that hashes only a few bits) still spreads over the frequency sketch.
+/// The hash a policy sees for a key whose `hashValue` is `hashValue`: mixed again so that a weak
+/// user hash (one that hashes only a few bits) still spreads over the frequency sketch.
 ///
 /// `hashValue` is seeded per process by the standard library, so sketch collisions, and with them
 /// hit ratios, vary slightly between runs unless `SWIFT_DETERMINISTIC_HASHING=1` is set.
 @inlinable @inline(__always)
-func policyHash<Key: Hashable>(of key: Key) -> UInt64 {
-    SplitMix64.mixed(UInt64(bitPattern: Int64(key.hashValue)))
+func policyHash(ofHashValue hashValue: Int) -> UInt64 {
+    SplitMix64.mixed(UInt64(bitPattern: Int64(hashValue)))
 }

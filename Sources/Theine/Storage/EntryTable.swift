@@ -1,30 +1,38 @@
-/// The cache's entries: the map from key to slot and value, and the key of each slot.
+/// The cache's entries: an open-addressing hash index from key to slot, and each slot's key and
+/// value.
 ///
 /// An entry keeps its slot for as long as it is in the cache, so the eviction policy and the timer
 /// wheel refer to it by a 4-byte index instead of a reference: no object per entry, no reference
-/// counting on links. The value sits in the map beside the slot, so a hit reads the map and nothing
-/// else; the slot's key lets eviction by slot find the map's entry. Freed slots are reused before
-/// the storage grows, so the storage holds no more slots than the cache held entries at its peak,
-/// and grows with the entries, not with the capacity. Deadlines are the timer wheel's.
+/// counting on links. Freed slots are reused before the storage grows, so the storage holds no
+/// more slots than the cache held entries at its peak, and grows with the entries, not with the
+/// capacity. Deadlines are the timer wheel's.
+///
+/// The index is a power-of-two array of 8-byte buckets probed linearly, at most three quarters
+/// full: a bucket is empty (0) or holds an entry's slot plus one in its high half and the low 32
+/// bits of its key's `hashValue` in its low half. A lookup compares those bits before it reads an
+/// entry, so a probe past other keys reads only the index, and a hit reads one bucket and one
+/// entry (key and value side by side): two cache lines, where a `Dictionary` of keys to slots and
+/// values reads its keys and its values from two arrays besides its bitmap. Removal shifts the
+/// following buckets back (no tombstones), and growth re-places buckets from their stored bits
+/// without hashing a key again.
 ///
 /// Not thread-safe: guarded by the cache's shard, like everything in ``CacheState``; lookups may
-/// run in parallel with each other.
+/// run in parallel with each other, and read only the three stored pointers and the mask.
+///
+/// The type is noncopyable: it owns its buckets and entries, which `deinit` releases. The cache's
+/// `removeAll` swaps in an empty table and drops the old one, with its entries, after unlocking.
+/// Readers reach the three fields they need through the shard's pointer to its state, so a
+/// lookup does no reference counting.
 @usableFromInline
-struct EntryTable<Key: Hashable, Value> {
-    /// What the map holds for a key: its slot and its value.
-    @usableFromInline
-    struct Stored {
-        @usableFromInline var slot: SlotIndex
-        @usableFromInline var value: Value
+struct EntryTable<Key: Hashable, Value>: ~Copyable {
+    // Memory: `_buckets` points to `_bucketMask + 1` initialized buckets; `_entries` to
+    // `_slotCapacity` entries, of which those marked in `_occupied` are initialized; `_occupied`
+    // to a bit per slot of `_slotCapacity`, in initialized words; all three allocated by this table
+    // and freed by its `deinit` (or when they grow). Every occupied slot is in exactly one bucket,
+    // and every free slot below `_slotCount` is in `_freeSlots`.
 
-        @inlinable
-        init(slot: SlotIndex, value: Value) {
-            self.slot = slot
-            self.value = value
-        }
-    }
-
-    /// An entry that left the table, handed out to be released after unlocking.
+    /// An entry: its key and value, stored by slot; also what leaves the table, to be released
+    /// after unlocking.
     @usableFromInline
     struct Entry {
         @usableFromInline var key: Key
@@ -37,25 +45,79 @@ struct EntryTable<Key: Hashable, Value> {
         }
     }
 
-    @usableFromInline var _storedOfKey: [Key: Stored] = [:]
-    @usableFromInline var _keyOfSlot: ContiguousArray<Key?> = []
+    @usableFromInline var _buckets: UnsafeMutablePointer<UInt64>
+    @usableFromInline var _bucketMask: Int
+    @usableFromInline var _entries: UnsafeMutablePointer<Entry>
+    /// One bit a slot: set while the slot holds an entry.
+    @usableFromInline var _occupied: UnsafeMutablePointer<UInt64>
+    @usableFromInline var _slotCapacity: Int
+    /// Slots handed out so far: every slot below is occupied or free.
+    @usableFromInline var _slotCount = 0
     @usableFromInline var _freeSlots: [SlotIndex] = []
 
-    @inlinable
-    init() {}
-
     /// The number of entries.
-    @inlinable
-    var count: Int {
-        @inline(__always) get { _storedOfKey.count }
+    @usableFromInline private(set) var count = 0
+
+    private static var initialBucketCount: Int { 8 }
+    private static var initialSlotCapacity: Int { 64 }
+
+    @usableFromInline
+    init() {
+        _bucketMask = Self.initialBucketCount - 1
+        _buckets = .allocate(capacity: Self.initialBucketCount)
+        _buckets.initialize(repeating: 0, count: Self.initialBucketCount)
+        _slotCapacity = Self.initialSlotCapacity
+        _entries = .allocate(capacity: _slotCapacity)
+        _occupied = .allocate(capacity: Self.wordCount(forSlots: _slotCapacity))
+        _occupied.initialize(repeating: 0, count: Self.wordCount(forSlots: _slotCapacity))
     }
 
-    /// The slot and value of `key`'s entry, or `nil`.
+    // Inlinable, and with nothing it calls out of view: with a deinit the optimizer could not
+    // inline, Swift 6.3 crashed compiling the state's inlinable accessors ("Should never be
+    // inlining a resilient function into a fragile function").
+    @inlinable
+    deinit {
+        for wordIndex in 0..<Self.wordCount(forSlots: _slotCount) {
+            var word = _occupied[wordIndex]
+            while word != 0 {
+                (_entries + (wordIndex << 6 | word.trailingZeroBitCount)).deinitialize(count: 1)
+                word &= word - 1
+            }
+        }
+        _occupied.deallocate()
+        _entries.deallocate()
+        _buckets.deallocate()
+    }
+
+    /// The words of a bitmap of `slots` bits.
+    @inlinable
+    static func wordCount(forSlots slots: Int) -> Int {
+        (slots + 63) >> 6
+    }
+
+    // MARK: Lookups
+
+    /// The slot of `key`'s entry, found through the buckets of `hashValue` (the key's), or `nil`.
     ///
-    /// - Complexity: O(1) on average: one hash of `key`.
+    /// - Complexity: O(1) on average: at most three quarters of the buckets are full, so a probe
+    ///   ends within a few buckets, nearly always on one cache line of them; an entry is read only
+    ///   where the stored hash bits match.
     @inlinable @inline(__always)
-    func lookUp(_ key: Key) -> Stored? {
-        _storedOfKey[key]
+    func slot(of key: Key, hashValue: Int) -> SlotIndex? {
+        let buckets = _buckets
+        let mask = _bucketMask
+        let entries = _entries
+        let bits = UInt32(truncatingIfNeeded: hashValue)
+        var index = Int(truncatingIfNeeded: hashValue) & mask
+        while true {
+            let bucket = buckets[index]
+            guard bucket != 0 else { return nil }
+            if UInt32(truncatingIfNeeded: bucket) == bits {
+                let slot = Int(bucket >> 32) - 1
+                if entries[slot].key == key { return SlotIndex(truncatingIfNeeded: slot) }
+            }
+            index = (index + 1) & mask
+        }
     }
 
     /// The slot of `key`'s entry, or `nil`.
@@ -63,77 +125,182 @@ struct EntryTable<Key: Hashable, Value> {
     /// - Complexity: O(1) on average: one hash of `key`.
     @inlinable @inline(__always)
     func slot(of key: Key) -> SlotIndex? {
-        _storedOfKey[key]?.slot
+        slot(of: key, hashValue: key.hashValue)
+    }
+
+    /// The slot and value of `key`'s entry, found through the buckets of `hashValue` (the key's),
+    /// or `nil`.
+    ///
+    /// - Complexity: O(1) on average.
+    @inlinable @inline(__always)
+    func lookUp(_ key: Key, hashValue: Int) -> (slot: SlotIndex, value: Value)? {
+        guard let slot = slot(of: key, hashValue: hashValue) else { return nil }
+        return (slot, _entries[Int(slot)].value)
     }
 
     /// Whether `slot` holds an entry.
     func isOccupied(_ slot: SlotIndex) -> Bool {
-        Int(slot) < _keyOfSlot.count && _keyOfSlot[Int(slot)] != nil
+        let index = Int(slot)
+        return index >= 0 && index < _slotCount && _occupied[index >> 6] & (1 << (index & 63)) != 0
     }
 
-    /// Replaces the value of `key`'s entry, if there is one, and returns its slot and old value.
+    // MARK: Changes
+
+    /// Replaces the value of `key`'s entry (its `hashValue` given), if there is one, and returns
+    /// its slot and old value.
     ///
-    /// - Complexity: O(1) on average: one hash of `key`; the value is replaced in place.
+    /// - Complexity: O(1) on average; the value is replaced in place.
     @inlinable
-    mutating func replaceValue(ofKey key: Key, with value: Value) -> (slot: SlotIndex, oldValue: Value)? {
-        guard let index = _storedOfKey.index(forKey: key) else { return nil }
-        let slot = _storedOfKey.values[index].slot
+    mutating func replaceValue(ofKey key: Key, hashValue: Int, with value: Value) -> (slot: SlotIndex, oldValue: Value)? {
+        guard let slot = slot(of: key, hashValue: hashValue) else { return nil }
         var value = value
-        swap(&_storedOfKey.values[index].value, &value)
+        swap(&_entries[Int(slot)].value, &value)
         return (slot, value)
     }
 
-    /// Stores a new entry for `key`, which must not be in the table, and returns its slot.
+    /// Stores a new entry for `key` (its `hashValue` given), which must not be in the table, and
+    /// returns its slot.
     ///
-    /// - Complexity: amortized O(1): one hash of `key`; the storage grows by doubling.
-    @inlinable
-    mutating func insert(_ key: Key, _ value: Value) -> SlotIndex {
-        let slot: SlotIndex
-        if let free = _freeSlots.popLast() {
-            slot = free
-            _keyOfSlot[Int(slot)] = key
-        } else {
-            slot = SlotIndex(_keyOfSlot.count)
-            _keyOfSlot.append(key)
-        }
-        _storedOfKey[key] = Stored(slot: slot, value: value)
+    /// - Complexity: amortized O(1): the buckets and the entries grow by doubling.
+    @usableFromInline
+    mutating func insert(_ key: Key, _ value: Value, hashValue: Int) -> SlotIndex {
+        if (count + 1) * 4 > (_bucketMask + 1) * 3 { growBuckets() }
+        let slot = takeSlot()
+        (_entries + Int(slot)).initialize(to: Entry(key: key, value: value))
+        var index = hashValue & _bucketMask
+        while _buckets[index] != 0 { index = (index + 1) & _bucketMask }
+        _buckets[index] = Self.bucket(slot: slot, hashValue: hashValue)
+        count += 1
         return slot
     }
 
     /// Removes the entry in `slot`, which must hold one, and returns it.
     ///
-    /// The slot's copy of the key is released here; the returned copy keeps the key alive, so the
-    /// caller decides where the key is finally released (after unlocking).
-    ///
-    /// - Complexity: O(1) on average: one hash of the entry's key.
-    @inlinable
+    /// - Complexity: O(1) on average: one hash of the entry's key, and a shift of the buckets that
+    ///   follow its bucket in the same run.
+    @usableFromInline
     mutating func removeEntry(at slot: SlotIndex) -> Entry {
-        let key = _keyOfSlot[Int(slot)].unsafelyUnwrapped
-        _keyOfSlot[Int(slot)] = nil
-        _freeSlots.append(slot)
-        let stored = _storedOfKey.removeValue(forKey: key).unsafelyUnwrapped
-        return Entry(key: key, value: stored.value)
-    }
-
-    /// Empties the table, returning the old contents so that the caller can release them later.
-    @inlinable
-    mutating func removeAll() -> EntryTable {
-        let old = self
-        self = EntryTable()
-        return old
-    }
-
-    /// Traps unless the map and the slots agree: every key maps to a slot holding that key, and
-    /// every slot is either in use by one key or on the free list.
-    func checkInvariants() {
-        var used = 0
-        for (key, stored) in _storedOfKey {
-            precondition(_keyOfSlot[Int(stored.slot)] == key, "key maps to slot \(stored.slot) holding another key")
-            used += 1
+        let hashValue = _entries[Int(slot)].key.hashValue
+        let wanted = Self.bucket(slot: slot, hashValue: hashValue)
+        var index = hashValue & _bucketMask
+        while _buckets[index] != wanted {
+            precondition(_buckets[index] != 0, "slot \(slot) is in no bucket")
+            index = (index + 1) & _bucketMask
         }
-        precondition(used + _freeSlots.count == _keyOfSlot.count, "slots lost: \(used) used, \(_freeSlots.count) free, \(_keyOfSlot.count) in all")
+        removeBucket(at: index)
+        count -= 1
+        _occupied[Int(slot) >> 6] &= ~(1 << (Int(slot) & 63))
+        _freeSlots.append(slot)
+        return (_entries + Int(slot)).move()
+    }
+
+    /// The bucket value for `slot` and a key with `hashValue`.
+    @inline(__always)
+    private static func bucket(slot: SlotIndex, hashValue: Int) -> UInt64 {
+        UInt64(UInt32(bitPattern: slot) + 1) << 32 | UInt64(UInt32(truncatingIfNeeded: hashValue))
+    }
+
+    /// The bucket where a search for the entry of `bucket` starts.
+    @inline(__always)
+    private func homeIndex(of bucket: UInt64) -> Int {
+        Int(UInt32(truncatingIfNeeded: bucket)) & _bucketMask
+    }
+
+    /// Empties the bucket at `index`, moving back each later bucket of its run whose search would
+    /// otherwise pass the gap, so that every search still finds its entry (linear probing's
+    /// deletion without tombstones).
+    private mutating func removeBucket(at index: Int) {
+        var gap = index
+        var next = (index + 1) & _bucketMask
+        while _buckets[next] != 0 {
+            // The bucket at `next` may fill the gap unless its home lies after the gap (cyclically,
+            // within gap+1 ... next).
+            let distanceFromHome = (next - homeIndex(of: _buckets[next])) & _bucketMask
+            let distanceFromGap = (next - gap) & _bucketMask
+            if distanceFromHome >= distanceFromGap {
+                _buckets[gap] = _buckets[next]
+                gap = next
+            }
+            next = (next + 1) & _bucketMask
+        }
+        _buckets[gap] = 0
+    }
+
+    /// A free slot, marked occupied: a freed one if any, else the next, growing the entries.
+    private mutating func takeSlot() -> SlotIndex {
+        let slot: Int
+        if let free = _freeSlots.popLast() {
+            slot = Int(free)
+        } else {
+            if _slotCount == _slotCapacity { growEntries() }
+            slot = _slotCount
+            _slotCount += 1
+        }
+        _occupied[slot >> 6] |= 1 << (slot & 63)
+        return SlotIndex(truncatingIfNeeded: slot)
+    }
+
+    /// Doubles the entries' memory (and the bitmap's), moving the occupied entries over.
+    private mutating func growEntries() {
+        let grownCapacity = 2 * _slotCapacity
+        let grown = UnsafeMutablePointer<Entry>.allocate(capacity: grownCapacity)
+        let words = Self.wordCount(forSlots: _slotCapacity)
+        for wordIndex in 0..<words {
+            var word = _occupied[wordIndex]
+            while word != 0 {
+                let slot = wordIndex << 6 | word.trailingZeroBitCount
+                (grown + slot).moveInitialize(from: _entries + slot, count: 1)
+                word &= word - 1
+            }
+        }
+        _entries.deallocate()
+        _entries = grown
+        let grownOccupied = UnsafeMutablePointer<UInt64>.allocate(capacity: Self.wordCount(forSlots: grownCapacity))
+        grownOccupied.moveInitialize(from: _occupied, count: words)
+        (grownOccupied + words).initialize(repeating: 0, count: Self.wordCount(forSlots: grownCapacity) - words)
+        _occupied.deallocate()
+        _occupied = grownOccupied
+        _slotCapacity = grownCapacity
+    }
+
+    /// Doubles the buckets and places every entry again from its stored hash bits.
+    private mutating func growBuckets() {
+        let oldBuckets = _buckets
+        let oldCount = _bucketMask + 1
+        let newCount = 2 * oldCount
+        precondition(newCount <= 1 << 32, "more entries than 32 bits of hash can place")
+        _buckets = .allocate(capacity: newCount)
+        _buckets.initialize(repeating: 0, count: newCount)
+        _bucketMask = newCount - 1
+        for oldIndex in 0..<oldCount where oldBuckets[oldIndex] != 0 {
+            var index = homeIndex(of: oldBuckets[oldIndex])
+            while _buckets[index] != 0 { index = (index + 1) & _bucketMask }
+            _buckets[index] = oldBuckets[oldIndex]
+        }
+        oldBuckets.deallocate()
+    }
+
+    // MARK: Invariants
+
+    /// Traps unless the buckets and the slots agree: each full bucket holds an occupied slot whose
+    /// key hashes to its stored bits and is found from its home, each occupied slot is in one bucket,
+    /// and every slot handed out is occupied or free.
+    func checkInvariants() {
+        var full = 0
+        for index in 0...(_bucketMask) where _buckets[index] != 0 {
+            let bucket = _buckets[index]
+            let slot = SlotIndex(truncatingIfNeeded: Int(bucket >> 32) - 1)
+            precondition(isOccupied(slot), "bucket \(index) holds free slot \(slot)")
+            let key = _entries[Int(slot)].key
+            precondition(UInt32(truncatingIfNeeded: key.hashValue) == UInt32(truncatingIfNeeded: bucket), "bucket \(index) holds other hash bits than its key's")
+            precondition(self.slot(of: key) == slot, "the key of slot \(slot) is not found from its home")
+            full += 1
+        }
+        precondition(full == count, "\(full) full buckets for \(count) entries")
+        precondition(count * 4 <= (_bucketMask + 1) * 3, "buckets over three quarters full")
+        precondition(count + _freeSlots.count == _slotCount, "slots lost: \(count) used, \(_freeSlots.count) free, \(_slotCount) in all")
         for slot in _freeSlots {
-            precondition(_keyOfSlot[Int(slot)] == nil, "free slot \(slot) holds an entry")
+            precondition(!isOccupied(slot), "free slot \(slot) holds an entry")
         }
     }
 }
