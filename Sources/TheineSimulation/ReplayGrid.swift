@@ -1,4 +1,3 @@
-import Dispatch
 import Theine
 
 /// Caches of several policies and capacities fed the same requests batch by batch, so that a trace
@@ -15,8 +14,9 @@ import Theine
 /// print(grid.results)
 /// ```
 ///
-/// Each batch is replayed through every cache in parallel (one cache a worker), so a batch costs
-/// one synchronization, not one a request. Not for ``SimulatedPolicy/optimal``, which needs the
+/// Each batch is replayed through every cache in parallel, each cache always on the same thread
+/// (``PinnedWorkers``: a cache's reads must not move between threads for its hit ratio to be its
+/// policy's own), so a batch costs one synchronization, not one a request. Not for ``SimulatedPolicy/optimal``, which needs the
 /// whole trace: see `replay(_:policies:capacities:seed:progress:)`.
 ///
 /// Not thread-safe: call ``replay(_:)`` from one thread at a time.
@@ -26,6 +26,7 @@ public final class ReplayGrid: @unchecked Sendable {
     public static let batchSize = 1 << 16
 
     private let cells: [ReplayCell]
+    private let workers: PinnedWorkers
 
     /// Creates an empty cache for each policy and capacity.
     ///
@@ -37,6 +38,7 @@ public final class ReplayGrid: @unchecked Sendable {
         cells = policies.flatMap { policy in
             capacities.map { ReplayCell(policy: policy, capacity: $0, seed: seed) }
         }
+        workers = PinnedWorkers(itemCount: max(1, cells.count))
     }
 
     /// Replays `batch` through every cache, in parallel; each request is a lookup, and an insertion
@@ -46,7 +48,8 @@ public final class ReplayGrid: @unchecked Sendable {
     public func replay(_ batch: some Collection<UInt64>) {
         let keys = Array(batch)
         let cells = cells
-        DispatchQueue.concurrentPerform(iterations: cells.count) { index in
+        guard !cells.isEmpty else { return }
+        workers.run { index in
             keys.withUnsafeBufferPointer { cells[index].replay($0) }
         }
     }
