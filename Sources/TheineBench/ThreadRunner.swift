@@ -1,4 +1,5 @@
 import Synchronization
+import Theine
 
 #if canImport(Glibc)
 import Glibc
@@ -19,41 +20,17 @@ enum ThreadRunner {
         }
     }
 
-    private final class ThreadStart {
-        let context: Context
-        let index: Int
-
-        init(context: Context, index: Int) {
-            self.context = context
-            self.index = index
-        }
-    }
-
     /// Runs `body(threadIndex)` on `threads` threads at once and returns the wall time from the
     /// start signal to the end of the last one.
     static func run(threads: Int, _ body: @escaping (Int) -> Void) -> Duration {
         let context = Context(body: body)
         var handles: [pthread_t] = []
         for index in 0..<threads {
-            let start = Unmanaged.passRetained(ThreadStart(context: context, index: index)).toOpaque()
-            #if canImport(Glibc)
-            var handle = pthread_t()
-            #else
-            var handle: pthread_t?
-            #endif
-            let error = pthread_create(&handle, nil, { raw in
-                let start = Unmanaged<ThreadStart>.fromOpaque(raw!).takeRetainedValue()
-                start.context.ready.add(1, ordering: .releasing)
-                while !start.context.started.load(ordering: .acquiring) { sched_yield() }
-                start.context.body(start.index)
-                return nil
-            }, start)
-            precondition(error == 0, "pthread_create failed: \(error)")
-            #if canImport(Glibc)
-            handles.append(handle)
-            #else
-            handles.append(handle!)
-            #endif
+            handles.append(startThread {
+                context.ready.add(1, ordering: .releasing)
+                while !context.started.load(ordering: .acquiring) { sched_yield() }
+                context.body(index)
+            })
         }
         while context.ready.load(ordering: .acquiring) < threads { sched_yield() }
         let clock = ContinuousClock()

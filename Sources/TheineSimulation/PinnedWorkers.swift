@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Theine
 
 /// Threads that run work on a fixed set of items in parallel, each item always on the same thread.
 ///
@@ -49,7 +50,9 @@ final class PinnedWorkers: @unchecked Sendable {
         pthread_cond_init(workToDo, nil)
         pthread_cond_init(roundDone, nil)
         for worker in 0..<workerCount {
-            threads.append(startThread(worker: worker))
+            // Unretained: a worker holding the workers would keep them from ever being released;
+            // their `deinit` joins every thread before anything is freed.
+            threads.append(startThread { [unowned(unsafe) self] in self.serve(worker: worker) })
         }
     }
 
@@ -80,26 +83,6 @@ final class PinnedWorkers: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 
-    private func startThread(worker: Int) -> pthread_t {
-        let context = Unmanaged.passRetained(WorkerContext(workers: self, worker: worker)).toOpaque()
-        #if canImport(Glibc)
-        var handle = pthread_t()
-        #else
-        var handle: pthread_t?
-        #endif
-        let error = pthread_create(&handle, nil, { raw in
-            let context = Unmanaged<WorkerContext>.fromOpaque(raw!).takeRetainedValue()
-            context.workers.serve(worker: context.worker)
-            return nil
-        }, context)
-        precondition(error == 0, "pthread_create failed: \(error)")
-        #if canImport(Glibc)
-        return handle
-        #else
-        return handle!
-        #endif
-    }
-
     /// A worker's loop: each round, the job on items `worker`, `worker + workerCount`, …
     private func serve(worker: Int) {
         var roundsServed = 0
@@ -116,18 +99,5 @@ final class PinnedWorkers: @unchecked Sendable {
             if unfinished == 0 { pthread_cond_signal(roundDone) }
         }
         pthread_mutex_unlock(mutex)
-    }
-
-    /// What a new thread needs: the workers and its number. Unretained: a worker holding the
-    /// workers would keep them from ever being released; their `deinit` joins every thread before
-    /// anything is freed.
-    private final class WorkerContext {
-        unowned(unsafe) let workers: PinnedWorkers
-        let worker: Int
-
-        init(workers: PinnedWorkers, worker: Int) {
-            self.workers = workers
-            self.worker = worker
-        }
     }
 }

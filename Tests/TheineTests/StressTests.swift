@@ -9,30 +9,7 @@ import Testing
 
 /// Runs `body(thread)` on `count` new threads at once and waits for all of them.
 func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
-    final class Context {
-        let body: () -> Void
-        init(_ body: @escaping () -> Void) { self.body = body }
-    }
-    var threads: [pthread_t] = []
-    for thread in 0..<count {
-        let context = Unmanaged.passRetained(Context { body(thread) }).toOpaque()
-        #if canImport(Glibc)
-        var handle = pthread_t()
-        #else
-        var handle: pthread_t?
-        #endif
-        let error = pthread_create(&handle, nil, { raw in
-            let context = Unmanaged<Context>.fromOpaque(raw!).takeRetainedValue()
-            context.body()
-            return nil
-        }, context)
-        precondition(error == 0, "pthread_create failed: \(error)")
-        #if canImport(Glibc)
-        threads.append(handle)
-        #else
-        threads.append(handle!)
-        #endif
-    }
+    let threads = (0..<count).map { thread in startThread { body(thread) } }
     for thread in threads { pthread_join(thread, nil) }
 }
 
