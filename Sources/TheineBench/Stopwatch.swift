@@ -10,10 +10,10 @@ struct Stopwatch {
         setUp: () -> Void = {},
         _ body: () -> Void
     ) -> Double {
-        median((0..<rounds).map { _ in
+        (0..<rounds).map { _ in
             setUp()
             return nanoseconds(ContinuousClock().measure(body), per: operations)
-        })
+        }.median
     }
 
     /// `nanosecondsPerOperation(operations:setUp:_:)` for an async loop. (Another name: in async
@@ -23,15 +23,19 @@ struct Stopwatch {
         for _ in 0..<rounds {
             samples.append(nanoseconds(await ContinuousClock().measure(body), per: operations))
         }
-        return median(samples)
+        return samples.median
     }
 
     private func nanoseconds(_ elapsed: Duration, per operations: Int) -> Double {
         let (seconds, attoseconds) = elapsed.components
         return (Double(seconds) * 1e9 + Double(attoseconds) / 1e9) / Double(operations)
     }
+}
 
-    private func median(_ samples: [Double]) -> Double {
-        samples.sorted()[samples.count / 2]
+extension Array<Double> {
+    /// The middle value (the upper middle of an even count), so that one disturbed sample does not
+    /// count. The array must not be empty.
+    var median: Double {
+        sorted()[count / 2]
     }
 }

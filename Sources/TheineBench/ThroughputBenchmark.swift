@@ -15,6 +15,9 @@ struct ThroughputBenchmark: ParsableCommand {
     @Option(help: "Operations per thread per run.")
     var operations = 1_000_000
 
+    @Option(help: "Rounds: each measures every cache once, in turn; the medians are reported.")
+    var rounds = 1
+
     @Option(help: "Thread counts, comma-separated.")
     var threads = "1,2"
 
@@ -36,6 +39,7 @@ struct ThroughputBenchmark: ParsableCommand {
     mutating func validate() throws {
         guard capacity >= 2 else { throw ValidationError("--capacity must be at least 2, got \(capacity)") }
         guard operations >= 1 else { throw ValidationError("--operations must be at least 1, got \(operations)") }
+        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
         guard entries >= 1 else { throw ValidationError("--entries must be at least 1, got \(entries)") }
     }
 
@@ -55,28 +59,36 @@ struct ThroughputBenchmark: ParsableCommand {
             let zipf = ZipfianKeys(items: items)
             for threadCount in threadCounts {
                 let keys = (0..<threadCount).map { zipf.keys(count: operations, seed: UInt64($0) &+ 1) }
-                for contestant in contestants {
-                    let row: ThroughputTable.Measurement
-                    // A concrete type at each call, so that the measured loop is specialized.
-                    switch contestant {
-                    case .theine(let policy):
-                        row = measure(TheineCache(capacity: capacity, policy: policy), workload: workload, keys: keys)
-                    case .dictionary:
-                        row = measure(LockedDictionary(capacity: capacity), workload: workload, keys: keys)
-                    case .linkedLRU:
-                        row = measure(LockedLinkedLRU(capacity: capacity), workload: workload, keys: keys)
-                    case .nsCache:
-                        row = measure(makeNSCachePeer(capacity: capacity)!, workload: workload, keys: keys)
+                // Every cache once a round, in turn, so that a round's ratios compare caches
+                // measured close together in time.
+                for _ in 0..<rounds {
+                    for contestant in contestants {
+                        let row = measure(contestant, workload: workload, keys: keys)
+                        table.add(workload: workload, threads: threadCount, cache: contestant.name, row)
                     }
-                    table.add(workload: workload, threads: threadCount, cache: contestant.name, row)
                 }
             }
         }
-        print("capacity \(capacity), \(operations) operations per thread, Zipf theta 0.99")
+        print("capacity \(capacity), \(operations) operations per thread, Zipf theta 0.99, median of \(rounds) rounds")
         print(table.text())
         if let csv {
             try writeTextFile(csv, contents: table.csv())
             print("wrote \(csv)")
+        }
+    }
+
+    /// Measures a new cache of `contestant`'s kind on the workload.
+    private func measure(_ contestant: Contestant, workload: Workload, keys: [[Int]]) -> ThroughputTable.Measurement {
+        // A concrete type at each call, so that the measured loop is specialized.
+        switch contestant {
+        case .theine(let policy):
+            measure(TheineCache(capacity: capacity, policy: policy), workload: workload, keys: keys)
+        case .dictionary:
+            measure(LockedDictionary(capacity: capacity), workload: workload, keys: keys)
+        case .linkedLRU:
+            measure(LockedLinkedLRU(capacity: capacity), workload: workload, keys: keys)
+        case .nsCache:
+            measure(makeNSCachePeer(capacity: capacity)!, workload: workload, keys: keys)
         }
     }
 

@@ -1,4 +1,5 @@
-/// The rows of a throughput run: printed as an aligned table and written as CSV.
+/// The rows of a throughput run, each measured once a round: their medians printed as an aligned
+/// table and written as CSV.
 struct ThroughputTable {
     /// One cache on one workload at one thread count.
     struct Measurement {
@@ -20,33 +21,57 @@ struct ThroughputTable {
         var hitRatio: Double? { reads == 0 ? nil : 100 * Double(hits) / Double(reads) }
     }
 
-    private struct Row {
+    /// One row of the table: a cache on a workload at a thread count.
+    private struct RowKey: Hashable {
         let workload: Workload
         let threads: Int
         let cache: String
-        let measurement: Measurement
-        /// Throughput relative to the locked dictionary on the same workload and thread count.
-        var relativeToFloor: Double?
     }
 
-    private var rows: [Row] = []
+    /// The rows in the order first added, and each row's measurements, one a round.
+    private var rowKeys: [RowKey] = []
+    private var measurements: [RowKey: [Measurement]] = [:]
 
+    /// Adds `measurement`, the next round's, to its row. Every round measures every row, so that
+    /// a round's ratios compare rows measured close together in time.
     mutating func add(workload: Workload, threads: Int, cache: String, _ measurement: Measurement) {
-        rows.append(Row(workload: workload, threads: threads, cache: cache, measurement: measurement))
+        let key = RowKey(workload: workload, threads: threads, cache: cache)
+        if measurements[key] == nil { rowKeys.append(key) }
+        measurements[key, default: []].append(measurement)
     }
 
-    private func withFloorRatios() -> [Row] {
-        rows.map { row in
-            var row = row
-            let floor = rows.first { $0.workload == row.workload && $0.threads == row.threads && $0.cache == "dictionary" }
-            row.relativeToFloor = floor.map { row.measurement.millionsPerSecond / $0.measurement.millionsPerSecond }
-            return row
+    /// A row's medians over the rounds: of its own figures, and of each round's ratio to the floor
+    /// (the locked dictionary, same workload and threads) and to one thread (same cache).
+    private struct Summary {
+        let key: RowKey
+        let nanosecondsPerOperation: Double
+        let millionsPerSecond: Double
+        let relativeToFloor: Double?
+        let relativeToOneThread: Double?
+        let hitRatio: Double?
+    }
+
+    private func summaries() -> [Summary] {
+        rowKeys.map { key in
+            let rounds = measurements[key]!
+            // The ratio, round by round, of this row's throughput to `other`'s, if `other` was measured.
+            func medianRatio(to other: RowKey) -> Double? {
+                guard let others = measurements[other], others.count == rounds.count else { return nil }
+                return zip(rounds, others).map { $0.millionsPerSecond / $1.millionsPerSecond }.median
+            }
+            let floor = RowKey(workload: key.workload, threads: key.threads, cache: "dictionary")
+            let oneThread = RowKey(workload: key.workload, threads: 1, cache: key.cache)
+            let hitRatios = rounds.compactMap(\.hitRatio)
+            return Summary(
+                key: key,
+                // The nanoseconds one thread spends per operation: wall time × threads / operations.
+                nanosecondsPerOperation: rounds.map { $0.seconds * 1e9 * Double(key.threads) / Double($0.operations) }.median,
+                millionsPerSecond: rounds.map(\.millionsPerSecond).median,
+                relativeToFloor: medianRatio(to: floor),
+                relativeToOneThread: key.threads == 1 ? nil : medianRatio(to: oneThread),
+                hitRatio: hitRatios.isEmpty ? nil : hitRatios.median
+            )
         }
-    }
-
-    /// The nanoseconds one thread spends per operation: wall time × threads / operations.
-    private static func nanosecondsPerOperation(_ row: Row) -> Double {
-        row.measurement.seconds * 1e9 * Double(row.threads) / Double(row.measurement.operations)
     }
 
     /// How a row's numbers are written: decimals per column, the ratio's suffix, and what stands
@@ -62,21 +87,22 @@ struct ThroughputTable {
     }
 
     private func cells(_ style: CellStyle) -> [[String]] {
-        withFloorRatios().map { row in
+        summaries().map { row in
             [
-                row.workload.rawValue,
-                String(row.threads),
-                row.cache,
-                fixed(Self.nanosecondsPerOperation(row), digits: style.nanosecondDigits),
-                fixed(row.measurement.millionsPerSecond, digits: style.otherDigits),
+                row.key.workload.rawValue,
+                String(row.key.threads),
+                row.key.cache,
+                fixed(row.nanosecondsPerOperation, digits: style.nanosecondDigits),
+                fixed(row.millionsPerSecond, digits: style.otherDigits),
                 row.relativeToFloor.map { fixed($0, digits: style.otherDigits) + style.ratioSuffix } ?? style.missing,
-                row.measurement.hitRatio.map { fixed($0, digits: style.otherDigits) } ?? style.missing,
+                row.relativeToOneThread.map { fixed($0, digits: style.otherDigits) + style.ratioSuffix } ?? style.missing,
+                row.hitRatio.map { fixed($0, digits: style.otherDigits) } ?? style.missing,
             ]
         }
     }
 
     func text() -> String {
-        let header = ["workload", "threads", "cache", "ns/op", "Mops/s", "vs floor", "hit %"]
+        let header = ["workload", "threads", "cache", "ns/op", "Mops/s", "vs floor", "vs 1 thread", "hit %"]
         let body = cells(.table)
         let widths = header.indices.map { column in ([header] + body).map { $0[column].count }.max()! }
         return ([header] + body).map { cells in
@@ -87,7 +113,7 @@ struct ThroughputTable {
     }
 
     func csv() -> String {
-        let header = "workload,threads,cache,ns_per_op,mops_per_s,vs_floor,hit_ratio"
+        let header = "workload,threads,cache,ns_per_op,mops_per_s,vs_floor,vs_one_thread,hit_ratio"
         let lines = cells(.csv).map { $0.joined(separator: ",") }
         return ([header] + lines).joined(separator: "\n") + "\n"
     }
