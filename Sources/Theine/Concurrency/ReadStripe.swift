@@ -161,11 +161,19 @@ struct ReadStripe: ~Copyable {
     /// shard's mutex (one drainer at a time); readers may be recording meanwhile. With no reader
     /// inside, it empties the ring.
     ///
+    /// An empty ring with no new drops is left unwritten: every write drains every stripe, and a
+    /// store would pull the stripe's line away from its reader (or from the last writer's core).
+    ///
     /// - Complexity: O(slots moved).
     @inlinable
     func drain(into slots: UnsafeMutablePointer<SlotIndex>) -> Int {
         let start = head.load(ordering: .relaxed)
         let end = tail.load(ordering: .acquiring)
+        let droppedNow = dropped.load(ordering: .relaxed)
+        if droppedNow != droppedAtDrain.load(ordering: .relaxed) {
+            droppedAtDrain.store(droppedNow, ordering: .relaxed)
+        }
+        guard end != start else { return 0 }
         var position = start
         while position < end {
             let element = _ring + (position & (Self.capacity - 1))
@@ -176,7 +184,6 @@ struct ReadStripe: ~Copyable {
             position += 1
         }
         head.store(position, ordering: .releasing)
-        droppedAtDrain.store(dropped.load(ordering: .relaxed), ordering: .relaxed)
         return position - start
     }
 }
