@@ -164,7 +164,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// its suspensions.
     @usableFromInline
     func _shard(for key: Key) -> CacheShard<Key, Value> {
-        _withShard(hashValue: key.hashValue) { $0 }
+        _withShard(hashValue: hashValue(of: key)) { $0 }
     }
 
     /// The value stored for `key`, or `nil` if there is none or it has expired. Counts a hit or a
@@ -173,7 +173,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// - Complexity: O(1): one hash of `key`; no allocation. A clock read if the entry has a TTL.
     @inlinable
     public func get(_ key: Key) -> Value? {
-        let hashValue = key.hashValue
+        let hashValue = hashValue(of: key)
         return _withShard(hashValue: hashValue) { $0.get(key, hashValue: hashValue) }
     }
 
@@ -204,7 +204,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             return
         }
         // Whatever left the cache is released here, after unlocking.
-        let hashValue = key.hashValue
+        let hashValue = hashValue(of: key)
         let departures = _withShard(hashValue: hashValue) { $0.withLock { $0.set(key, value, ttl: ttl, hashValue: hashValue) } }
         if departures.scheduledDeadline { joinExpirationTickerOnce() }
     }
@@ -222,7 +222,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     public func setIfAbsent(_ key: Key, _ value: Value, ttl: Duration? = nil) -> Bool {
         let ttl = TimeToLive(ttl)
         guard ttl != .expired else { return false }
-        let hashValue = key.hashValue
+        let hashValue = hashValue(of: key)
         let (stored, departures) = _withShard(hashValue: hashValue) { shard in
             shard.withLock { $0.setIfAbsent(key, value, ttl: ttl, hashValue: hashValue) }
         }
@@ -237,7 +237,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     @inlinable
     @discardableResult
     public func remove(_ key: Key) -> Value? {
-        let hashValue = key.hashValue
+        let hashValue = hashValue(of: key)
         let removed = _withShard(hashValue: hashValue) { $0.withLock { $0.remove(key, hashValue: hashValue) } }
         guard let removed, removed.wasLive else { return nil }
         return removed.entry.value

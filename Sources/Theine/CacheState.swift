@@ -199,7 +199,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
 
     /// The live value for `key`, without counting a request or recording an access.
     func peekLiveValue(_ key: Key) -> Value? {
-        guard let stored = _table.lookUp(key, hashValue: key.hashValue), !isExpired(stored.slot) else { return nil }
+        guard let stored = _table.lookUp(key, hashValue: hashValue(of: key)), !isExpired(stored.slot) else { return nil }
         return stored.value
     }
 

@@ -169,7 +169,7 @@ extension Cache {
             state.recordLoad(succeeded: result.isSuccess, duration: duration)
             var departures: Departures<Key, Value>?
             if case .success(let value) = result, !flight.isSuperseded, timeToLive != .expired {
-                departures = state.set(key, value, ttl: timeToLive, hashValue: key.hashValue)
+                departures = state.set(key, value, ttl: timeToLive, hashValue: hashValue(of: key))
             }
             let waiters = Array(flight.waiters.values)
             flight.waiters = [:]

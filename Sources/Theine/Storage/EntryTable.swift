@@ -125,7 +125,7 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
     /// - Complexity: O(1) on average: one hash of `key`.
     @inlinable @inline(__always)
     func slot(of key: Key) -> SlotIndex? {
-        slot(of: key, hashValue: key.hashValue)
+        slot(of: key, hashValue: hashValue(of: key))
     }
 
     /// The slot and value of `key`'s entry, found through the buckets of `hashValue` (the key's),
@@ -180,7 +180,7 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
     ///   follow its bucket in the same run.
     @usableFromInline
     mutating func removeEntry(at slot: SlotIndex) -> Entry {
-        let hashValue = _entries[Int(slot)].key.hashValue
+        let hashValue = hashValue(of: _entries[Int(slot)].key)
         let wanted = Self.bucket(slot: slot, hashValue: hashValue)
         var index = hashValue & _bucketMask
         while _buckets[index] != wanted {
@@ -292,7 +292,7 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
             let slot = SlotIndex(truncatingIfNeeded: Int(bucket >> 32) - 1)
             precondition(isOccupied(slot), "bucket \(index) holds free slot \(slot)")
             let key = _entries[Int(slot)].key
-            precondition(UInt32(truncatingIfNeeded: key.hashValue) == UInt32(truncatingIfNeeded: bucket), "bucket \(index) holds other hash bits than its key's")
+            precondition(UInt32(truncatingIfNeeded: hashValue(of: key)) == UInt32(truncatingIfNeeded: bucket), "bucket \(index) holds other hash bits than its key's")
             precondition(self.slot(of: key) == slot, "the key of slot \(slot) is not found from its home")
             full += 1
         }
@@ -303,4 +303,13 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
             precondition(!isOccupied(slot), "free slot \(slot) holds an entry")
         }
     }
+}
+
+/// The `hashValue` of `key`, asked for as `Dictionary` asks, through `_rawHashValue(seed: 0)`
+/// (which `hashValue` equals): there a type may hash in one shot (`Int`, an `ArgumentsKey` of one
+/// argument), where `hashValue` feeds a whole `Hasher`. The cache hashes a key once a call with it,
+/// for the shard, the table and the policy alike.
+@inlinable @inline(__always)
+func hashValue<Key: Hashable>(of key: Key) -> Int {
+    key._rawHashValue(seed: 0)
 }
