@@ -17,18 +17,15 @@ public struct ArgumentsKey<each Argument: Hashable & Sendable>: Hashable, Sendab
     /// - Complexity: O(arguments), each compared with its own `==`.
     @inlinable
     public static func == (lhs: ArgumentsKey, rhs: ArgumentsKey) -> Bool {
-        for (left, right) in repeat (each lhs.arguments, each rhs.arguments) {
-            guard left == right else { return false }
-        }
-        return true
+        var isEqual = true
+        repeat isEqual = isEqual && (each lhs.arguments) == (each rhs.arguments)
+        return isEqual
     }
 
     /// - Complexity: O(arguments), each hashed with its own `hash(into:)`.
     @inlinable
     public func hash(into hasher: inout Hasher) {
-        for argument in repeat each arguments {
-            hasher.combine(argument)
-        }
+        repeat hasher.combine(each arguments)
     }
 
     // The hash `Dictionary` and `hashValue` use. One argument: its own, so that a key of one `Int`
@@ -37,13 +34,19 @@ public struct ArgumentsKey<each Argument: Hashable & Sendable>: Hashable, Sendab
     @inlinable
     public func _rawHashValue(seed: Int) -> Int {
         var count = 0
-        for _ in repeat each arguments { count += 1 }
+        repeat count += Self.one((each Argument).self)
         if count == 1 {
-            for argument in repeat each arguments { return argument._rawHashValue(seed: seed) }
+            var onlyHash = 0
+            repeat onlyHash = (each arguments)._rawHashValue(seed: seed)
+            return onlyHash
         }
         var hasher = Hasher()
         hasher.combine(seed)
         hash(into: &hasher)
         return hasher.finalize()
     }
+
+    /// 1, for counting the arguments in a pack expansion.
+    @inlinable @inline(__always)
+    static func one<Element>(_: Element.Type) -> Int { 1 }
 }
