@@ -215,7 +215,11 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
         _writerActive.store(true, ordering: .sequentiallyConsistent)
         for index in 0..<_stripeCount {
             var spins = 0
-            while _stripes[index].readers.load(ordering: .acquiring) != 0 {
+            // Sequentially consistent, as the flag's store: Dekker's handshake needs the store
+            // before these loads. With acquire loads an ARM processor may read a count before the
+            // flag is visible (Apple's arm64 compiles them to `stlrb` then `ldapr`), and both
+            // the writer and a reader would go on. On x86-64 the load is a plain `mov` either way.
+            while _stripes[index].readers.load(ordering: .sequentiallyConsistent) != 0 {
                 spins += 1
                 // A reader is inside for a few hundred nanoseconds, unless it was preempted.
                 if spins > 1_000 { sched_yield() }

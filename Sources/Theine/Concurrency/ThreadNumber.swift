@@ -13,7 +13,10 @@ import Darwin
 /// threads hold the numbers `0..<n` or close to it: with no more reading threads than a shard has
 /// owned stripes, every thread owns a stripe of its own (``CacheShard``), however many threads
 /// came and went before (a Dispatch worker exits after a few idle seconds, and its successor takes
-/// its number).
+/// its number). Two live threads never hold one number. A thread that reads a cache from another
+/// thread-specific destructor after giving its number back takes one again, which the next round
+/// of destructors gives back; from the last round (`PTHREAD_DESTRUCTOR_ITERATIONS`) it is not, and
+/// that number is lost to later threads, which then read through shared stripes.
 @usableFromInline
 enum ThreadNumber {
     /// The thread-specific slot holding the calling thread's number plus one (`nil`: none yet).
@@ -58,9 +61,18 @@ enum ThreadNumber {
             }
             return numbers.free.remove(at: lowest)
         }
-        pthread_setspecific(key, UnsafeRawPointer(bitPattern: number + 1))
+        guard pthread_setspecific(key, UnsafeRawPointer(bitPattern: number + 1)) == 0 else {
+            // Out of memory for the thread's slot: the number cannot be kept, so it goes back, and
+            // this call reads through a shared stripe (no number reaches this one).
+            giveBack(number)
+            return unrecordedNumber
+        }
         return number
     }
+
+    /// The number of a thread whose own could not be recorded: beyond every owned stripe, so its
+    /// reads go through a shared one.
+    @usableFromInline static let unrecordedNumber = Int(Int32.max)
 
     /// Takes back the number of a thread that is exiting.
     private static func giveBack(_ number: Int) {

@@ -233,6 +233,8 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
             slot = Int(free)
         } else {
             if _slotCount == _slotCapacity { growEntries() }
+            // The cache holds at most its capacity (an Int32) plus the entry being inserted.
+            precondition(_slotCount < Int(Int32.max), "more entries than 32-bit slots can address")
             slot = _slotCount
             _slotCount += 1
         }
