@@ -160,11 +160,16 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         return try _unretainedShards[index]._withUnsafeGuaranteedRef(body)
     }
 
-    /// The shard that holds `key`, retained: for the paths that keep it, such as a load across
-    /// its suspensions.
+    /// The shard that holds the key whose `hashValue` is `hashValue`, retained: for the paths that
+    /// keep it, such as a load across its suspensions.
     @usableFromInline
+    func _shard(hashValue: Int) -> CacheShard<Key, Value> {
+        _withShard(hashValue: hashValue) { $0 }
+    }
+
+    /// The shard that holds `key`, retained.
     func _shard(for key: Key) -> CacheShard<Key, Value> {
-        _withShard(hashValue: hashValue(of: key)) { $0 }
+        _shard(hashValue: hashValue(of: key))
     }
 
     /// The value stored for `key`, or `nil` if there is none or it has expired. Counts a hit or a

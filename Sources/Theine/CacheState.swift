@@ -101,8 +101,8 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     }
 
     /// Looks `key` up (its `hashValue` given) in `state` without changing anything: no counter, no
-    /// policy update. For the shared read path of ``CacheShard/get(_:)``, which counts and records the hit itself, while
-    /// other readers may be looking up too.
+    /// policy update. For the shared read path of ``CacheShard/get(_:hashValue:)``, which counts and
+    /// records the hit itself, while other readers may be looking up too.
     ///
     /// A static function over the shard's pointer, reading only the fields it needs: a method call
     /// through the pointer would copy the whole state (a retain of every buffer in it), and a
@@ -197,9 +197,10 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         return takeExpiredSlots()
     }
 
-    /// The live value for `key`, without counting a request or recording an access.
-    func peekLiveValue(_ key: Key) -> Value? {
-        guard let stored = _table.lookUp(key, hashValue: hashValue(of: key)), !isExpired(stored.slot) else { return nil }
+    /// The live value for `key` (its `hashValue` given), without counting a request or recording an
+    /// access.
+    func peekLiveValue(_ key: Key, hashValue: Int) -> Value? {
+        guard let stored = _table.lookUp(key, hashValue: hashValue), !isExpired(stored.slot) else { return nil }
         return stored.value
     }
 

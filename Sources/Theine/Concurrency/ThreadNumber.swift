@@ -72,7 +72,7 @@ enum ThreadNumber {
 
     /// The number of a thread whose own could not be recorded: beyond every owned stripe, so its
     /// reads go through a shared one.
-    @usableFromInline static let unrecordedNumber = Int(Int32.max)
+    private static let unrecordedNumber = Int(Int32.max)
 
     /// Takes back the number of a thread that is exiting.
     private static func giveBack(_ number: Int) {

@@ -43,13 +43,14 @@ extension Cache {
         interruptible: Bool,
         loader: @escaping @Sendable (Key) async throws -> Value
     ) async throws -> Value {
-        let shard = _shard(for: key)
+        let hashValue = hashValue(of: key)
+        let shard = _shard(hashValue: hashValue)
         let ticket = LoadTicket()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
                 let immediate: Result<Value, any Error>? = shard.withLock { state in
                     if ticket.isCancelled { return .failure(CancellationError()) }
-                    if let value = state.peekLiveValue(key) { return .success(value) }
+                    if let value = state.peekLiveValue(key, hashValue: hashValue) { return .success(value) }
                     let flight: LoadFlight<Value>
                     if let existing = state._flights[key] {
                         flight = existing
@@ -128,8 +129,9 @@ extension Cache {
     @available(*, noasync)
     @usableFromInline
     func load(_ key: Key, ttl: Duration?, loader: (Key) throws -> Value) throws -> Value {
-        let role = _shard(for: key).withLock { state -> BlockingLoadRole<Value> in
-            if let value = state.peekLiveValue(key) { return .found(value) }
+        let hashValue = hashValue(of: key)
+        let role = _shard(hashValue: hashValue).withLock { state -> BlockingLoadRole<Value> in
+            if let value = state.peekLiveValue(key, hashValue: hashValue) { return .found(value) }
             if let flight = state._flights[key] {
                 let completion = flight.completion ?? BlockingCompletion()
                 flight.completion = completion
@@ -164,12 +166,13 @@ extension Cache {
         ttl: Duration?
     ) {
         let timeToLive = TimeToLive(ttl)
-        let (waiters, completion, departures) = _shard(for: key).withLock { state in
+        let hashValue = hashValue(of: key)
+        let (waiters, completion, departures) = _shard(hashValue: hashValue).withLock { state in
             if state._flights[key] === flight { state._flights[key] = nil }
             state.recordLoad(succeeded: result.isSuccess, duration: duration)
             var departures: Departures<Key, Value>?
             if case .success(let value) = result, !flight.isSuperseded, timeToLive != .expired {
-                departures = state.set(key, value, ttl: timeToLive, hashValue: hashValue(of: key))
+                departures = state.set(key, value, ttl: timeToLive, hashValue: hashValue)
             }
             let waiters = Array(flight.waiters.values)
             flight.waiters = [:]

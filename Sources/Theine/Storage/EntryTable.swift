@@ -77,16 +77,24 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
     // inlining a resilient function into a fragile function").
     @inlinable
     deinit {
-        for wordIndex in 0..<Self.wordCount(forSlots: _slotCount) {
-            var word = _occupied[wordIndex]
-            while word != 0 {
-                (_entries + (wordIndex << 6 | word.trailingZeroBitCount)).deinitialize(count: 1)
-                word &= word - 1
-            }
-        }
+        forEachOccupiedSlot { (_entries + $0).deinitialize(count: 1) }
         _occupied.deallocate()
         _entries.deallocate()
         _buckets.deallocate()
+    }
+
+    /// Calls `body` with each occupied slot, in order, from the bitmap.
+    ///
+    /// - Complexity: O(slots handed out / 64 + entries).
+    @inlinable
+    func forEachOccupiedSlot(_ body: (Int) -> Void) {
+        for wordIndex in 0..<Self.wordCount(forSlots: _slotCount) {
+            var word = _occupied[wordIndex]
+            while word != 0 {
+                body(wordIndex << 6 | word.trailingZeroBitCount)
+                word &= word - 1
+            }
+        }
     }
 
     /// The words of a bitmap of `slots` bits.
@@ -167,9 +175,7 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
         if (count + 1) * 4 > (_bucketMask + 1) * 3 { growBuckets() }
         let slot = takeSlot()
         (_entries + Int(slot)).initialize(to: Entry(key: key, value: value))
-        var index = hashValue & _bucketMask
-        while _buckets[index] != 0 { index = (index + 1) & _bucketMask }
-        _buckets[index] = Self.bucket(slot: slot, hashValue: hashValue)
+        place(Self.bucket(slot: slot, hashValue: hashValue))
         count += 1
         return slot
     }
@@ -182,7 +188,7 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
     mutating func removeEntry(at slot: SlotIndex) -> Entry {
         let hashValue = hashValue(of: _entries[Int(slot)].key)
         let wanted = Self.bucket(slot: slot, hashValue: hashValue)
-        var index = hashValue & _bucketMask
+        var index = homeIndex(of: wanted)
         while _buckets[index] != wanted {
             precondition(_buckets[index] != 0, "slot \(slot) is in no bucket")
             index = (index + 1) & _bucketMask
@@ -204,6 +210,13 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
     @inline(__always)
     private func homeIndex(of bucket: UInt64) -> Int {
         Int(UInt32(truncatingIfNeeded: bucket)) & _bucketMask
+    }
+
+    /// Stores `bucket` in the first empty bucket from its home on.
+    private mutating func place(_ bucket: UInt64) {
+        var index = homeIndex(of: bucket)
+        while _buckets[index] != 0 { index = (index + 1) & _bucketMask }
+        _buckets[index] = bucket
     }
 
     /// Empties the bucket at `index`, moving back each later bucket of its run whose search would
@@ -246,18 +259,11 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
     private mutating func growEntries() {
         let grownCapacity = 2 * _slotCapacity
         let grown = UnsafeMutablePointer<Entry>.allocate(capacity: grownCapacity)
-        let words = Self.wordCount(forSlots: _slotCapacity)
-        for wordIndex in 0..<words {
-            var word = _occupied[wordIndex]
-            while word != 0 {
-                let slot = wordIndex << 6 | word.trailingZeroBitCount
-                (grown + slot).moveInitialize(from: _entries + slot, count: 1)
-                word &= word - 1
-            }
-        }
+        forEachOccupiedSlot { (grown + $0).moveInitialize(from: _entries + $0, count: 1) }
         _entries.deallocate()
         _entries = grown
         let grownOccupied = UnsafeMutablePointer<UInt64>.allocate(capacity: Self.wordCount(forSlots: grownCapacity))
+        let words = Self.wordCount(forSlots: _slotCapacity)
         grownOccupied.moveInitialize(from: _occupied, count: words)
         (grownOccupied + words).initialize(repeating: 0, count: Self.wordCount(forSlots: grownCapacity) - words)
         _occupied.deallocate()
@@ -275,9 +281,7 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
         _buckets.initialize(repeating: 0, count: newCount)
         _bucketMask = newCount - 1
         for oldIndex in 0..<oldCount where oldBuckets[oldIndex] != 0 {
-            var index = homeIndex(of: oldBuckets[oldIndex])
-            while _buckets[index] != 0 { index = (index + 1) & _bucketMask }
-            _buckets[index] = oldBuckets[oldIndex]
+            place(oldBuckets[oldIndex])
         }
         oldBuckets.deallocate()
     }
