@@ -170,7 +170,7 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
     /// returns its slot.
     ///
     /// - Complexity: amortized O(1): the buckets and the entries grow by doubling.
-    @usableFromInline
+    @inlinable
     mutating func insert(_ key: Key, _ value: Value, hashValue: Int) -> SlotIndex {
         if (count + 1) * 4 > (_bucketMask + 1) * 3 { growBuckets() }
         let slot = takeSlot()
@@ -184,7 +184,7 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
     ///
     /// - Complexity: O(1) on average: one hash of the entry's key, and a shift of the buckets that
     ///   follow its bucket in the same run.
-    @usableFromInline
+    @inlinable
     mutating func removeEntry(at slot: SlotIndex) -> Entry {
         let hashValue = hashValue(of: _entries[Int(slot)].key)
         let wanted = Self.bucket(slot: slot, hashValue: hashValue)
@@ -201,19 +201,20 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
     }
 
     /// The bucket value for `slot` and a key with `hashValue`.
-    @inline(__always)
-    private static func bucket(slot: SlotIndex, hashValue: Int) -> UInt64 {
+    @inlinable @inline(__always)
+    static func bucket(slot: SlotIndex, hashValue: Int) -> UInt64 {
         UInt64(UInt32(bitPattern: slot) + 1) << 32 | UInt64(UInt32(truncatingIfNeeded: hashValue))
     }
 
     /// The bucket where a search for the entry of `bucket` starts.
-    @inline(__always)
-    private func homeIndex(of bucket: UInt64) -> Int {
+    @inlinable @inline(__always)
+    func homeIndex(of bucket: UInt64) -> Int {
         Int(UInt32(truncatingIfNeeded: bucket)) & _bucketMask
     }
 
     /// Stores `bucket` in the first empty bucket from its home on.
-    private mutating func place(_ bucket: UInt64) {
+    @inlinable
+    mutating func place(_ bucket: UInt64) {
         var index = homeIndex(of: bucket)
         while _buckets[index] != 0 { index = (index + 1) & _bucketMask }
         _buckets[index] = bucket
@@ -222,7 +223,8 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
     /// Empties the bucket at `index`, moving back each later bucket of its run whose search would
     /// otherwise pass the gap, so that every search still finds its entry (linear probing's
     /// deletion without tombstones).
-    private mutating func removeBucket(at index: Int) {
+    @inlinable
+    mutating func removeBucket(at index: Int) {
         var gap = index
         var next = (index + 1) & _bucketMask
         while _buckets[next] != 0 {
@@ -240,7 +242,8 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
     }
 
     /// A free slot, marked occupied: a freed one if any, else the next, growing the entries.
-    private mutating func takeSlot() -> SlotIndex {
+    @inlinable
+    mutating func takeSlot() -> SlotIndex {
         let slot: Int
         if let free = _freeSlots.popLast() {
             slot = Int(free)
@@ -256,7 +259,8 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
     }
 
     /// Doubles the entries' memory (and the bitmap's), moving the occupied entries over.
-    private mutating func growEntries() {
+    @usableFromInline
+    mutating func growEntries() {
         let grownCapacity = 2 * _slotCapacity
         let grown = UnsafeMutablePointer<Entry>.allocate(capacity: grownCapacity)
         forEachOccupiedSlot { (grown + $0).moveInitialize(from: _entries + $0, count: 1) }
@@ -272,7 +276,8 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
     }
 
     /// Doubles the buckets and places every entry again from its stored hash bits.
-    private mutating func growBuckets() {
+    @usableFromInline
+    mutating func growBuckets() {
         let oldBuckets = _buckets
         let oldCount = _bucketMask + 1
         let newCount = 2 * oldCount
