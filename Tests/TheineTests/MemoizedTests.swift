@@ -221,6 +221,21 @@ struct MemoizedTests {
         #expect(length.cache.get("abc") == 3)
     }
 
+    @Test func explicitKey_ofTheArgumentsKeyType_isStillCalled() {
+        // The automatic key builds `ArgumentsKey`s without a closure; a key function that returns
+        // one must still decide: 1 and 3 are the same call here.
+        let counter = CallCounter()
+        let parity = Memoized(capacity: 100, key: { (number: Int) in ArgumentsKey(number % 2) }) { (number: Int) in
+            counter.record()
+            return number
+        }
+        #expect(parity(1) == 1)
+        #expect(parity(3) == 1)
+        #expect(parity(5) == 1)
+        #expect(counter.count == 1)
+        #expect(parity.cache.get(ArgumentsKey(1)) == 1)
+    }
+
     @Test func concurrentCalls_withTheSameArguments_shareOneRun() async throws {
         let counter = CallCounter()
         let slow = Memoized(capacity: 10) { (x: Int) async throws -> Int in

@@ -24,9 +24,10 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
         clock: any CacheClock = ContinuousCacheClock(),
         _ function: @escaping @Sendable (repeat each Argument) throws(Failure) -> Value
     ) where Key == ArgumentsKey<repeat each Argument> {
-        self.init(capacity: capacity, policy: policy, ttl: ttl, clock: clock, key: { (argument: repeat each Argument) in
-            ArgumentsKey(repeat each argument)
-        }, function)
+        self.init(
+            capacity: capacity, policy: policy, ttl: ttl, clock: clock, key: nil,
+            function: Self.asynchronous(function), synchronousFunction: function
+        )
     }
 
     /// Memoizes a synchronous `function`, keyed by `key` applied to its arguments.
@@ -44,11 +45,18 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
     ) {
         self.init(
             capacity: capacity, policy: policy, ttl: ttl, clock: clock, key: key,
-            function: { (argument: repeat each Argument) async throws(Failure) -> Value in
-                try function(repeat each argument)
-            },
-            synchronousFunction: function
+            function: Self.asynchronous(function), synchronousFunction: function
         )
+    }
+
+    /// `function` as an async function, for the async call.
+    @inlinable
+    static func asynchronous(
+        _ function: @escaping @Sendable (repeat each Argument) throws(Failure) -> Value
+    ) -> @Sendable (repeat each Argument) async throws(Failure) -> Value {
+        { (argument: repeat each Argument) async throws(Failure) -> Value in
+            try function(repeat each argument)
+        }
     }
 
     /// The function, present whenever `Effect` is synchronous: only the synchronous initializers
@@ -76,7 +84,7 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
     @available(*, noasync, message: "blocks its thread; from async code call it with await")
     @inlinable
     public func callAsFunction(_ argument: repeat each Argument) throws(Failure) -> Value {
-        let key = makeKey(repeat each argument)
+        let key = key(repeat each argument)
         if let value = cache.get(key) { return value }
         do {
             return try cache.load(key, ttl: ttl) { _ in try synchronous(repeat each argument) }

@@ -43,7 +43,9 @@ public struct Memoized<
     public let cache: Cache<Key, Value>
 
     @usableFromInline let ttl: Duration?
-    @usableFromInline let makeKey: @Sendable (repeat each Argument) -> Key
+    /// The key function; `nil` when the arguments themselves are the key (`Key` is then
+    /// ``ArgumentsKey``), which a hit then makes without calling through a closure.
+    @usableFromInline let makeKey: (@Sendable (repeat each Argument) -> Key)?
     @usableFromInline let function: @Sendable (repeat each Argument) async throws(Failure) -> Value
     /// The function again when it is synchronous, for the blocking call; `nil` when it is async.
     @usableFromInline let synchronousFunction: (@Sendable (repeat each Argument) throws(Failure) -> Value)?
@@ -58,7 +60,7 @@ public struct Memoized<
         policy: EvictionPolicy,
         ttl: Duration?,
         clock: any CacheClock,
-        key: @escaping @Sendable (repeat each Argument) -> Key,
+        key: (@Sendable (repeat each Argument) -> Key)?,
         function: @escaping @Sendable (repeat each Argument) async throws(Failure) -> Value,
         synchronousFunction: (@Sendable (repeat each Argument) throws(Failure) -> Value)?
     ) {
@@ -70,6 +72,17 @@ public struct Memoized<
         interruptible = CancellationError() is Failure
     }
 
+    /// The key of a call with these arguments.
+    ///
+    /// - Complexity: O(1) beyond the key function; without one, the arguments are copied into an
+    ///   ``ArgumentsKey``, a cast that specialization removes.
+    @inlinable @inline(__always)
+    func key(_ argument: repeat each Argument) -> Key {
+        if let makeKey { return makeKey(repeat each argument) }
+        // Only the initializers whose `Key` is `ArgumentsKey<repeat each Argument>` leave `makeKey` nil.
+        return ArgumentsKey(repeat each argument) as! Key
+    }
+
     /// The function's result for these arguments: cached, or computed once however many ask.
     ///
     /// Throws what the function throws (nothing when `Failure` is `Never`); a cancelled caller
@@ -79,7 +92,7 @@ public struct Memoized<
     /// - Complexity: O(1) on a hit (one key made and hashed); the function's cost on a miss.
     @inlinable
     public func callAsFunction(_ argument: repeat each Argument) async throws(Failure) -> Value {
-        let key = makeKey(repeat each argument)
+        let key = key(repeat each argument)
         if let value = cache.get(key) { return value }
         let function = function
         do {
@@ -122,9 +135,7 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
         clock: any CacheClock = ContinuousCacheClock(),
         _ function: @escaping @Sendable (repeat each Argument) async throws(Failure) -> Value
     ) where Key == ArgumentsKey<repeat each Argument> {
-        self.init(capacity: capacity, policy: policy, ttl: ttl, clock: clock, key: { (argument: repeat each Argument) in
-            ArgumentsKey(repeat each argument)
-        }, function)
+        self.init(capacity: capacity, policy: policy, ttl: ttl, clock: clock, key: nil, function: function, synchronousFunction: nil)
     }
 
     /// Memoizes an async `function`, keyed by `key` applied to its arguments.
