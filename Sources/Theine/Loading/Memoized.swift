@@ -52,8 +52,9 @@ public struct Memoized<
     /// Whether a cancelled caller stops waiting: only when `Failure` can carry `CancellationError`.
     @usableFromInline let interruptible: Bool
 
-    /// The key function is built in the caller's module (the public initializers are inlinable),
-    /// so that it is specialized for the arguments: a hit makes its key without generic overhead.
+    /// An explicit key function is built in the caller's module (the public initializers are
+    /// inlinable), so that it is specialized for the arguments; the automatic-key initializers
+    /// pass `nil`, and a hit builds the ``ArgumentsKey`` itself.
     @usableFromInline
     init(
         capacity: Int,
