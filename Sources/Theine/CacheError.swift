@@ -1,12 +1,14 @@
 /// An error in a cache's run-time configuration.
 ///
-/// Thrown by ``Cache/init(validatingCapacity:policy:)`` and ``EvictionPolicy/init(name:)``, the
+/// Thrown by ``Cache/init(validatingCapacity:policy:shardCount:clock:)`` and ``EvictionPolicy/init(name:)``, the
 /// constructors for configuration that comes from outside the program (files, environment,
 /// server settings). Code that passes literals uses the non-throwing initializer, where the same
 /// mistakes are programmer errors and trap.
 public enum CacheError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The capacity is not in `1...Cache.maximumCapacity`; carries the rejected value.
     case invalidCapacity(Int)
+    /// The shard count is not in `1...Cache.maximumShardCount`; carries the rejected value.
+    case invalidShardCount(Int)
     /// No eviction policy has this name; carries the rejected name.
     case unknownPolicy(String)
 
@@ -14,6 +16,8 @@ public enum CacheError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .invalidCapacity(let capacity):
             "invalid cache capacity \(capacity): must be in 1...\(maximumCacheCapacity)"
+        case .invalidShardCount(let shardCount):
+            "invalid shard count \(shardCount): must be in 1...\(ShardLayout.maximumCount)"
         case .unknownPolicy(let name):
             "unknown eviction policy '\(name)': expected one of "
                 + EvictionPolicy.allPolicies.map(\.name).joined(separator: ", ")

@@ -17,8 +17,8 @@ protocol BenchmarkedCache: AnyObject, Sendable {
 final class TheineCache: BenchmarkedCache {
     let cache: Cache<Int, Int>
 
-    init(capacity: Int, policy: EvictionPolicy) {
-        cache = Cache(capacity: capacity, policy: policy)
+    init(capacity: Int, policy: EvictionPolicy, shardCount: Int?) {
+        cache = Cache(capacity: capacity, policy: policy, shardCount: shardCount)
     }
 
     @inline(__always) func get(_ key: Int) -> Int? { cache.get(key) }

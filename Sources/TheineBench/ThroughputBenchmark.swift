@@ -12,6 +12,9 @@ struct ThroughputBenchmark: ParsableCommand {
     @Option(help: "Entries the caches hold (their capacity).")
     var capacity = 100_000
 
+    @Option(help: "Shards of Theine's caches (rounded up to a power of two); chosen from the capacity when omitted.")
+    var shards: Int?
+
     @Option(help: "Operations per thread per run.")
     var operations = 1_000_000
 
@@ -38,6 +41,9 @@ struct ThroughputBenchmark: ParsableCommand {
 
     mutating func validate() throws {
         guard capacity >= 2 else { throw ValidationError("--capacity must be at least 2, got \(capacity)") }
+        if let shards, !(1...Cache<Int, Int>.maximumShardCount).contains(shards) {
+            throw ValidationError("--shards must be in 1...\(Cache<Int, Int>.maximumShardCount), got \(shards)")
+        }
         guard operations >= 1 else { throw ValidationError("--operations must be at least 1, got \(operations)") }
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
         guard entries >= 1 else { throw ValidationError("--entries must be at least 1, got \(entries)") }
@@ -69,7 +75,8 @@ struct ThroughputBenchmark: ParsableCommand {
                 }
             }
         }
-        print("capacity \(capacity), \(operations) operations per thread, Zipf theta 0.99, median of \(rounds) rounds")
+        let shardCount = Cache<Int, Int>(capacity: capacity, shardCount: shards).shardCount
+        print("capacity \(capacity) (Theine: \(shardCount) shard\(shardCount == 1 ? "" : "s")), \(operations) operations per thread, Zipf theta 0.99, median of \(rounds) rounds")
         print(table.text())
         if let csv {
             try writeTextFile(csv, contents: table.csv())
@@ -82,7 +89,7 @@ struct ThroughputBenchmark: ParsableCommand {
         // A concrete type at each call, so that the measured loop is specialized.
         switch contestant {
         case .theine(let policy):
-            measure(TheineCache(capacity: capacity, policy: policy), workload: workload, keys: keys)
+            measure(TheineCache(capacity: capacity, policy: policy, shardCount: shards), workload: workload, keys: keys)
         case .dictionary:
             measure(LockedDictionary(capacity: capacity), workload: workload, keys: keys)
         case .linkedLRU:

@@ -17,6 +17,19 @@ struct CacheErrorTests {
         #expect(cache.policy == .lru)
     }
 
+    @Test(arguments: [0, -3, 1_025, Int.max])
+    func validatingShardCount_outOfRange_throwsInvalidShardCount(shardCount: Int) {
+        #expect(throws: CacheError.invalidShardCount(shardCount)) {
+            try Cache<Int, Int>(validatingCapacity: 1_000, shardCount: shardCount)
+        }
+        #expect(CacheError.invalidShardCount(0).description == "invalid shard count 0: must be in 1...1024")
+    }
+
+    @Test func validatingShardCount_inRange_buildsCacheWithThoseShards() throws {
+        #expect(try Cache<Int, Int>(validatingCapacity: 1_000, shardCount: 4).shardCount == 4)
+        #expect(try Cache<Int, Int>(validatingCapacity: 1_000, shardCount: nil).shardCount == 1)
+    }
+
     @Test func policyName_roundTripsEveryPolicy() throws {
         for policy in EvictionPolicy.allPolicies {
             #expect(try EvictionPolicy(name: policy.name) == policy)
@@ -38,5 +51,13 @@ struct CacheErrorTests {
         }
         let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
         #expect(message.contains("capacity must be in 1...2147483647, got 0"))
+    }
+
+    @Test func shardCountZero_inCode_trapsNamingArgumentAndValue() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Cache<Int, Int>(capacity: 100, shardCount: 0)
+        }
+        let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(message.contains("shardCount must be in 1...1024, got 0"))
     }
 }

@@ -3,7 +3,7 @@ import Testing
 @testable import Theine
 
 struct ShardLayoutTests {
-    @Test(arguments: [1, 7, 65_536, 131_071, 131_072, 1_000_003, Int(Int32.max)])
+    @Test(arguments: [1, 7, 131_072, 262_143, 262_144, 1_000_003, Int(Int32.max)])
     func shareOfEachShard_addsUpToTheCapacity_andDiffersByAtMostOne(capacity: Int) {
         let layout = ShardLayout.automatic(capacity: capacity)
         let shares = (0..<layout.count).map { layout.capacity(ofShard: $0, total: capacity) }
@@ -13,12 +13,27 @@ struct ShardLayoutTests {
 
     @Test func smallCaches_haveOneShard_andLargeOnesAtLeastTheMinimumPerShard() {
         #expect(ShardLayout.automatic(capacity: 1).count == 1)
-        #expect(ShardLayout.automatic(capacity: 131_071).count == 1)
-        for capacity in [131_072, 1_000_000, 10_000_000] {
+        #expect(ShardLayout.automatic(capacity: 262_143).count == 1)
+        for capacity in [262_144, 1_000_000, 10_000_000] {
             let layout = ShardLayout.automatic(capacity: capacity)
             #expect(layout.count >= 1)
             #expect(capacity / layout.count >= ShardLayout.minimumShardCapacity)
         }
+    }
+
+    /// Asked-for shard counts are rounded up to a power of two, and lowered so that every shard
+    /// holds at least one entry.
+    @Test func requestedShardCounts_roundUpToAPowerOfTwo_andNeverExceedTheCapacity() {
+        #expect(Cache<Int, Int>(capacity: 100_000, shardCount: 1).shardCount == 1)
+        #expect(Cache<Int, Int>(capacity: 100_000, shardCount: 6).shardCount == 8)
+        #expect(Cache<Int, Int>(capacity: 100_000, shardCount: 1_024).shardCount == 1_024)
+        #expect(Cache<Int, Int>(capacity: 5, shardCount: 8).shardCount == 4)
+        #expect(Cache<Int, Int>(capacity: 1, shardCount: 16).shardCount == 1)
+        let cache = Cache<Int, Int>(capacity: 1_000, shardCount: 1_000)
+        #expect(cache.shardCount == 512)
+        for key in 0..<1_000 { cache.set(key, key) }
+        #expect(cache.count <= 1_000)
+        cache.checkInvariants()
     }
 
     @Test func keys_spreadEvenlyOverTheShards() {

@@ -12,14 +12,17 @@ import Darwin
 /// A key's shard comes from its `hashValue` through a multiplicative hash, independent of the
 /// mixed hash the policies use, so a shard's keys are still spread over its frequency sketch.
 ///
-/// Shards are a concurrency device, not a policy: each evicts within its own share, which differs
-/// from one policy over the whole capacity by the imbalance of keys between shards. Small caches
-/// therefore stay in one shard (every shard holds at least ``minimumShardCapacity`` entries, so a
-/// cache under 131,072 entries has one), and their policy is exact; the simulator replays through
-/// one shard at any size. The minimum was measured (`ConcurrentReplayTests`, four threads on
-/// arc-P6): with 16,384-entry shards the 190,000-entry W-TinyLFU cache (eight shards) moved 0.52
-/// points from one policy over the whole capacity, past the half point allowed; with 65,536 (two
-/// shards), 0.27.
+/// Shards are a concurrency device, not a policy: each evicts within its own share, with its own
+/// frequency sketch, window and random admissions, so a sharded cache runs another instance of the
+/// policy than one over the whole capacity, and an adaptive policy answers with another hit ratio.
+/// Measured (single-threaded replays, 2 to 16 shards against one; `DesignNotes.md`): LRU moves at
+/// most 0.09 points on the ARC and cache2k traces, but W-TinyLFU up to 1.63 (arc-P3 at 190,000
+/// entries, where two shards of 95,000 already gain 0.81) and Clock-Pro up to 0.76 (arc-P6 at
+/// 77,000), at every shard size from 2,375 entries to 115,000: the shift does not shrink as shards
+/// grow. So the automatic layout keeps every cache under 262,144 entries in one shard (each shard
+/// holds at least ``minimumShardCapacity`` entries), which covers every size of the traces we
+/// measure, and their policy is exact; the simulator replays through one shard at any size. A
+/// caller who needs more writers in at once on a smaller cache asks for shards, and takes the shift.
 @usableFromInline
 struct ShardLayout: Sendable {
     /// The number of shards: a power of two.
@@ -27,8 +30,11 @@ struct ShardLayout: Sendable {
     /// The right shift that keeps the top log2(count) bits of the shard hash.
     @usableFromInline let indexShift: UInt64
 
-    /// The least capacity a shard gets when a cache has several.
-    static let minimumShardCapacity = 65_536
+    /// The least capacity a shard gets when the layout is chosen from the capacity.
+    static let minimumShardCapacity = 131_072
+
+    /// The most shards a cache accepts: each costs a lock, a policy and a read stripe per processor.
+    static let maximumCount = 1_024
 
     /// One shard.
     static let single = ShardLayout(count: 1)
@@ -40,15 +46,20 @@ struct ShardLayout: Sendable {
         indexShift = UInt64(64 - count.trailingZeroBitCount)
     }
 
+    /// The layout a caller asked for: `requestedCount` (in `1...maximumCount`) rounded up to a
+    /// power of two, but no more shards than `capacity` entries, so that every shard holds one.
+    static func requested(count requestedCount: Int, capacity: Int) -> ShardLayout {
+        ShardLayout(count: min(requestedCount.roundedUpToPowerOfTwo, capacity.roundedDownToPowerOfTwo))
+    }
+
     /// The layout for `capacity`: as many shards as fit ``minimumShardCapacity`` entries each, up to
     /// four per processor (rounded to a power of two), so that contention stays low on any machine
     /// without splitting small caches.
     static func automatic(capacity: Int) -> ShardLayout {
         let processors = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         let byContention = (4 * processors).roundedUpToPowerOfTwo
-        let bySize = max(1, capacity / minimumShardCapacity)
-        let bySizePowerOfTwo = 1 << (Int.bitWidth - 1 - bySize.leadingZeroBitCount)
-        return ShardLayout(count: min(byContention, bySizePowerOfTwo))
+        let bySize = max(1, capacity / minimumShardCapacity).roundedDownToPowerOfTwo
+        return ShardLayout(count: min(byContention, bySize))
     }
 
     /// The capacity of shard `index` when the cache holds `capacity`: the shares differ by at most

@@ -179,4 +179,9 @@ extension Int {
     var roundedUpToPowerOfTwo: Int {
         self <= 1 ? 1 : 1 << (Int.bitWidth - (self - 1).leadingZeroBitCount)
     }
+
+    /// The largest power of two at or below `self` (1 for `self` ≤ 1).
+    var roundedDownToPowerOfTwo: Int {
+        self <= 1 ? 1 : 1 << (Int.bitWidth - 1 - leadingZeroBitCount)
+    }
 }

@@ -92,9 +92,7 @@ final class TinyLFUPolicy: CachePolicy {
         random = SplitMix64(seed: seed)
         self.seed = seed
         self.isAdaptive = isAdaptive
-        // The largest power of two at or below capacity / 256 (at least 1).
-        let quotient = max(1, capacity / Self.minimumProbeCapacity)
-        let rate = 1 << (Int.bitWidth - 1 - quotient.leadingZeroBitCount)
+        let rate = max(1, capacity / Self.minimumProbeCapacity).roundedDownToPowerOfTwo
         probeSampleMask = UInt64(rate - 1)
         sampledRequestsPerDecision = max(1, sketch.sampleSize / rate)
     }
