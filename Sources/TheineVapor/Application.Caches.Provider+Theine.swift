@@ -21,15 +21,19 @@ extension Application.Caches.Provider {
     /// - Parameters:
     ///   - capacity: the maximum number of entries, in `1...Theine.Cache.maximumCapacity`.
     ///   - policy: the eviction policy; adaptive W-TinyLFU (`.tinyLFU`) by default.
+    ///   - shardCount: the cache's shards (`Theine.Cache.init(capacity:policy:shardCount:clock:)`):
+    ///     `nil`, the default, chooses from the capacity; more let more threads write at once.
     ///   - clock: the time expiry is measured in; `ContinuousCacheClock` by default. Tests pass a
     ///     `ManualCacheClock` and advance it instead of sleeping.
-    /// - Throws: `CacheError.invalidCapacity(_:)` when `capacity` is out of range.
+    /// - Throws: `CacheError.invalidCapacity(_:)` when `capacity` is out of range,
+    ///   `CacheError.invalidShardCount(_:)` when `shardCount` is.
     public static func theine(
         capacity: Int,
         policy: EvictionPolicy = .tinyLFU,
+        shardCount: Int? = nil,
         clock: any CacheClock = ContinuousCacheClock()
     ) throws(CacheError) -> Self {
-        .theine(try TheineVaporCache.Storage(validatingCapacity: capacity, policy: policy, clock: clock))
+        .theine(try TheineVaporCache.Storage(validatingCapacity: capacity, policy: policy, shardCount: shardCount, clock: clock))
     }
 
     /// A cache backed by `storage`, a Theine cache you created and keep, for its statistics:

@@ -297,6 +297,12 @@ struct TheinePersistDriverTests {
         #expect(throws: CacheError.invalidCapacity(0)) { try TheinePersistDriver(capacity: 0) }
     }
 
+    @Test func init_shardCount_reachesTheCache_andOutOfRangeThrows() throws {
+        #expect(try TheinePersistDriver(capacity: 1_000, shardCount: 4).cache.shardCount == 4)
+        #expect(try TheinePersistDriver(capacity: 1_000).cache.shardCount == 1)
+        #expect(throws: CacheError.invalidShardCount(2_000)) { try TheinePersistDriver(capacity: 1_000, shardCount: 2_000) }
+    }
+
     @Test func set_beyondCapacity_evicts() async throws {
         let persist = try TheinePersistDriver(capacity: 2, policy: .lru)
         for key in ["a", "b", "c"] {

@@ -75,6 +75,16 @@ struct TheineVaporCacheTests {
         }
     }
 
+    @Test func use_shardCount_isValidatedAtConfiguration() async throws {
+        try await withApp { app in
+            #expect(throws: CacheError.invalidShardCount(0)) { try app.caches.use(.theine(capacity: 1_000, shardCount: 0)) }
+            #expect(!(app.cache is TheineVaporCache))
+            try app.caches.use(.theine(capacity: 1_000, shardCount: 4))
+            try await app.cache.set("answer", to: 42)
+            #expect(try await app.cache.get("answer", as: Int.self) == 42)
+        }
+    }
+
     @Test func use_storage_sharesEntriesWithTheGivenCache() async throws {
         let storage = try TheineVaporCache.Storage(validatingCapacity: 10)
         try await withApp { app in
