@@ -27,11 +27,10 @@ import Synchronization
 /// Every method may be called from any thread or task at any time. A large cache is split into
 /// shards by key hash, each with its own lock, so threads using different keys rarely wait for each
 /// other; a cache under 262,144 entries is one shard unless you ask for more (`shardCount`). Reads
-/// take no lock: a hit is counted and
-/// recorded for the policy on the calling thread's own stripe, and the policy learns of it in
-/// batches, so reads scale with threads. A read waits only while a write to its shard is in
-/// progress; writes wait for no read. Calls are short (O(1), no allocation on a hit), and a write is
-/// visible to every read that starts after it returns.
+/// take no lock: a hit is counted and recorded for the policy on the calling thread's own stripe,
+/// and the policy learns of it in batches, so reads scale with threads. A read waits only while a
+/// write to its shard is in progress; writes wait for no read. Calls are short (O(1), no allocation
+/// on a hit), and a write is visible to every read that starts after it returns.
 ///
 /// While a call is inside a shard the cache runs one piece of your code: the key's `hash(into:)`
 /// and `==`. They must not call back into the same cache (that could deadlock). Values and keys that
@@ -110,7 +109,8 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         self.init(capacity: capacity, policy: policy, admissionSeed: UInt64.random(in: .min ... .max), shardCount: shardCount, clock: clock)
     }
 
-    /// Creates an empty cache from run-time configuration, throwing on an invalid capacity.
+    /// Creates an empty cache from run-time configuration, throwing on an invalid capacity or shard
+    /// count.
     ///
     /// ```swift
     /// let cache = try Cache<String, Data>(validatingCapacity: settings.cacheSize)

@@ -1,9 +1,9 @@
 /// An error in a cache's run-time configuration.
 ///
-/// Thrown by ``Cache/init(validatingCapacity:policy:shardCount:clock:)`` and ``EvictionPolicy/init(name:)``, the
-/// constructors for configuration that comes from outside the program (files, environment,
-/// server settings). Code that passes literals uses the non-throwing initializer, where the same
-/// mistakes are programmer errors and trap.
+/// Thrown by ``Cache/init(validatingCapacity:policy:shardCount:clock:)`` and
+/// ``EvictionPolicy/init(name:)``, the constructors for configuration that comes from outside the
+/// program (files, environment, server settings). Code that passes literals uses the non-throwing
+/// initializer, where the same mistakes are programmer errors and trap.
 public enum CacheError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The capacity is not in `1...Cache.maximumCapacity`; carries the rejected value.
     case invalidCapacity(Int)

@@ -10,6 +10,9 @@ import TheineSimulation
 /// the shift that sharding alone makes.
 struct ConcurrentReplayTests {
     static let tolerance = 0.5
+    /// The bound for a cache split into shards on request: the shift sharding alone makes, plus
+    /// ``tolerance``.
+    static let shardedTolerance = 2.0
 
     /// The hit ratio (percent) when `threads` threads replay `keys` at once through one cache with
     /// `shardCount` shards (the default layout when nil).
@@ -84,6 +87,15 @@ struct ConcurrentReplayTests {
         return interleaved
     }
 
+    /// The hit ratios (percent) of the single-threaded policy, seed 42, replaying `keys` in five
+    /// orders that four threads taking rounds of 64 requests can produce.
+    static func interleavedReplays(_ keys: [UInt64], policy: EvictionPolicy, capacity: Int) -> [Double] {
+        (1...5 as ClosedRange<UInt64>).map { seed in
+            let stream = interleavedWithinRounds(keys, roundLength: 64, threads: 4, seed: seed)
+            return replay(stream, policy: policy, capacity: capacity, seed: 42).hitRatio
+        }
+    }
+
     /// The ARC trace with the largest sizes, in the default layout (one shard at every size).
     ///
     /// Threads taking each round's 64 requests replay them in an order that changes from run to
@@ -95,9 +107,9 @@ struct ConcurrentReplayTests {
     /// from one process to the next without `SWIFT_DETERMINISTIC_HASHING`.
     ///
     /// So the reference is the single-threaded policy on those interleavings, and the bound holds
-    /// the concurrent engine to what it adds (dropped hits, a writer's wait): the
-    /// threads' hit ratio must be within half a point of the nearest of those replays. The trace's
-    /// own order is printed too.
+    /// the concurrent engine to what it adds (dropped hits, a writer's wait): the threads' hit
+    /// ratio must be within half a point of the nearest of those replays. The trace's own order is
+    /// printed too.
     @Test(
         .enabled(if: TraceCatalog.isEnabled && TraceCatalog.includesLongTraces, "needs THEINE_LONG_TESTS=1 and the traces"),
         arguments: EvictionPolicy.allPolicies
@@ -107,10 +119,7 @@ struct ConcurrentReplayTests {
         let keys = try TraceCatalog.keys(of: trace)
         for anchor in try TraceCatalog.anchors(trace: trace.name, tool: "lcs-lru") {
             let inOrder = replay(keys, policy: policy, capacity: anchor.size, seed: 42).hitRatio
-            let interleaved = (1...5 as ClosedRange<UInt64>).map { seed in
-                let stream = Self.interleavedWithinRounds(keys, roundLength: 64, threads: 4, seed: seed)
-                return replay(stream, policy: policy, capacity: anchor.size, seed: 42).hitRatio
-            }.sorted()
+            let interleaved = Self.interleavedReplays(keys, policy: policy, capacity: anchor.size).sorted()
             let (concurrent, shards) = Self.concurrentHitRatio(keys, policy: policy, capacity: anchor.size, shardCount: nil, threads: 4)
             print("concurrent \(policy) arc-P6 \(anchor.size): \(shards) shards, 4 threads \(concurrent)% vs one thread \(interleaved) interleaved, \(inOrder) in order")
             let distanceToNearest = interleaved.map { abs(concurrent - $0) }.min()!
@@ -122,8 +131,8 @@ struct ConcurrentReplayTests {
     ///
     /// Sharding alone (one thread, the trace's order) moves W-TinyLFU by up to 1.39 points at four
     /// shards (arc-P3 at 190,000 entries: each shard's sketch, window and admissions are its own),
-    /// Clock-Pro by up to 0.46 and LRU by under 0.1, so the bound is that shift plus the half point
-    /// the threads may add: a shard that took the wrong share of the capacity or lost its policy's
+    /// Clock-Pro by up to 0.46 and LRU by under 0.1, so the bound (``shardedTolerance``) is that
+    /// shift plus the half point the threads may add: a shard that took the wrong share of the capacity or lost its policy's
     /// hits would cost many points.
     @Test(
         .enabled(if: TraceCatalog.isEnabled && TraceCatalog.includesLongTraces, "needs THEINE_LONG_TESTS=1 and the traces"),
@@ -135,14 +144,11 @@ struct ConcurrentReplayTests {
         let size = try #require(try TraceCatalog.anchors(trace: trace.name, tool: "lcs-lru").map(\.size).max())
         for policy in EvictionPolicy.allPolicies {
             let reference = [replay(keys, policy: policy, capacity: size, seed: 42).hitRatio]
-                + (1...5 as ClosedRange<UInt64>).map { seed in
-                    let stream = Self.interleavedWithinRounds(keys, roundLength: 64, threads: 4, seed: seed)
-                    return replay(stream, policy: policy, capacity: size, seed: 42).hitRatio
-                }
+                + Self.interleavedReplays(keys, policy: policy, capacity: size)
             let (concurrent, shards) = Self.concurrentHitRatio(keys, policy: policy, capacity: size, shardCount: 4, threads: 4)
             let distanceToNearest = reference.map { abs(concurrent - $0) }.min()!
             print("concurrent \(policy) \(traceName) \(size): \(shards) shards, 4 threads \(concurrent)% vs one thread, one shard \(reference)")
-            #expect(distanceToNearest <= 2.0, "\(policy) at \(size): \(concurrent)% vs \(reference)")
+            #expect(distanceToNearest <= Self.shardedTolerance, "\(policy) at \(size): \(concurrent)% vs \(reference)")
         }
     }
 }
