@@ -27,8 +27,15 @@ struct Stopwatch {
     }
 
     private func nanoseconds(_ elapsed: Duration, per operations: Int) -> Double {
-        let (seconds, attoseconds) = elapsed.components
-        return (Double(seconds) * 1e9 + Double(attoseconds) / 1e9) / Double(operations)
+        elapsed.nanoseconds / Double(operations)
+    }
+}
+
+extension Duration {
+    /// The duration in nanoseconds.
+    var nanoseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1e9 + Double(attoseconds) / 1e9
     }
 }
 

@@ -9,10 +9,7 @@ struct ThroughputTable {
         let reads: Int
         let hits: Int
 
-        var seconds: Double {
-            let (whole, attoseconds) = elapsed.components
-            return Double(whole) + Double(attoseconds) * 1e-18
-        }
+        var seconds: Double { elapsed.nanoseconds / 1e9 }
 
         /// Millions of operations per second, all threads together.
         var millionsPerSecond: Double { Double(operations) / seconds / 1e6 }
