@@ -82,7 +82,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     public static var maximumCapacity: Int { maximumCacheCapacity }
 
     /// The most shards a cache accepts: 1,024.
-    public static var maximumShardCount: Int { ShardLayout.maximumCount }
+    public static var maximumShardCount: Int { ShardLayout.validCounts.upperBound }
 
     /// Creates an empty cache that holds at most `capacity` entries.
     ///
@@ -92,8 +92,9 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     ///   - shardCount: how many shards to split the cache into, each with its own lock: `nil` (the
     ///     default) chooses from the capacity and the processors, one shard under 262,144 entries;
     ///     otherwise a number in `1...Cache.maximumShardCount`, rounded up to a power of two and
-    ///     lowered to at most `capacity`. More shards let more writers in at once, at the price of
-    ///     the policy's exactness (see ``Cache``).
+    ///     lowered to the largest power of two at or below `capacity`, so that every shard holds an
+    ///     entry. More shards let more writers in at once, at the price of the policy's exactness
+    ///     (see ``Cache``).
     ///   - clock: the time TTLs are measured in; ``ContinuousCacheClock`` by default. Tests pass a
     ///     ``ManualCacheClock``.
     /// - Precondition: `capacity` is in `1...Cache.maximumCapacity` and `shardCount`, if any, in
@@ -131,7 +132,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         clock: any CacheClock = ContinuousCacheClock()
     ) throws(CacheError) {
         guard (1...maximumCacheCapacity).contains(capacity) else { throw .invalidCapacity(capacity) }
-        if let shardCount, !(1...ShardLayout.maximumCount).contains(shardCount) { throw .invalidShardCount(shardCount) }
+        if let shardCount, !ShardLayout.validCounts.contains(shardCount) { throw .invalidShardCount(shardCount) }
         self.init(capacity: capacity, policy: policy, shardCount: shardCount, clock: clock)
     }
 
@@ -153,8 +154,8 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         }
         let layout: ShardLayout
         if let shardCount {
-            guard (1...ShardLayout.maximumCount).contains(shardCount) else {
-                fatalError("shardCount must be in 1...\(ShardLayout.maximumCount), got \(shardCount)")
+            guard ShardLayout.validCounts.contains(shardCount) else {
+                fatalError("shardCount must be in \(ShardLayout.validCounts), got \(shardCount)")
             }
             layout = .requested(count: shardCount, capacity: capacity)
         } else {

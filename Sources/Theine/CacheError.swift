@@ -17,7 +17,7 @@ public enum CacheError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidCapacity(let capacity):
             "invalid cache capacity \(capacity): must be in 1...\(maximumCacheCapacity)"
         case .invalidShardCount(let shardCount):
-            "invalid shard count \(shardCount): must be in 1...\(ShardLayout.maximumCount)"
+            "invalid shard count \(shardCount): must be in \(ShardLayout.validCounts)"
         case .unknownPolicy(let name):
             "unknown eviction policy '\(name)': expected one of "
                 + EvictionPolicy.allPolicies.map(\.name).joined(separator: ", ")

@@ -1,6 +1,12 @@
 import ArgumentParser
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The time a cache line takes to go from one thread's core to another's and back: what every lock
 /// handoff, and every write to a line that another thread wrote last, pays. Two-thread figures
 /// depend on it more than on anything in the cache, so they are read against it.
@@ -34,16 +40,25 @@ struct LineTransferBenchmark: ParsableCommand {
     }
 
     /// Two threads pass one atomic back and forth `count` times; the wall time per round trip.
+    /// A thread that waits long yields, so that two threads sharing one processor still finish
+    /// (slowly: the figure then measures the scheduler).
     private static func nanosecondsPerRoundTrip(count: Int) -> Double {
         let ball = Ball()
+        func wait(for position: Int) {
+            var spins = 0
+            while ball.position.load(ordering: .acquiring) != position {
+                spins += 1
+                if spins > 10_000 { sched_yield() }
+            }
+        }
         let elapsed = ThreadRunner.run(threads: 2) { thread in
             for trip in 0..<count {
                 let serve = 2 * trip + 1
                 if thread == 0 {
                     ball.position.store(serve, ordering: .releasing)
-                    while ball.position.load(ordering: .acquiring) != serve + 1 {}
+                    wait(for: serve + 1)
                 } else {
-                    while ball.position.load(ordering: .acquiring) != serve {}
+                    wait(for: serve)
                     ball.position.store(serve + 1, ordering: .releasing)
                 }
             }

@@ -12,7 +12,7 @@ struct ThroughputBenchmark: ParsableCommand {
     @Option(help: "Entries the caches hold (their capacity).")
     var capacity = 100_000
 
-    @Option(help: "Shards of Theine's caches (rounded up to a power of two); chosen from the capacity when omitted.")
+    @Option(help: "Shards of Theine's caches (rounded up to a power of two, at most the capacity); chosen from the capacity when omitted.")
     var shards: Int?
 
     @Option(help: "Operations per thread per run.")

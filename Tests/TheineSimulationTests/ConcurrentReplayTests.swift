@@ -10,9 +10,9 @@ import TheineSimulation
 /// the shift that sharding alone makes.
 struct ConcurrentReplayTests {
     static let tolerance = 0.5
-    /// The bound for a cache split into shards on request: the shift sharding alone makes, plus
-    /// ``tolerance``.
-    static let shardedTolerance = 2.0
+    /// The bound for a cache split into shards on request: the shift sharding alone makes (up to
+    /// 1.4 points measured), ``tolerance``, and a margin for another hash seed.
+    static let shardedTolerance = 2.5
 
     /// The hit ratio (percent) when `threads` threads replay `keys` at once through one cache with
     /// `shardCount` shards (the default layout when nil).
@@ -131,9 +131,10 @@ struct ConcurrentReplayTests {
     ///
     /// Sharding alone (one thread, the trace's order) moves W-TinyLFU by up to 1.39 points at four
     /// shards (arc-P3 at 190,000 entries: each shard's sketch, window and admissions are its own),
-    /// Clock-Pro by up to 0.46 and LRU by under 0.1, so the bound (``shardedTolerance``) is that
-    /// shift plus the half point the threads may add: a shard that took the wrong share of the capacity or lost its policy's
-    /// hits would cost many points.
+    /// Clock-Pro by up to 0.46 and LRU by under 0.1 (with `SWIFT_DETERMINISTIC_HASHING`; another
+    /// hash seed puts other keys together in a shard), so the bound (``shardedTolerance``) is that
+    /// shift, the half point the threads may add, and a margin for the seed: a shard that took the
+    /// wrong share of the capacity or lost its policy's hits would cost many points.
     @Test(
         .enabled(if: TraceCatalog.isEnabled && TraceCatalog.includesLongTraces, "needs THEINE_LONG_TESTS=1 and the traces"),
         arguments: ["arc-P2", "arc-P3", "arc-P6"]

@@ -22,7 +22,6 @@ struct CacheErrorTests {
         #expect(throws: CacheError.invalidShardCount(shardCount)) {
             try Cache<Int, Int>(validatingCapacity: 1_000, shardCount: shardCount)
         }
-        #expect(CacheError.invalidShardCount(0).description == "invalid shard count 0: must be in 1...1024")
     }
 
     @Test func validatingShardCount_inRange_buildsCacheWithThoseShards() throws {
@@ -43,6 +42,7 @@ struct CacheErrorTests {
         #expect(throws: CacheError.unknownPolicy("LFU")) { try EvictionPolicy(name: "LFU") }
         #expect(CacheError.unknownPolicy("LFU").description == "unknown eviction policy 'LFU': expected one of lru, tinyLFU, clockPro")
         #expect(CacheError.invalidCapacity(0).description == "invalid cache capacity 0: must be in 1...2147483647")
+        #expect(CacheError.invalidShardCount(0).description == "invalid shard count 0: must be in 1...1024")
     }
 
     @Test func capacityZero_inCode_trapsNamingArgumentAndValue() async {

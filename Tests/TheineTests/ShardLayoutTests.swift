@@ -14,6 +14,8 @@ struct ShardLayoutTests {
     @Test func smallCaches_haveOneShard_andLargeOnesAtLeastTheMinimumPerShard() {
         #expect(ShardLayout.automatic(capacity: 1).count == 1)
         #expect(ShardLayout.automatic(capacity: 262_143).count == 1)
+        // Every machine allows at least four shards (four per processor), so size alone decides.
+        #expect(ShardLayout.automatic(capacity: 262_144).count == 2)
         for capacity in [262_144, 1_000_000, 10_000_000] {
             let layout = ShardLayout.automatic(capacity: capacity)
             #expect(layout.count >= 1)
@@ -34,6 +36,14 @@ struct ShardLayoutTests {
         for key in 0..<1_000 { cache.set(key, key) }
         #expect(cache.count <= 1_000)
         cache.checkInvariants()
+        // Every shard holds one or two entries: all of its share, once it has seen enough keys.
+        for key in 1_000..<20_000 { cache.set(key, key) }
+        #expect(cache.count == 1_000)
+    }
+
+    @Test func powersOfTwo_roundDownToTheOneAtOrBelow() {
+        #expect([0, 1, 2, 3, 4, 1_000, 1_024, Int.max].map(\.roundedDownToPowerOfTwo) == [1, 1, 2, 2, 4, 512, 1_024, 1 << 62])
+        #expect([0, 1, 2, 3, 1_000, 1_024].map(\.roundedUpToPowerOfTwo) == [1, 1, 2, 4, 1_024, 1_024])
     }
 
     @Test func keys_spreadEvenlyOverTheShards() {

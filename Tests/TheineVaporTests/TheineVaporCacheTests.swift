@@ -80,6 +80,7 @@ struct TheineVaporCacheTests {
             #expect(throws: CacheError.invalidShardCount(0)) { try app.caches.use(.theine(capacity: 1_000, shardCount: 0)) }
             #expect(!(app.cache is TheineVaporCache))
             try app.caches.use(.theine(capacity: 1_000, shardCount: 4))
+            #expect((app.cache as? TheineVaporCache)?.storage.shardCount == 4)
             try await app.cache.set("answer", to: 42)
             #expect(try await app.cache.get("answer", as: Int.self) == 42)
         }

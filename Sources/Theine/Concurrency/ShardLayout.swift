@@ -33,8 +33,9 @@ struct ShardLayout: Sendable {
     /// The least capacity a shard gets when the layout is chosen from the capacity.
     static let minimumShardCapacity = 131_072
 
-    /// The most shards a cache accepts: each costs a lock, a policy and a read stripe per processor.
-    static let maximumCount = 1_024
+    /// The shard counts a cache accepts: at most 1,024, as each costs a lock, a policy and a read
+    /// stripe per processor.
+    static let validCounts = 1...1_024
 
     /// One shard.
     static let single = ShardLayout(count: 1)
@@ -46,7 +47,7 @@ struct ShardLayout: Sendable {
         indexShift = UInt64(64 - count.trailingZeroBitCount)
     }
 
-    /// The layout a caller asked for: `requestedCount` (in `1...maximumCount`) rounded up to a
+    /// The layout a caller asked for: `requestedCount` (in ``validCounts``) rounded up to a
     /// power of two, but no more shards than `capacity` entries, so that every shard holds one.
     static func requested(count requestedCount: Int, capacity: Int) -> ShardLayout {
         ShardLayout(count: min(requestedCount.roundedUpToPowerOfTwo, capacity.roundedDownToPowerOfTwo))
