@@ -11,14 +11,16 @@ import Darwin
 /// One shard of a cache: its ``CacheState`` behind a lock that many readers share and one writer
 /// holds alone.
 ///
-/// Reads (``get(_:)``) do not take the mutex: a reader counts itself in its thread's
+/// Reads (``get(_:)``) do not take the lock: a reader counts itself in its thread's
 /// ``ReadStripe``, checks that no writer is active, looks the key up, and records a hit in the
 /// stripe's lossy ring instead of updating the policy. A reader that fills its ring drains every
-/// ring into the policy if the mutex is free (`trylock`), while other readers go on reading: a read
-/// never waits behind the policy's bookkeeping of hits.
+/// ring into the policy if the lock is free (``ShardLock/tryLockForDraining()``, which leaves the
+/// writer flag down), while other readers go on reading: a read never waits behind the policy's
+/// bookkeeping of hits.
 ///
 /// Everything else (writes, loads, stats, the ticker) takes exclusive access (``withLock(_:)``):
-/// the mutex, then the writer flag, then a wait until every stripe's reader count is zero; it
+/// the lock with its writer flag (one atomic operation), then a wait until every stripe's reader
+/// count is zero; it
 /// drains the rings first, so the policy sees every kept hit before any change, in order, and a
 /// slot in a ring always holds the entry it was recorded for (only exclusive access removes
 /// entries). A reader that finds a writer active, or an expired entry to remove, takes exclusive
@@ -38,12 +40,10 @@ import Darwin
 @usableFromInline
 final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
     // Guarded by: `_state` by the exclusive access, except the read-only lookups of `get` while
-    // counted in a stripe with no writer active; `_mutex` serializes writers; `_writerActive` and the
-    // stripes' counters are atomics.
+    // counted in a stripe with no writer active; `_lock` serializes writers and drainers; it and
+    // the stripes' counters are atomics.
 
     @usableFromInline let _state: UnsafeMutablePointer<CacheState<Key, Value>>
-    @usableFromInline let _mutex: UnsafeMutablePointer<pthread_mutex_t>
-    @usableFromInline let _writerActive = Atomic<Bool>(false)
     /// The stripe whose reader drained the rings last (−1: none yet): the one that drains them
     /// next, so that the policy's cache lines stay with one processor.
     @usableFromInline let _drainingStripe = Atomic<Int>(-1)
@@ -53,6 +53,9 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
     @usableFromInline let _stripeCount: Int
     /// ``ThreadNumber/key``, copied here so that a read does not check that the static is set.
     @usableFromInline let _threadNumberKey = ThreadNumber.key
+    /// Last: its writer flag then lies beside the fields above, which every read loads too, and its
+    /// drainer flag on the next line.
+    @usableFromInline let _lock = ShardLock()
 
     /// Creates a shard holding `state`, with `ownedStripeCount` owned read stripes (a power of
     /// two: one per processor) and as many shared ones.
@@ -64,9 +67,6 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
         let stripeCount = 2 * ownedStripeCount
         _state = .allocate(capacity: 1)
         _state.initialize(to: state)
-        _mutex = .allocate(capacity: 1)
-        _mutex.initialize(to: pthread_mutex_t())
-        initializeMutex(_mutex)
         _stripes = .allocate(capacity: stripeCount)
         for index in 0..<stripeCount {
             (_stripes + index).initialize(to: ReadStripe())
@@ -76,8 +76,6 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
     }
 
     deinit {
-        destroyMutex(_mutex)
-        _mutex.deallocate()
         _state.deinitialize(count: 1)
         _state.deallocate()
         _stripes.deinitialize(count: _stripeCount)
@@ -89,14 +87,14 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
     /// - Complexity: O(1): one hash of `key`; on the calling thread's stripe, an atomic increment
     ///   and stores if it owns the stripe, an atomic increment, a compare-and-swap and a decrement
     ///   if it shares it; no lock unless a writer is active or the entry has expired. When its
-    ///   ring is full, the draining reader drains every ring (O(rings × 32)) if the mutex is free.
+    ///   ring is full, the draining reader drains every ring (O(rings × 32)) if the lock is free.
     @inlinable
     func get(_ key: Key, hashValue: Int) -> Value? {
         let stripeIndex = stripeIndex(ofThread: ThreadNumber.current(key: _threadNumberKey))
         let isOwned = stripeIndex < _ownedStripeCount
         let stripe = _stripes + stripeIndex
         stripe.pointee.enter()
-        if !_writerActive.load(ordering: .sequentiallyConsistent) {
+        if !_lock.isWriterActive {
             switch CacheState.lookUp(key, hashValue: hashValue, in: _state) {
             case .hit(let slot, let value):
                 let isFull = stripe.pointee.recordHit(slot, isOwned: isOwned)
@@ -127,47 +125,15 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
     /// Runs `body` with exclusive access to the state, after draining the read buffers into the
     /// policy.
     ///
-    /// `body` must not call back into this shard: the mutex is not recursive.
+    /// `body` must not call back into this shard: the lock is not recursive.
     ///
     /// - Complexity: O(stripes) to wait for readers, plus O(buffered hits) to drain them.
     @inlinable
     func withLock<Result: ~Copyable>(_ body: (inout CacheState<Key, Value>) throws -> Result) rethrows -> Result {
-        lockMutex()
+        _lock.lockForWriting()
         beginExclusiveAccess()
         defer { endExclusiveAccess() }
         return try body(&_state.pointee)
-    }
-
-    /// Takes the mutex, spinning briefly, then yielding the processor between attempts, before
-    /// sleeping on it.
-    ///
-    /// A write holds the mutex for about a hundred nanoseconds. A thread that sleeps on a pthread
-    /// mutex marks it contended, and from then on every unlock is a system call to wake a sleeper
-    /// (microseconds): two threads writing to one shard ran at 0.4 times one thread's rate that way,
-    /// and at about 0.7 times when the waiter yields instead (`theine-bench --workloads write
-    /// --threads 1,2`). Spinning reads a local, not the mutex's line, which its holder needs to
-    /// unlock.
-    ///
-    /// - Complexity: O(1) when the mutex is free; otherwise up to 4 spins of 64 to 512 reads, then
-    ///   up to 1,000 yields, before blocking.
-    @inlinable
-    func lockMutex() {
-        var attempts = 0
-        var spins = 64
-        let local = Atomic<Int>(0)
-        while pthread_mutex_trylock(_mutex) != 0 {
-            attempts += 1
-            if attempts <= 4 {
-                for _ in 0..<spins { _ = local.load(ordering: .relaxed) }
-                spins &*= 2
-            } else if attempts <= 1_004 {
-                sched_yield()
-            } else {
-                let lockError = pthread_mutex_lock(_mutex)
-                precondition(lockError == 0, "pthread_mutex_lock failed: \(lockError)")
-                return
-            }
-        }
     }
 
     /// The shard's stats: the state's counters plus the hits and misses its readers counted.
@@ -186,7 +152,7 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
 
     /// Called by a reader whose ring is full: drains every ring into the policy if this reader's
     /// stripe is the one that drains (or none does yet, or its own ring has gone undrained for
-    /// ``ReadStripe/capacity`` × 4 dropped hits) and the mutex is free. Otherwise its hits are dropped
+    /// ``ReadStripe/capacity`` × 4 dropped hits) and the lock is free. Otherwise its hits are dropped
     /// for the policy until the draining reader, or a writer, empties its ring.
     ///
     /// One reader draining keeps the policy's cache lines on one processor, as Caffeine's single
@@ -198,14 +164,13 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
         guard draining == stripeIndex || draining < 0
             || _stripes[stripeIndex].droppedSinceDrain >= 4 * ReadStripe.capacity
         else { return }
-        guard pthread_mutex_trylock(_mutex) == 0 else { return }
+        guard _lock.tryLockForDraining() else { return }
         if draining != stripeIndex { _drainingStripe.store(stripeIndex, ordering: .relaxed) }
         drainReadBuffers()
-        let unlockError = pthread_mutex_unlock(_mutex)
-        precondition(unlockError == 0, "pthread_mutex_unlock failed: \(unlockError)")
+        _lock.unlockDraining()
     }
 
-    /// With the mutex held: hands the rings' slots to the policy. Touches only the policy and the
+    /// With the lock held: hands the rings' slots to the policy. Touches only the policy and the
     /// rings, never the table that readers look up.
     @inlinable
     func drainReadBuffers() {
@@ -219,17 +184,17 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
         }
     }
 
-    /// With the mutex held: raises the writer flag, waits for the readers inside to leave, and
-    /// drains their rings into the policy.
+    /// With the lock held for writing: waits for the readers inside to leave, and drains their
+    /// rings into the policy.
     @inlinable
     func beginExclusiveAccess() {
-        _writerActive.store(true, ordering: .sequentiallyConsistent)
         for index in 0..<_stripeCount {
             var spins = 0
-            // Sequentially consistent, as the flag's store: Dekker's handshake needs the store
-            // before these loads. With acquire loads an ARM processor may read a count before the
-            // flag is visible (Apple's arm64 compiles them to `stlrb` then `ldapr`), and both
-            // the writer and a reader would go on. On x86-64 the load is a plain `mov` either way.
+            // Sequentially consistent, as the compare-and-swap that raised the flag: Dekker's
+            // handshake needs the flag visible before these loads. With acquire loads an ARM
+            // processor may read a count before the flag is visible (acquire loads, `ldapr`, may
+            // pass an earlier release), and both the writer and a reader would go on. On x86-64
+            // the load is a plain `mov` either way.
             while _stripes[index].readers.load(ordering: .sequentiallyConsistent) != 0 {
                 spins += 1
                 // A reader is inside for a few hundred nanoseconds, unless it was preempted.
@@ -240,11 +205,9 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
         _state.pointee.checkInvariantsIfEnabled()
     }
 
-    /// Lowers the writer flag and releases the mutex.
+    /// Releases the lock and its writer flag.
     @inlinable @inline(__always)
     func endExclusiveAccess() {
-        _writerActive.store(false, ordering: .releasing)
-        let unlockError = pthread_mutex_unlock(_mutex)
-        precondition(unlockError == 0, "pthread_mutex_unlock failed: \(unlockError)")
+        _lock.unlockWriting()
     }
 }
