@@ -19,7 +19,7 @@ import Darwin
 /// consistent: a writer raises its flag, then waits until `draining` is down; a drainer raises its
 /// flag, then backs off if `writing` is up. So a write pays one atomic read-modify-write, where a
 /// pthread mutex beside a separate flag cost three (trylock, the flag's sequentially consistent
-/// store, unlock) and two calls into the C library (`Documentation/DesignNotes.md`, sixth step).
+/// store, unlock) and two calls into the C library (`Documentation/DesignNotes.md`, seventh step).
 ///
 /// A waiting writer spins briefly on a local (not on the flag's line, which the holder needs to
 /// release it), then yields the processor between attempts, then sleeps between attempts, from
