@@ -6,7 +6,7 @@ let maximumCacheCapacity = Int(Int32.max)
 ///
 /// Guarded by: its ``CacheShard``. Every method here runs under the shard's exclusive access
 /// (`withLock`), except the static ``lookUp(_:in:)``, which readers run side by side while no writer
-/// is active; the read rings' drains touch only `_policy`, under the shard's mutex.
+/// is active; the read rings' drains touch only `_policy`, under the shard's lock.
 ///
 /// Invariants (checked by `checkInvariants()`): the table, the policy and the timer wheel hold the
 /// same entries (the wheel, those with a deadline); `table.count <= capacity`; the counters only

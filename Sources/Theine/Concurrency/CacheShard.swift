@@ -20,10 +20,9 @@ import Darwin
 ///
 /// Everything else (writes, loads, stats, the ticker) takes exclusive access (``withLock(_:)``):
 /// the lock with its writer flag (one atomic operation), then a wait until every stripe's reader
-/// count is zero; it
-/// drains the rings first, so the policy sees every kept hit before any change, in order, and a
-/// slot in a ring always holds the entry it was recorded for (only exclusive access removes
-/// entries). A reader that finds a writer active, or an expired entry to remove, takes exclusive
+/// count is zero; it drains the rings first, so the policy sees every kept hit before any change,
+/// in order, and a slot in a ring always holds the entry it was recorded for (only exclusive
+/// access removes entries). A reader that finds a writer active, or an expired entry to remove, takes exclusive
 /// access too: reads of a shard wait only behind a write to that shard, which is O(1).
 ///
 /// The handshake is Dekker's: a reader increments its count, then reads the flag; a writer sets

@@ -23,7 +23,7 @@ import Darwin
 /// stores its slot there; a hit that finds the ring full, or loses the swap to another thread on
 /// the same stripe, is counted in `dropped` and not kept. Dropping loses one access for the
 /// policy's ordering, never an entry or a count: the hits are `tail + dropped`. One drainer at a
-/// time (holding the shard's mutex) hands the slots to the policy from `head`, in order, while
+/// time (holding the shard's lock) hands the slots to the policy from `head`, in order, while
 /// readers go on reading, and stops at a reserved position whose slot is not stored yet.
 ///
 /// Thread-safety: every field is an atomic, written by the drainer (`head`, `droppedAtDrain`),
@@ -158,7 +158,7 @@ struct ReadStripe: ~Copyable {
 
     /// Moves the stored slots, oldest first, into `slots` (room for ``capacity``), up to the first
     /// position reserved but not yet stored, and returns how many. Call only while holding the
-    /// shard's mutex (one drainer at a time); readers may be recording meanwhile. With no reader
+    /// shard's lock (one drainer at a time); readers may be recording meanwhile. With no reader
     /// inside, it empties the ring.
     ///
     /// An empty ring with no new drops is left unwritten: every write drains every stripe, and a
