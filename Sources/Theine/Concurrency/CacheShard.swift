@@ -52,8 +52,8 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
     @usableFromInline let _stripeCount: Int
     /// ``ThreadNumber/key``, copied here so that a read does not check that the static is set.
     @usableFromInline let _threadNumberKey = ThreadNumber.key
-    /// Last: its writer flag then lies beside the fields above, which every read loads too, and its
-    /// drainer flag on the next line.
+    /// Last, after the fields above that every read loads with its writer flag; its drainer flag
+    /// is on another line.
     @usableFromInline let _lock = ShardLock()
 
     /// Creates a shard holding `state`, with `ownedStripeCount` owned read stripes (a power of

@@ -8,8 +8,8 @@ import Musl
 import Darwin
 #endif
 
-/// A shard's lock: a writer flag that is also the writers' lock, and a drainer flag on a cache
-/// line of its own.
+/// A shard's lock: a writer flag that is also the writers' lock, and a drainer flag 72 bytes
+/// further on, so on another 64-byte cache line.
 ///
 /// Two kinds of holder. A *writer* (exclusive access: writes, loads, stats, the ticker) raises
 /// `writing` by compare-and-swap: that one atomic operation both takes the lock and tells readers
@@ -23,13 +23,17 @@ import Darwin
 ///
 /// A waiting writer spins briefly on a local (not on the flag's line, which the holder needs to
 /// release it), then yields the processor between attempts, then sleeps between attempts, from
-/// 10 µs doubling to 1 ms. Nothing wakes a sleeper: that is what lets releasing be a plain store,
-/// and a writer that got this far has waited through a thousand yields, which only a holder that
-/// lost its processor makes it do (the lock is held for one O(1) operation). Sleeping on a pthread
+/// 10 µs doubling to 1 ms. Nothing wakes a sleeper, which retries after each sleep: that is what
+/// lets releasing be a plain store. A writer gets that far only after a thousand yields, when a
+/// holder lost its processor or other writers kept winning the lock (the lock is held for one O(1)
+/// operation); a sleeper then sees the lock free up to a millisecond late. Sleeping on a pthread
 /// mutex instead made every later unlock a system call to wake the sleeper: two writers then ran
-/// at 0.4 times one writer's rate.
+/// at 0.4 times one writer's rate. A writer waiting out a drain, like one waiting for readers to
+/// leave, spins and then yields, without sleeping: both are O(1) waits unless a thread lost its
+/// processor.
 ///
-/// Not recursive: a holder that takes it again waits for itself forever.
+/// Not fair: a newcomer may take the lock ahead of a waiter. Not recursive: a holder that takes it
+/// again waits for itself forever.
 ///
 /// - Complexity: uncontended, one compare-and-swap and one load to take it for writing, one
 ///   store to release it; a drain's try, one compare-and-swap and one load.
