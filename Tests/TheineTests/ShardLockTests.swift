@@ -63,39 +63,43 @@ struct ShardLockTests {
 
     @Test func aWriter_waitsForTheDrainInProgress() {
         let guarded = Guarded()
-        let drainEnded = Atomic<Bool>(false)
-        let writerSawDrainEnd = Atomic<Int>(0)  // 0: not yet, 1: after the drain, 2: during it
         let locked = guarded.tryLockForDraining()
         #expect(locked)
-        let writer = startThread {
-            guarded.lock.lockForWriting()
-            writerSawDrainEnd.store(drainEnded.load(ordering: .acquiring) ? 1 : 2, ordering: .releasing)
-            guarded.lock.unlockWriting()
+        expectWriterGetsTheLockOnlyOnceReleased(guarded, heldFor: 50_000, "a writer got in beside a drainer") {
+            guarded.lock.unlockDraining()
         }
-        usleep(50_000)
-        #expect(writerSawDrainEnd.load(ordering: .acquiring) == 0, "a writer got in beside a drainer")
-        drainEnded.store(true, ordering: .releasing)
-        guarded.lock.unlockDraining()
-        pthread_join(writer, nil)
-        #expect(writerSawDrainEnd.load(ordering: .acquiring) == 1)
     }
 
     @Test func aWaiterPastItsYields_getsTheLockOnceReleased() {
         let guarded = Guarded()
-        let released = Atomic<Bool>(false)
-        let acquiredAfterRelease = Atomic<Int>(0)  // 0: not yet, 1: after the release, 2: before it
         guarded.lock.lockForWriting()
-        let waiter = startThread {
-            guarded.lock.lockForWriting()
-            acquiredAfterRelease.store(released.load(ordering: .acquiring) ? 1 : 2, ordering: .releasing)
+        // Long enough for the waiter to spin, yield a thousand times, and sleep.
+        expectWriterGetsTheLockOnlyOnceReleased(guarded, heldFor: 200_000, "the waiter got a held lock") {
             guarded.lock.unlockWriting()
         }
-        // Long enough for the waiter to spin, yield a thousand times, and sleep.
-        usleep(200_000)
-        #expect(acquiredAfterRelease.load(ordering: .acquiring) == 0, "the waiter got a held lock")
+    }
+
+    /// With the lock held by the caller, starts a writer, waits `microseconds`, then runs
+    /// `release`: the writer must get the lock, and only after the release.
+    private func expectWriterGetsTheLockOnlyOnceReleased(
+        _ guarded: Guarded,
+        heldFor microseconds: UInt32,
+        _ comment: Comment,
+        sourceLocation: SourceLocation = #_sourceLocation,
+        release: () -> Void
+    ) {
+        let released = Atomic<Bool>(false)
+        let acquired = Atomic<Int>(0)  // 0: not yet, 1: after the release, 2: before it
+        let writer = startThread {
+            guarded.lock.lockForWriting()
+            acquired.store(released.load(ordering: .acquiring) ? 1 : 2, ordering: .releasing)
+            guarded.lock.unlockWriting()
+        }
+        usleep(microseconds)
+        #expect(acquired.load(ordering: .acquiring) == 0, comment, sourceLocation: sourceLocation)
         released.store(true, ordering: .releasing)
-        guarded.lock.unlockWriting()
-        pthread_join(waiter, nil)
-        #expect(acquiredAfterRelease.load(ordering: .acquiring) == 1)
+        release()
+        pthread_join(writer, nil)
+        #expect(acquired.load(ordering: .acquiring) == 1, sourceLocation: sourceLocation)
     }
 }
