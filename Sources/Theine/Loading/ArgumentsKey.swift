@@ -18,6 +18,8 @@ public struct ArgumentsKey<each Argument: Hashable & Sendable>: Hashable, Sendab
     @inlinable
     public static func == (lhs: ArgumentsKey, rhs: ArgumentsKey) -> Bool {
         var isEqual = true
+        // A pack expansion's only statement form is `repeat` before an expression: an assignment here.
+        // swift-format-ignore: NoAssignmentInExpressions
         repeat isEqual = isEqual && (each lhs.arguments) == (each rhs.arguments)
         return isEqual
     }
@@ -34,9 +36,11 @@ public struct ArgumentsKey<each Argument: Hashable & Sendable>: Hashable, Sendab
     @inlinable
     public func _rawHashValue(seed: Int) -> Int {
         var count = 0
+        // swift-format-ignore: NoAssignmentInExpressions
         repeat count += Self.one((each Argument).self)
         if count == 1 {
             var onlyHash = 0
+            // swift-format-ignore: NoAssignmentInExpressions
             repeat onlyHash = (each arguments)._rawHashValue(seed: seed)
             return onlyHash
         }
