@@ -107,7 +107,13 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         shardCount: Int? = nil,
         clock: any CacheClock = ContinuousCacheClock()
     ) {
-        self.init(capacity: capacity, policy: policy, admissionSeed: UInt64.random(in: .min ... .max), shardCount: shardCount, clock: clock)
+        self.init(
+            capacity: capacity,
+            policy: policy,
+            admissionSeed: UInt64.random(in: .min ... .max),
+            shardCount: shardCount,
+            clock: clock
+        )
     }
 
     /// Creates an empty cache from run-time configuration, throwing on an invalid capacity or shard
@@ -166,13 +172,15 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         _layout = layout
         _ticker = ticker
         let ownedStripeCount = ReadStripe.ownedCountPerShard
-        _shards = ContiguousArray((0..<layout.count).map { index in
-            let policy = policy.makePolicy(
-                capacity: layout.capacity(ofShard: index, total: capacity),
-                seed: admissionSeed &+ UInt64(index)
-            )
-            return CacheShard(CacheState(policy: policy, clock: clock), ownedStripeCount: ownedStripeCount)
-        })
+        _shards = ContiguousArray(
+            (0..<layout.count).map { index in
+                let policy = policy.makePolicy(
+                    capacity: layout.capacity(ofShard: index, total: capacity),
+                    seed: admissionSeed &+ UInt64(index)
+                )
+                return CacheShard(CacheState(policy: policy, clock: clock), ownedStripeCount: ownedStripeCount)
+            }
+        )
         _unretainedShards = ContiguousArray(_shards.map { Unmanaged.passUnretained($0) })
     }
 
@@ -241,7 +249,9 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         }
         // Whatever left the cache is released here, after unlocking.
         let hashValue = hashValue(of: key)
-        let departures = _withShard(hashValue: hashValue) { $0.withLock { $0.set(key, value, ttl: ttl, hashValue: hashValue) } }
+        let departures = _withShard(hashValue: hashValue) {
+            $0.withLock { $0.set(key, value, ttl: ttl, hashValue: hashValue) }
+        }
         if departures.scheduledDeadline { joinExpirationTickerOnce() }
     }
 

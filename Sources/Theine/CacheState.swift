@@ -262,7 +262,10 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     /// - Returns: the present (`Int64.min` when the clock was not read: then no entry has a
     ///   deadline, so none is at or before it), and the deadline for `ttl` (`Int64.max`: none).
     @inlinable
-    mutating func advanceTime(for ttl: TimeToLive, departures: inout Departures<Key, Value>) -> (present: Int64, deadline: Int64) {
+    mutating func advanceTime(
+        for ttl: TimeToLive,
+        departures: inout Departures<Key, Value>
+    ) -> (present: Int64, deadline: Int64) {
         guard case .nanoseconds(let nanoseconds) = ttl else {
             guard !_wheel.isEmpty else { return (.min, .max) }
             let present = now()

@@ -35,8 +35,10 @@ struct LineTransferBenchmark: ParsableCommand {
 
     func run() {
         let samples = (0..<rounds).map { _ in Self.nanosecondsPerRoundTrip(count: roundTrips) }
-        print("cache line round trip between two threads: \(fixed(samples.median, digits: 1)) ns "
-            + "(median of \(rounds) rounds of \(roundTrips); one way takes about half)")
+        print(
+            "cache line round trip between two threads: \(fixed(samples.median, digits: 1)) ns "
+                + "(median of \(rounds) rounds of \(roundTrips); one way takes about half)"
+        )
     }
 
     /// Two threads pass one atomic back and forth `count` times; the wall time per round trip.

@@ -40,21 +40,31 @@ struct MemoizedBenchmark: AsyncParsableCommand {
         var sum = 0
         var samples: [[Double]] = Array(repeating: [], count: 5)
         for _ in 0..<rounds {
-            samples[0].append(once.nanosecondsPerOperation(operations: operations) {
-                for key in keys { sum &+= cache.get(key) ?? 0 }
-            })
-            samples[1].append(once.nanosecondsPerOperation(operations: operations) {
-                for key in keys { sum &+= argumentsCache.get(ArgumentsKey(key)) ?? 0 }
-            })
-            samples[2].append(once.nanosecondsPerOperation(operations: operations) {
-                for key in keys { sum &+= synchronous(key) }
-            })
-            samples[3].append(await once.nanosecondsPerAsyncOperation(operations: operations) {
-                for key in keys { sum &+= await asynchronous(key) }
-            })
-            samples[4].append(await once.nanosecondsPerAsyncOperation(operations: operations) {
-                for key in keys { sum &+= (try? await cache.get(key) { $0 &* 3 }) ?? 0 }
-            })
+            samples[0].append(
+                once.nanosecondsPerOperation(operations: operations) {
+                    for key in keys { sum &+= cache.get(key) ?? 0 }
+                }
+            )
+            samples[1].append(
+                once.nanosecondsPerOperation(operations: operations) {
+                    for key in keys { sum &+= argumentsCache.get(ArgumentsKey(key)) ?? 0 }
+                }
+            )
+            samples[2].append(
+                once.nanosecondsPerOperation(operations: operations) {
+                    for key in keys { sum &+= synchronous(key) }
+                }
+            )
+            samples[3].append(
+                await once.nanosecondsPerAsyncOperation(operations: operations) {
+                    for key in keys { sum &+= await asynchronous(key) }
+                }
+            )
+            samples[4].append(
+                await once.nanosecondsPerAsyncOperation(operations: operations) {
+                    for key in keys { sum &+= (try? await cache.get(key) { $0 &* 3 }) ?? 0 }
+                }
+            )
         }
         blackHole(sum)
         let names = [

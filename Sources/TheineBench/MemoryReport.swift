@@ -23,7 +23,9 @@ struct MemoryReport {
             for key in keys { dictionary[key] = key }
             return dictionary
         }
-        print("entries \(entries); a Dictionary<Int, Int> of them: \(dictionaryBytes) bytes, \(fixed(Double(dictionaryBytes) / Double(entries), digits: 1)) per entry")
+        print(
+            "entries \(entries); a Dictionary<Int, Int> of them: \(dictionaryBytes) bytes, \(fixed(Double(dictionaryBytes) / Double(entries), digits: 1)) per entry"
+        )
         print("policy    cache bytes  metadata bytes/entry")
         for policy in EvictionPolicy.allPolicies {
             let cacheBytes = allocatedBytes {
@@ -33,7 +35,10 @@ struct MemoryReport {
                 return cache
             }
             let perEntry = Double(cacheBytes - dictionaryBytes) / Double(entries)
-            print(policy.name.padding(to: 8) + "  " + String(cacheBytes).leftPadded(to: 11) + "  " + fixed(perEntry, digits: 1).leftPadded(to: 20))
+            print(
+                policy.name.padding(to: 8) + "  " + String(cacheBytes).leftPadded(to: 11) + "  "
+                    + fixed(perEntry, digits: 1).leftPadded(to: 20)
+            )
         }
     }
 

@@ -39,7 +39,7 @@ extension Duration {
     }
 }
 
-extension Array<Double> {
+extension [Double] {
     /// The middle value (the upper middle of an even count), so that one disturbed sample does not
     /// count. The array must not be empty.
     var median: Double {

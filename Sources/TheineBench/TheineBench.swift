@@ -7,7 +7,9 @@ struct TheineBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "theine-bench",
         abstract: "Measure the cost of cache operations.",
-        subcommands: [ThroughputBenchmark.self, ExpirationBenchmark.self, MemoizedBenchmark.self, LineTransferBenchmark.self],
+        subcommands: [
+            ThroughputBenchmark.self, ExpirationBenchmark.self, MemoizedBenchmark.self, LineTransferBenchmark.self,
+        ],
         defaultSubcommand: ThroughputBenchmark.self
     )
 }

@@ -26,11 +26,13 @@ enum ThreadRunner {
         let context = Context(body: body)
         var handles: [pthread_t] = []
         for index in 0..<threads {
-            handles.append(startThread {
-                context.ready.add(1, ordering: .releasing)
-                while !context.started.load(ordering: .acquiring) { sched_yield() }
-                context.body(index)
-            })
+            handles.append(
+                startThread {
+                    context.ready.add(1, ordering: .releasing)
+                    while !context.started.load(ordering: .acquiring) { sched_yield() }
+                    context.body(index)
+                }
+            )
         }
         while context.ready.load(ordering: .acquiring) < threads { sched_yield() }
         let clock = ContinuousClock()

@@ -12,7 +12,10 @@ struct ThroughputBenchmark: ParsableCommand {
     @Option(help: "Entries the caches hold (their capacity).")
     var capacity = 100_000
 
-    @Option(help: "Shards of Theine's caches (rounded up to a power of two, at most the capacity); chosen from the capacity when omitted.")
+    @Option(
+        help:
+            "Shards of Theine's caches (rounded up to a power of two, at most the capacity); chosen from the capacity when omitted."
+    )
     var shards: Int?
 
     @Option(help: "Operations per thread per run.")
@@ -28,7 +31,9 @@ struct ThroughputBenchmark: ParsableCommand {
     var workloads = Workload.allCases.map(\.rawValue).joined(separator: ",")
 
     @Option(help: "Caches, comma-separated: Theine's policy names, dictionary, linked-lru, nscache.")
-    var caches = (EvictionPolicy.allPolicies.map(\.name) + ["dictionary", "linked-lru", "nscache"]).joined(separator: ",")
+    var caches = (EvictionPolicy.allPolicies.map(\.name) + ["dictionary", "linked-lru", "nscache"]).joined(
+        separator: ","
+    )
 
     @Option(help: "Also write the rows as CSV to this file.")
     var csv: String?
@@ -76,7 +81,9 @@ struct ThroughputBenchmark: ParsableCommand {
             }
         }
         let shardCount = Cache<Int, Int>(capacity: capacity, shardCount: shards).shardCount
-        print("capacity \(capacity) (Theine: \(shardCount) shard\(shardCount == 1 ? "" : "s")), \(operations) operations per thread, Zipf theta 0.99, median of \(rounds) rounds")
+        print(
+            "capacity \(capacity) (Theine: \(shardCount) shard\(shardCount == 1 ? "" : "s")), \(operations) operations per thread, Zipf theta 0.99, median of \(rounds) rounds"
+        )
         print(table.text())
         if let csv {
             try writeTextFile(csv, contents: table.csv())
@@ -102,7 +109,11 @@ struct ThroughputBenchmark: ParsableCommand {
     /// Fills `cache` with the workload's most popular keys (up to its capacity), least popular
     /// first, so that a shard that overflows evicts unpopular keys; then runs the workload on every
     /// thread at once.
-    private func measure<C: BenchmarkedCache>(_ cache: C, workload: Workload, keys: [[Int]]) -> ThroughputTable.Measurement {
+    private func measure<C: BenchmarkedCache>(
+        _ cache: C,
+        workload: Workload,
+        keys: [[Int]]
+    ) -> ThroughputTable.Measurement {
         for rank in (0..<min(capacity, workload.itemCount(capacity: capacity))).reversed() {
             let key = ZipfianKeys.key(ofRank: rank)
             cache.set(key, key)

@@ -62,7 +62,8 @@ struct ThroughputTable {
             return Summary(
                 key: key,
                 // The nanoseconds one thread spends per operation: wall time × threads / operations.
-                nanosecondsPerOperation: rounds.map { $0.seconds * 1e9 * Double(key.threads) / Double($0.operations) }.median,
+                nanosecondsPerOperation: rounds.map { $0.seconds * 1e9 * Double(key.threads) / Double($0.operations) }
+                    .median,
                 millionsPerSecond: rounds.map(\.millionsPerSecond).median,
                 relativeToFloor: medianRatio(to: floor),
                 relativeToOneThread: key.threads == 1 ? nil : medianRatio(to: oneThread),
@@ -92,7 +93,8 @@ struct ThroughputTable {
                 fixed(row.nanosecondsPerOperation, digits: style.nanosecondDigits),
                 fixed(row.millionsPerSecond, digits: style.otherDigits),
                 row.relativeToFloor.map { fixed($0, digits: style.otherDigits) + style.ratioSuffix } ?? style.missing,
-                row.relativeToOneThread.map { fixed($0, digits: style.otherDigits) + style.ratioSuffix } ?? style.missing,
+                row.relativeToOneThread.map { fixed($0, digits: style.otherDigits) + style.ratioSuffix }
+                    ?? style.missing,
                 row.hitRatio.map { fixed($0, digits: style.otherDigits) } ?? style.missing,
             ]
         }

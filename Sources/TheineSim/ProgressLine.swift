@@ -34,7 +34,11 @@ final class ProgressLine {
         lastUpdate = now
         var text = "\r\u{1B}[K\(label):"
         if let fraction { text += String(format: " %.0f%%,", 100 * fraction) }
-        text += String(format: " %.1f M requests, %.1f M requests/s", Double(requests) / 1e6, Double(requests) / elapsed / 1e6)
+        text += String(
+            format: " %.1f M requests, %.1f M requests/s",
+            Double(requests) / 1e6,
+            Double(requests) / elapsed / 1e6
+        )
         FileHandle.standardError.write(Data(text.utf8))
         isShown = true
     }

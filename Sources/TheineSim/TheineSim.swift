@@ -115,11 +115,14 @@ struct TheineSim: AsyncParsableCommand {
             throw ValidationError("--workload replays a built-in workload: it cannot be combined with --trace")
         }
         if trace.isEmpty, !(format.isEmpty && keyColumn.isEmpty && repeatCount.isEmpty && keyOffset.isEmpty) {
-            throw ValidationError("--format, --key-column, --repeat and --key-offset describe a trace: pass them with --trace")
+            throw ValidationError(
+                "--format, --key-column, --repeat and --key-offset describe a trace: pass them with --trace"
+            )
         }
         for name in workload where !BuiltInWorkload.all.contains(where: { $0.name == name }) {
             throw ValidationError(
-                "unknown workload '\(name)'; the workloads are " + BuiltInWorkload.all.map(\.name).joined(separator: ", ")
+                "unknown workload '\(name)'; the workloads are "
+                    + BuiltInWorkload.all.map(\.name).joined(separator: ", ")
             )
         }
         _ = try traceStream()
@@ -129,7 +132,8 @@ struct TheineSim: AsyncParsableCommand {
         let progress = ProgressLine()
         var reports: [Report] = []
         if trace.isEmpty {
-            let chosen = workload.isEmpty ? BuiltInWorkload.all : BuiltInWorkload.all.filter { workload.contains($0.name) }
+            let chosen =
+                workload.isEmpty ? BuiltInWorkload.all : BuiltInWorkload.all.filter { workload.contains($0.name) }
             for workload in chosen {
                 let keys = workload.requests(seed)
                 let sizes = Self.resolve(sizes ?? BuiltInWorkload.defaultSizes.map { .entries($0) }, for: keys)
@@ -161,7 +165,11 @@ struct TheineSim: AsyncParsableCommand {
             }
             report = self.report(title, replaying: keys, sizes: Self.resolve(sizes, for: keys), progress: progress)
         } else {
-            let grid = ReplayGrid(policies: chosenPolicies, capacities: CacheSize.resolve(sizes, distinctKeyCount: 0), seed: seed)
+            let grid = ReplayGrid(
+                policies: chosenPolicies,
+                capacities: CacheSize.resolve(sizes, distinctKeyCount: 0),
+                seed: seed
+            )
             var batch: [UInt64] = []
             batch.reserveCapacity(ReplayGrid.batchSize)
             var replayed = 0
@@ -179,7 +187,9 @@ struct TheineSim: AsyncParsableCommand {
             print(report.table())
         }
         if summary.skippedLineCount > 0 {
-            FileHandle.standardError.write(Data("theine-sim: skipped \(summary.skippedLineCount) malformed lines (--skip-bad)\n".utf8))
+            FileHandle.standardError.write(
+                Data("theine-sim: skipped \(summary.skippedLineCount) malformed lines (--skip-bad)\n".utf8)
+            )
         }
         return report
     }

@@ -56,7 +56,9 @@ struct TraceArguments {
     func value<Value>(of modifier: Modifier, forTrace index: Int, in values: [Value]) throws -> Value? {
         let owners = owners[modifier] ?? []
         guard owners.count == values.count else {
-            throw ValidationError("cannot tell which --trace each \(modifier.rawValue) belongs to: write it as '\(modifier.rawValue) VALUE' after its --trace")
+            throw ValidationError(
+                "cannot tell which --trace each \(modifier.rawValue) belongs to: write it as '\(modifier.rawValue) VALUE' after its --trace"
+            )
         }
         return owners.firstIndex(of: index).map { values[$0] } ?? owners.firstIndex(of: nil).map { values[$0] }
     }

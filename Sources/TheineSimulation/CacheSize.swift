@@ -33,10 +33,16 @@ public enum CacheSize: Sendable, Equatable {
             return
         }
         guard let size = Int(entry), size > 0 else {
-            throw InvalidCacheSizeError(text: entry, problem: "sizes are whole numbers of entries (at least 1) or percentages such as 5%")
+            throw InvalidCacheSizeError(
+                text: entry,
+                problem: "sizes are whole numbers of entries (at least 1) or percentages such as 5%"
+            )
         }
         guard size <= Cache<UInt64, UInt64>.maximumCapacity else {
-            throw InvalidCacheSizeError(text: entry, problem: "larger than the largest cache, \(Cache<UInt64, UInt64>.maximumCapacity)")
+            throw InvalidCacheSizeError(
+                text: entry,
+                problem: "larger than the largest cache, \(Cache<UInt64, UInt64>.maximumCapacity)"
+            )
         }
         self = .entries(size)
     }

@@ -76,12 +76,14 @@ public struct HitRatioChart: Sendable {
         let step = top <= 20 ? 2.0 : top <= 50 ? 5.0 : 10.0
         for ratio in stride(from: 0.0, through: top, by: step) {
             let level = Self.number(y(ratio))
-            text += "<line x1=\"\(Self.number(plot.left))\" y1=\"\(level)\" x2=\"\(Self.number(plot.right))\" y2=\"\(level)\" "
+            text +=
+                "<line x1=\"\(Self.number(plot.left))\" y1=\"\(level)\" x2=\"\(Self.number(plot.right))\" y2=\"\(level)\" "
             text += "stroke=\"\(ratio == 0 ? "#333" : "#ddd")\"/>\n"
             text += "<text x=\"\(Self.number(plot.left - 8))\" y=\"\(Self.number(y(ratio) + 4))\" text-anchor=\"end\">"
             text += "\(Int(ratio))</text>\n"
         }
-        text += "<line x1=\"\(Self.number(plot.left))\" y1=\"\(Self.number(plot.top))\" x2=\"\(Self.number(plot.left))\" "
+        text +=
+            "<line x1=\"\(Self.number(plot.left))\" y1=\"\(Self.number(plot.top))\" x2=\"\(Self.number(plot.left))\" "
         text += "y2=\"\(Self.number(plot.bottom))\" stroke=\"#333\"/>\n"
         for size in sizes {
             text += "<text x=\"\(Self.number(x(size)))\" y=\"\(Self.number(plot.bottom + 20))\" text-anchor=\"middle\">"

@@ -1,3 +1,5 @@
+import Theine
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Theine
 
 /// Threads that run work on a fixed set of items in parallel, each item always on the same thread.
 ///

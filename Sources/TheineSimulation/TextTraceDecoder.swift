@@ -79,7 +79,8 @@ struct TextTraceDecoder: TraceDecoder {
         do {
             try parse(line, emit: emit)
         } catch let error as TraceError {
-            guard case .malformedLine(let file, let number, _, _) = error, file == self.file, number == lineNumber else {
+            guard case .malformedLine(let file, let number, _, _) = error, file == self.file, number == lineNumber
+            else {
                 throw error
             }
             skippedLineCount += 1
@@ -130,13 +131,16 @@ struct TextTraceDecoder: TraceDecoder {
         var fieldCount = 1
         var field: [UInt8] = []
         var position = 0
-        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ",")
+        let quote = UInt8(ascii: "\"")
+        let comma = UInt8(ascii: ",")
         while true {
             field.removeAll(keepingCapacity: true)
             if position < line.count, line[position] == quote {
                 position += 1
                 while true {
-                    guard position < line.count else { throw malformed(line, "field \(fieldCount) has no closing quote") }
+                    guard position < line.count else {
+                        throw malformed(line, "field \(fieldCount) has no closing quote")
+                    }
                     if line[position] == quote {
                         if position + 1 < line.count, line[position + 1] == quote {
                             field.append(quote)

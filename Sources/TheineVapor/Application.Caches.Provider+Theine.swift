@@ -33,7 +33,14 @@ extension Application.Caches.Provider {
         shardCount: Int? = nil,
         clock: any CacheClock = ContinuousCacheClock()
     ) throws(CacheError) -> Self {
-        .theine(try TheineVaporCache.Storage(validatingCapacity: capacity, policy: policy, shardCount: shardCount, clock: clock))
+        .theine(
+            try TheineVaporCache.Storage(
+                validatingCapacity: capacity,
+                policy: policy,
+                shardCount: shardCount,
+                clock: clock
+            )
+        )
     }
 
     /// A cache backed by `storage`, a Theine cache you created and keep, for its statistics:

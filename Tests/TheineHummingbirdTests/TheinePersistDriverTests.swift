@@ -300,7 +300,9 @@ struct TheinePersistDriverTests {
     @Test func init_shardCount_reachesTheCache_andOutOfRangeThrows() throws {
         #expect(try TheinePersistDriver(capacity: 1_000, shardCount: 4).cache.shardCount == 4)
         #expect(try TheinePersistDriver(capacity: 1_000).cache.shardCount == 1)
-        #expect(throws: CacheError.invalidShardCount(2_000)) { try TheinePersistDriver(capacity: 1_000, shardCount: 2_000) }
+        #expect(throws: CacheError.invalidShardCount(2_000)) {
+            try TheinePersistDriver(capacity: 1_000, shardCount: 2_000)
+        }
     }
 
     @Test func set_beyondCapacity_evicts() async throws {

@@ -220,7 +220,8 @@ struct MemoizedMacroDiagnosticTests {
                 """,
             diagnostics: [
                 DiagnosticSpec(
-                    message: "'@Memoized' cannot memoize 'inout' parameter 'x': a cached result cannot write back to it",
+                    message:
+                        "'@Memoized' cannot memoize 'inout' parameter 'x': a cached result cannot write back to it",
                     line: 2,
                     column: 16,
                     fixIts: [FixItSpec(message: "remove 'inout'")]
@@ -251,7 +252,8 @@ struct MemoizedMacroDiagnosticTests {
                 """,
             diagnostics: [
                 DiagnosticSpec(
-                    message: "'@Memoized' cannot memoize variadic parameter 'xs': the key takes each argument as one value",
+                    message:
+                        "'@Memoized' cannot memoize variadic parameter 'xs': the key takes each argument as one value",
                     line: 2,
                     column: 19,
                     fixIts: [FixItSpec(message: "take an array, '[Int]'")]
@@ -281,7 +283,8 @@ struct MemoizedMacroDiagnosticTests {
                 """,
             diagnostics: [
                 DiagnosticSpec(
-                    message: "'@Memoized' keys the cache by the arguments, and parameter 'value' of type 'any Hashable' cannot be 'Hashable' (an existential is not 'Hashable')",
+                    message:
+                        "'@Memoized' keys the cache by the arguments, and parameter 'value' of type 'any Hashable' cannot be 'Hashable' (an existential is not 'Hashable')",
                     line: 2,
                     column: 24,
                     fixIts: [FixItSpec(message: "use 'AnyHashable'")]
@@ -311,22 +314,26 @@ struct MemoizedMacroDiagnosticTests {
                 """,
             diagnostics: [
                 DiagnosticSpec(
-                    message: "'@Memoized' keys the cache by the arguments, and parameter 'f' of type '(Int) -> Int' cannot be 'Hashable' (a function type is not 'Hashable')",
+                    message:
+                        "'@Memoized' keys the cache by the arguments, and parameter 'f' of type '(Int) -> Int' cannot be 'Hashable' (a function type is not 'Hashable')",
                     line: 2,
                     column: 25
                 ),
                 DiagnosticSpec(
-                    message: "'@Memoized' keys the cache by the arguments, and parameter 'pair' of type '(Int, Int)' cannot be 'Hashable' (a tuple is not 'Hashable')",
+                    message:
+                        "'@Memoized' keys the cache by the arguments, and parameter 'pair' of type '(Int, Int)' cannot be 'Hashable' (a tuple is not 'Hashable')",
                     line: 2,
                     column: 47
                 ),
                 DiagnosticSpec(
-                    message: "'@Memoized' keys the cache by the arguments, and parameter 'shape' of type 'any Shape' cannot be 'Hashable' (an existential is not 'Hashable')",
+                    message:
+                        "'@Memoized' keys the cache by the arguments, and parameter 'shape' of type 'any Shape' cannot be 'Hashable' (an existential is not 'Hashable')",
                     line: 2,
                     column: 68
                 ),
                 DiagnosticSpec(
-                    message: "'@Memoized' keys the cache by the arguments, and parameter 'type' of type 'Int.Type' cannot be 'Hashable' (a metatype is not 'Hashable'; key on 'ObjectIdentifier(type)')",
+                    message:
+                        "'@Memoized' keys the cache by the arguments, and parameter 'type' of type 'Int.Type' cannot be 'Hashable' (a metatype is not 'Hashable'; key on 'ObjectIdentifier(type)')",
                     line: 2,
                     column: 87
                 ),
@@ -349,7 +356,8 @@ struct MemoizedMacroDiagnosticTests {
                 """,
             diagnostics: [
                 DiagnosticSpec(
-                    message: "'@Memoized' cannot memoize parameter 'value' of opaque type 'some Hashable': the function is generic over it",
+                    message:
+                        "'@Memoized' cannot memoize parameter 'value' of opaque type 'some Hashable': the function is generic over it",
                     line: 2,
                     column: 20
                 )
@@ -372,7 +380,8 @@ struct MemoizedMacroDiagnosticTests {
                 """,
             diagnostics: [
                 DiagnosticSpec(
-                    message: "'@Memoized' cannot memoize a generic function: one cache holds one type of key and of result; memoize a non-generic function that calls it",
+                    message:
+                        "'@Memoized' cannot memoize a generic function: one cache holds one type of key and of result; memoize a non-generic function that calls it",
                     line: 2,
                     column: 14
                 )
@@ -399,7 +408,8 @@ struct MemoizedMacroDiagnosticTests {
                 """,
             diagnostics: [
                 DiagnosticSpec(
-                    message: "'@Memoized' cannot memoize a method of generic type 'Box': its cache is a static stored property, which generic types cannot have",
+                    message:
+                        "'@Memoized' cannot memoize a method of generic type 'Box': its cache is a static stored property, which generic types cannot have",
                     line: 3,
                     column: 17
                 )
@@ -426,7 +436,8 @@ struct MemoizedMacroDiagnosticTests {
                 """,
             diagnostics: [
                 DiagnosticSpec(
-                    message: "'@Memoized' cannot memoize a local function: its cache is a global or a static property; move the function to file or type scope",
+                    message:
+                        "'@Memoized' cannot memoize a local function: its cache is a global or a static property; move the function to file or type scope",
                     line: 3,
                     column: 10
                 )
@@ -457,7 +468,8 @@ struct MemoizedMacroDiagnosticTests {
                 """,
             diagnostics: [
                 DiagnosticSpec(
-                    message: "'@Memoized' cannot memoize a 'mutating' method: the key holds a copy of 'self', and a cached result cannot change it",
+                    message:
+                        "'@Memoized' cannot memoize a 'mutating' method: the key holds a copy of 'self', and a cached result cannot change it",
                     line: 4,
                     column: 19
                 )
@@ -484,7 +496,8 @@ struct MemoizedMacroDiagnosticTests {
                 """,
             diagnostics: [
                 DiagnosticSpec(
-                    message: "'@Memoized' cannot memoize an actor's instance method: the function runs outside the actor, on the cache's load",
+                    message:
+                        "'@Memoized' cannot memoize an actor's instance method: the function runs outside the actor, on the cache's load",
                     line: 3,
                     column: 10
                 )
@@ -507,7 +520,8 @@ struct MemoizedMacroDiagnosticTests {
                 """,
             diagnostics: [
                 DiagnosticSpec(
-                    message: "'@Memoized' passes every argument to the function, and this parameter has no name; name it",
+                    message:
+                        "'@Memoized' passes every argument to the function, and this parameter has no name; name it",
                     line: 2,
                     column: 15
                 )
@@ -542,7 +556,11 @@ struct MemoizedMacroDiagnosticTests {
                 }
                 """,
             diagnostics: [
-                DiagnosticSpec(message: "'@Memoized' needs the function's body, to run it on a miss", line: 3, column: 10)
+                DiagnosticSpec(
+                    message: "'@Memoized' needs the function's body, to run it on a miss",
+                    line: 3,
+                    column: 10
+                )
             ]
         )
     }

@@ -35,7 +35,8 @@ struct CacheSizesTests {
     @Test func parsing_zero_saysWhatSizesAre() {
         let error = #expect(throws: InvalidCacheSizeError.self) { try CacheSize(parsing: "0") }
         #expect(
-            error?.description == "'0' is not a cache size: sizes are whole numbers of entries (at least 1) or percentages such as 5%"
+            error?.description
+                == "'0' is not a cache size: sizes are whole numbers of entries (at least 1) or percentages such as 5%"
         )
     }
 }

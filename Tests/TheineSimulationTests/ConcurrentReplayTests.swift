@@ -52,7 +52,13 @@ struct ConcurrentReplayTests {
     func zipf_fourThreadsOnEightShards_keepTheSingleThreadedHitRatio(policy: EvictionPolicy) {
         let keys = ZipfWorkload(itemCount: 1_000_000, exponent: 0.9).requests(count: 2_000_000, seed: 7)
         let single = replay(keys, policy: policy, capacity: 100_000, seed: 42).hitRatio
-        let (concurrent, shards) = Self.concurrentHitRatio(keys, policy: policy, capacity: 100_000, shardCount: 8, threads: 4)
+        let (concurrent, shards) = Self.concurrentHitRatio(
+            keys,
+            policy: policy,
+            capacity: 100_000,
+            shardCount: 8,
+            threads: 4
+        )
         print("concurrent \(policy) zipf: \(shards) shards, 4 threads \(concurrent)% vs one thread \(single)%")
         #expect(abs(concurrent - single) <= Self.tolerance, "\(policy): \(concurrent)% vs \(single)%")
     }
@@ -111,7 +117,10 @@ struct ConcurrentReplayTests {
     /// ratio must be within half a point of the nearest of those replays. The trace's own order is
     /// printed too.
     @Test(
-        .enabled(if: TraceCatalog.isEnabled && TraceCatalog.includesLongTraces, "needs THEINE_LONG_TESTS=1 and the traces"),
+        .enabled(
+            if: TraceCatalog.isEnabled && TraceCatalog.includesLongTraces,
+            "needs THEINE_LONG_TESTS=1 and the traces"
+        ),
         arguments: EvictionPolicy.allPolicies
     )
     func arcP6_fourThreadsWithTheDefaultLayout_keepTheSingleThreadedHitRatio(policy: EvictionPolicy) throws {
@@ -120,10 +129,21 @@ struct ConcurrentReplayTests {
         for anchor in try TraceCatalog.anchors(trace: trace.name, tool: "lcs-lru") {
             let inOrder = replay(keys, policy: policy, capacity: anchor.size, seed: 42).hitRatio
             let interleaved = Self.interleavedReplays(keys, policy: policy, capacity: anchor.size).sorted()
-            let (concurrent, shards) = Self.concurrentHitRatio(keys, policy: policy, capacity: anchor.size, shardCount: nil, threads: 4)
-            print("concurrent \(policy) arc-P6 \(anchor.size): \(shards) shards, 4 threads \(concurrent)% vs one thread \(interleaved) interleaved, \(inOrder) in order")
+            let (concurrent, shards) = Self.concurrentHitRatio(
+                keys,
+                policy: policy,
+                capacity: anchor.size,
+                shardCount: nil,
+                threads: 4
+            )
+            print(
+                "concurrent \(policy) arc-P6 \(anchor.size): \(shards) shards, 4 threads \(concurrent)% vs one thread \(interleaved) interleaved, \(inOrder) in order"
+            )
             let distanceToNearest = interleaved.map { abs(concurrent - $0) }.min()!
-            #expect(distanceToNearest <= Self.tolerance, "\(policy) at \(anchor.size): \(concurrent)% vs \(interleaved)")
+            #expect(
+                distanceToNearest <= Self.tolerance,
+                "\(policy) at \(anchor.size): \(concurrent)% vs \(interleaved)"
+            )
         }
     }
 
@@ -136,7 +156,10 @@ struct ConcurrentReplayTests {
     /// shift, the half point the threads may add, and a margin for the seed: a shard that took the
     /// wrong share of the capacity or lost its policy's hits would cost many points.
     @Test(
-        .enabled(if: TraceCatalog.isEnabled && TraceCatalog.includesLongTraces, "needs THEINE_LONG_TESTS=1 and the traces"),
+        .enabled(
+            if: TraceCatalog.isEnabled && TraceCatalog.includesLongTraces,
+            "needs THEINE_LONG_TESTS=1 and the traces"
+        ),
         arguments: ["arc-P2", "arc-P3", "arc-P6"]
     )
     func largestSize_fourThreadsOnFourShards_keepTheSingleThreadedHitRatioBarTheShardsShift(traceName: String) throws {
@@ -144,11 +167,20 @@ struct ConcurrentReplayTests {
         let keys = try TraceCatalog.keys(of: trace)
         let size = try #require(try TraceCatalog.anchors(trace: trace.name, tool: "lcs-lru").map(\.size).max())
         for policy in EvictionPolicy.allPolicies {
-            let reference = [replay(keys, policy: policy, capacity: size, seed: 42).hitRatio]
+            let reference =
+                [replay(keys, policy: policy, capacity: size, seed: 42).hitRatio]
                 + Self.interleavedReplays(keys, policy: policy, capacity: size)
-            let (concurrent, shards) = Self.concurrentHitRatio(keys, policy: policy, capacity: size, shardCount: 4, threads: 4)
+            let (concurrent, shards) = Self.concurrentHitRatio(
+                keys,
+                policy: policy,
+                capacity: size,
+                shardCount: 4,
+                threads: 4
+            )
             let distanceToNearest = reference.map { abs(concurrent - $0) }.min()!
-            print("concurrent \(policy) \(traceName) \(size): \(shards) shards, 4 threads \(concurrent)% vs one thread, one shard \(reference)")
+            print(
+                "concurrent \(policy) \(traceName) \(size): \(shards) shards, 4 threads \(concurrent)% vs one thread, one shard \(reference)"
+            )
             #expect(distanceToNearest <= Self.shardedTolerance, "\(policy) at \(size): \(concurrent)% vs \(reference)")
         }
     }

@@ -70,7 +70,13 @@ struct MalformedTraceTests {
             text: "0 99999999999 0 0",
             problem: "count exceeds 16777216 requests on one line"
         ),
-        Case(format: .csv, contents: "a,b\n1,2\n3\n", line: 3, text: "3", problem: "expected at least 2 fields, found 1"),
+        Case(
+            format: .csv,
+            contents: "a,b\n1,2\n3\n",
+            line: 3,
+            text: "3",
+            problem: "expected at least 2 fields, found 1"
+        ),
         Case(
             format: .csv,
             contents: "a,b\n1,\"2\n",

@@ -90,7 +90,8 @@ struct OptimalTests {
                 #expect(result.hitCount <= optimal.hitCount, "\(trace.name) at \(anchor.size): \(result.policy)")
             }
             for tool in TraceCatalog.referenceTools {
-                for reference in try TraceCatalog.anchors(trace: trace.name, tool: tool) where reference.size == anchor.size {
+                for reference in try TraceCatalog.anchors(trace: trace.name, tool: tool)
+                where reference.size == anchor.size {
                     #expect(reference.hitRatio <= optimal.hitRatio + 0.005, "\(trace.name) at \(anchor.size): \(tool)")
                 }
             }

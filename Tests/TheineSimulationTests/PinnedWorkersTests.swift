@@ -1,12 +1,13 @@
+import Testing
+
+@testable import Theine
+@testable import TheineSimulation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Testing
-
-@testable import Theine
-@testable import TheineSimulation
 
 /// The simulator's workers: every item on one thread, round after round.
 struct PinnedWorkersTests {

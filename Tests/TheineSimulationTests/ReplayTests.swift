@@ -22,7 +22,12 @@ struct ReplayTests {
     }
 
     @Test func replay_grid_ordersResultsByPolicyThenCapacity() {
-        let results = replay(Self.keys, policies: [.library(.tinyLFU), .library(.lru)], capacities: [3, 1, 2], seed: 0)
+        let results = replay(
+            Self.keys,
+            policies: [.library(.tinyLFU), .library(.lru)],
+            capacities: [3, 1, 2],
+            seed: 0
+        )
         #expect(results.map(\.policy.name) == ["tinyLFU", "tinyLFU", "tinyLFU", "lru", "lru", "lru"])
         #expect(results.map(\.capacity) == [3, 1, 2, 3, 1, 2])
         #expect(results[5] == replay(Self.keys, policy: .lru, capacity: 2, seed: 0))

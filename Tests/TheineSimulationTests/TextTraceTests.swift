@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TheineSimulation
 
 struct TextTraceTests {
@@ -74,7 +75,9 @@ struct TextTraceTests {
         try withFixtureDirectory { fixtures in
             let lirs = try fixtures.write("bad.trace", "1\nx\n2\n3 4\n5")
             var keys: [UInt64] = []
-            let summary = try TraceReader(path: lirs, format: .lirs, skipsMalformedLines: true).forEachKey { keys.append($0) }
+            let summary = try TraceReader(path: lirs, format: .lirs, skipsMalformedLines: true).forEachKey {
+                keys.append($0)
+            }
             #expect(keys == [1, 2, 5])
             #expect(summary == TraceReader.Summary(requestCount: 3, skippedLineCount: 2))
             let arc = try fixtures.write("bad.lis", "1 2 0 0\n5 0 0 0\n9 1 0 0\n")

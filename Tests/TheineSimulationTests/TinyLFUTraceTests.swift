@@ -59,6 +59,9 @@ struct TinyLFUTraceTests {
         let lru = try #require(try TraceCatalog.anchors(trace: traceName, tool: "lcs-lru").first { $0.size == size })
         let result = replay(try TraceCatalog.keys(of: trace), policy: .tinyLFU, capacity: size, seed: Self.seed)
         print("margin \(traceName) at \(size) against LRU: \(String(format: "%+.2f", result.hitRatio - lru.hitRatio))")
-        #expect(result.hitRatio >= lru.hitRatio - 5, "\(traceName) at \(size): \(result.hitRatio)% vs LRU \(lru.hitRatio)%")
+        #expect(
+            result.hitRatio >= lru.hitRatio - 5,
+            "\(traceName) at \(size): \(result.hitRatio)% vs LRU \(lru.hitRatio)%"
+        )
     }
 }

@@ -50,7 +50,9 @@ struct TraceStreamTests {
         let results = replay(keys, policies: [.arc, .optimal], capacities: [512, 1_024], seed: 42)
         for result in results {
             let tool = result.policy == .arc ? "lcs-arc" : "opt"
-            let anchor = try #require(try TraceCatalog.anchors(trace: "corda+loop", tool: tool).first { $0.size == result.capacity })
+            let anchor = try #require(
+                try TraceCatalog.anchors(trace: "corda+loop", tool: tool).first { $0.size == result.capacity }
+            )
             let tolerance = result.policy == .arc ? ARCTraceTests.tolerance : OptimalTests.anchorTolerance
             #expect(abs(result.hitRatio - anchor.hitRatio) <= tolerance, "\(result.policy) at \(result.capacity)")
         }

@@ -82,7 +82,8 @@ struct BatchedAccessTests {
 
     @Test(arguments: EvictionPolicy.allPolicies, [1, 31, 500, 4_000])
     func batchedHits_evictExactlyAsSingleHits(policy: EvictionPolicy, capacity: Int) {
-        let keys = Workloads.zipf(items: 20_000, count: 120_000, exponent: 0.9, seed: 21)
+        let keys =
+            Workloads.zipf(items: 20_000, count: 120_000, exponent: 0.9, seed: 21)
             + Workloads.scan(from: 1_000_000, length: 3_000)
             + Workloads.zipf(items: 20_000, count: 60_000, exponent: 1.1, seed: 22)
         var single = Driver(policy: policy.makePolicy(capacity: capacity, seed: 7), batches: false)

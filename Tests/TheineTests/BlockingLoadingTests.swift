@@ -1,12 +1,13 @@
+import Synchronization
+import Testing
+
+@testable import Theine
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
-import Testing
-
-@testable import Theine
 
 private struct LoadFailure: Error {}
 
@@ -78,7 +79,12 @@ struct BlockingLoadingTests {
             return result.withLock { $0 }
         }
         while cache._shard(for: 5).withLock({ $0._flights[5] == nil }) { await Task.yield() }
-        let joined = Task { try await cache.get(5) { _ in Issue.record("a second load ran"); return 0 } }
+        let joined = Task {
+            try await cache.get(5) { _ in
+                Issue.record("a second load ran")
+                return 0
+            }
+        }
         while cache._shard(for: 5).withLock({ $0._flights[5]?.waiters.count ?? 0 }) < 1 { await Task.yield() }
         release.store(true, ordering: .releasing)
         #expect(try await joined.value == 50)

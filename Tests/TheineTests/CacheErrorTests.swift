@@ -40,7 +40,10 @@ struct CacheErrorTests {
 
     @Test func policyName_unknown_throwsWithTheName() {
         #expect(throws: CacheError.unknownPolicy("LFU")) { try EvictionPolicy(name: "LFU") }
-        #expect(CacheError.unknownPolicy("LFU").description == "unknown eviction policy 'LFU': expected one of lru, tinyLFU, clockPro")
+        #expect(
+            CacheError.unknownPolicy("LFU").description
+                == "unknown eviction policy 'LFU': expected one of lru, tinyLFU, clockPro"
+        )
         #expect(CacheError.invalidCapacity(0).description == "invalid cache capacity 0: must be in 1...2147483647")
         #expect(CacheError.invalidShardCount(0).description == "invalid shard count 0: must be in 1...1024")
     }

@@ -100,7 +100,9 @@ struct EntryTableTests {
             }
             #expect(Tracked.live.load(ordering: .relaxed) == 5_000 - 1_667)
             for key in 0..<100 where key % 3 != 0 {
-                #expect(table.replaceValue(ofKey: key, hashValue: key.hashValue, with: Tracked(-key))?.oldValue.id == key)
+                #expect(
+                    table.replaceValue(ofKey: key, hashValue: key.hashValue, with: Tracked(-key))?.oldValue.id == key
+                )
             }
             #expect(Tracked.live.load(ordering: .relaxed) == 5_000 - 1_667)
             #expect(table.lookUp(1, hashValue: 1.hashValue)?.value.id == -1)

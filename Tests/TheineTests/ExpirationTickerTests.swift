@@ -1,11 +1,12 @@
+import Testing
+
+@testable import Theine
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Testing
-
-@testable import Theine
 
 /// The shared background expiry, in real time: each test polls every 50 ms and fails after 5 s.
 struct ExpirationTickerTests {

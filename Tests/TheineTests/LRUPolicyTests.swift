@@ -29,9 +29,12 @@ struct LRUPolicyTests {
     static let workloads: [(name: String, keys: [Int])] = [
         ("zipf", Workloads.zipf(items: 2_000, count: 30_000, exponent: 0.9, seed: 11)),
         ("loop", Workloads.loop(length: 130, rounds: 40)),
-        ("scan", Workloads.zipf(items: 300, count: 5_000, exponent: 1.0, seed: 12)
-            + Workloads.scan(from: 10_000, length: 3_000)
-            + Workloads.zipf(items: 300, count: 5_000, exponent: 1.0, seed: 13)),
+        (
+            "scan",
+            Workloads.zipf(items: 300, count: 5_000, exponent: 1.0, seed: 12)
+                + Workloads.scan(from: 10_000, length: 3_000)
+                + Workloads.zipf(items: 300, count: 5_000, exponent: 1.0, seed: 13)
+        ),
     ]
 
     @Test(arguments: workloads.indices, [1, 10, 100, 128])
@@ -44,7 +47,9 @@ struct LRUPolicyTests {
             if !hit { cache.set(key, key) }
             let expected = reference.access(key)
             guard hit == expected else {
-                Issue.record("\(Self.workloads[workload].name) at \(capacity): request \(position) (key \(key)) hit \(hit), reference \(expected)")
+                Issue.record(
+                    "\(Self.workloads[workload].name) at \(capacity): request \(position) (key \(key)) hit \(hit), reference \(expected)"
+                )
                 return
             }
         }

@@ -65,7 +65,10 @@ struct LoadingTests {
     @Test func hit_doesNotLoad() async throws {
         let cache = Cache<Int, Int>(capacity: 10)
         cache.set(1, 10)
-        let value = try await cache.get(1) { _ in Issue.record("loader ran on a hit"); return 0 }
+        let value = try await cache.get(1) { _ in
+            Issue.record("loader ran on a hit")
+            return 0
+        }
         #expect(value == 10)
         #expect(cache.stats().loadCount == 0)
     }

@@ -1,11 +1,12 @@
+import Testing
+
+@testable import Theine
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Testing
-
-@testable import Theine
 
 /// Counts calls of a memoized function.
 private final class CallCounter: Sendable {

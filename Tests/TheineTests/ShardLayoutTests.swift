@@ -42,7 +42,11 @@ struct ShardLayoutTests {
     }
 
     @Test func powersOfTwo_roundDownToTheOneAtOrBelow() {
-        #expect([0, 1, 2, 3, 4, 1_000, 1_024, Int.max].map(\.roundedDownToPowerOfTwo) == [1, 1, 2, 2, 4, 512, 1_024, 1 << 62])
+        #expect(
+            [0, 1, 2, 3, 4, 1_000, 1_024, Int.max].map(\.roundedDownToPowerOfTwo) == [
+                1, 1, 2, 2, 4, 512, 1_024, 1 << 62,
+            ]
+        )
         #expect([0, 1, 2, 3, 1_000, 1_024].map(\.roundedUpToPowerOfTwo) == [1, 1, 2, 4, 1_024, 1_024])
     }
 

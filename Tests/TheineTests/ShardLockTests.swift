@@ -1,13 +1,13 @@
 import Synchronization
 import Testing
 
+@testable import Theine
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-
-@testable import Theine
 
 /// The shard's lock: writers and drainers exclude each other, only writers raise the flag that
 /// keeps readers out, and a waiter gets the lock however long it waited.

@@ -1,11 +1,12 @@
+import Testing
+
+@testable import Theine
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Testing
-
-@testable import Theine
 
 /// Runs `body(thread)` on `count` new threads at once and waits for all of them.
 func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
@@ -65,7 +66,13 @@ struct StressTests {
             var wrong = 0
             for sequence in 0..<Self.operationsPerThread {
                 let key = random.next() % Self.keySpace
-                let outcome = Self.mixedOperation(on: cache, key: key, random: &random, writer: thread, sequence: sequence)
+                let outcome = Self.mixedOperation(
+                    on: cache,
+                    key: key,
+                    random: &random,
+                    writer: thread,
+                    sequence: sequence
+                )
                 if outcome.sawWrongValue { wrong += 1 }
             }
             wrongValues.withLock { $0 += wrong }
@@ -188,7 +195,13 @@ struct StressTests {
             var reads = 0
             for sequence in 0..<Self.operationsPerThread / 4 {
                 let key = random.next() % 20_000
-                let outcome = Self.mixedOperation(on: cache, key: key, random: &random, writer: thread, sequence: sequence)
+                let outcome = Self.mixedOperation(
+                    on: cache,
+                    key: key,
+                    random: &random,
+                    writer: thread,
+                    sequence: sequence
+                )
                 if outcome.isRead { reads += 1 }
                 if outcome.sawWrongValue { wrong += 1 }
                 if thread == 0 && sequence % 64 == 0 && cache.count > capacity { over += 1 }

@@ -1,11 +1,12 @@
+import Testing
+
+@testable import Theine
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Testing
-
-@testable import Theine
 
 /// Thread numbers, which pick a thread's read stripe: small and given back when threads exit.
 struct ThreadNumberTests {

@@ -54,7 +54,10 @@ struct TimerWheelTests {
                     reference[slot] = nil
                 }
                 for (slot, deadline) in reference {
-                    #expect(deadline >= presentTickStart, "slot \(slot) overdue since \(presentTickStart - deadline) ns")
+                    #expect(
+                        deadline >= presentTickStart,
+                        "slot \(slot) overdue since \(presentTickStart - deadline) ns"
+                    )
                 }
                 expired.removeAll()
             default:

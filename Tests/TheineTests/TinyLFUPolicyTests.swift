@@ -20,7 +20,10 @@ struct TinyLFUPolicyTests {
     func zipfAtOnePercent_beatsLRUByFivePoints(exponent: Double) {
         let keys = Workloads.zipf(items: 100_000, count: 400_000, exponent: exponent, seed: 21)
         let lru = Workloads.hits(replaying: keys, through: Cache(capacity: 1_000, policy: .lru))
-        let tinyLFU = Workloads.hits(replaying: keys, through: Cache(capacity: 1_000, policy: .tinyLFU, admissionSeed: 2))
+        let tinyLFU = Workloads.hits(
+            replaying: keys,
+            through: Cache(capacity: 1_000, policy: .tinyLFU, admissionSeed: 2)
+        )
         let margin = Double(tinyLFU - lru) / Double(keys.count) * 100
         #expect(margin >= 5, "W-TinyLFU \(tinyLFU) hits, LRU \(lru): margin \(margin) points")
     }

@@ -1,5 +1,6 @@
-@testable import Theine
 import TheineSimulation
+
+@testable import Theine
 
 /// Seeded request sequences for policy tests.
 enum Workloads {

@@ -77,7 +77,9 @@ struct TheineVaporCacheTests {
 
     @Test func use_shardCount_isValidatedAtConfiguration() async throws {
         try await withApp { app in
-            #expect(throws: CacheError.invalidShardCount(0)) { try app.caches.use(.theine(capacity: 1_000, shardCount: 0)) }
+            #expect(throws: CacheError.invalidShardCount(0)) {
+                try app.caches.use(.theine(capacity: 1_000, shardCount: 0))
+            }
             #expect(!(app.cache is TheineVaporCache))
             try app.caches.use(.theine(capacity: 1_000, shardCount: 4))
             #expect((app.cache as? TheineVaporCache)?.storage.shardCount == 4)

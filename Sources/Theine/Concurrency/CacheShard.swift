@@ -160,8 +160,9 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
     @inlinable
     func considerDraining(from stripeIndex: Int) {
         let draining = _drainingStripe.load(ordering: .relaxed)
-        guard draining == stripeIndex || draining < 0
-            || _stripes[stripeIndex].droppedSinceDrain >= 4 * ReadStripe.capacity
+        guard
+            draining == stripeIndex || draining < 0
+                || _stripes[stripeIndex].droppedSinceDrain >= 4 * ReadStripe.capacity
         else { return }
         guard _lock.tryLockForDraining() else { return }
         if draining != stripeIndex { _drainingStripe.store(stripeIndex, ordering: .relaxed) }

@@ -18,10 +18,15 @@ package func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t {
     #else
     var handle: pthread_t?
     #endif
-    let error = pthread_create(&handle, nil, { raw in
-        Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue().body()
-        return nil
-    }, context)
+    let error = pthread_create(
+        &handle,
+        nil,
+        { raw in
+            Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue().body()
+            return nil
+        },
+        context
+    )
     precondition(error == 0, "pthread_create failed: \(error)")
     #if canImport(Glibc)
     return handle

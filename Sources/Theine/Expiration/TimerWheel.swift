@@ -48,7 +48,9 @@ struct TimerWheel {
     }
 
     private static let levels: [Level] = {
-        let shapes: [(spanShift: Int64, bucketCount: Int64)] = [(bottomSpanShift, 64), (36, 64), (42, 16), (46, 8), (49, 8)]
+        let shapes: [(spanShift: Int64, bucketCount: Int64)] = [
+            (bottomSpanShift, 64), (36, 64), (42, 16), (46, 8), (49, 8),
+        ]
         var levels: [Level] = []
         var firstBucket = 0
         for shape in shapes {
@@ -309,7 +311,10 @@ struct TimerWheel {
                     let slot = slot(of: Int32(node))
                     precondition(_deadlines[Int(slot)] != .max, "slot \(slot) is linked without a deadline")
                     precondition(isResident(slot), "slot \(slot) has a deadline but no entry")
-                    precondition(Int(bucketOfSlot[Int(slot)]) == bucket, "slot \(slot) is in bucket \(bucket), noted elsewhere")
+                    precondition(
+                        Int(bucketOfSlot[Int(slot)]) == bucket,
+                        "slot \(slot) is in bucket \(bucket), noted elsewhere"
+                    )
                     linked += 1
                     precondition(linked <= scheduledCount, "more linked slots than the \(scheduledCount) scheduled")
                     before = node
@@ -321,4 +326,3 @@ struct TimerWheel {
         precondition(_deadlines.count { $0 != .max } == scheduledCount, "deadline count disagrees with scheduled count")
     }
 }
-

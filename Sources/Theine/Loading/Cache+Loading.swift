@@ -66,7 +66,8 @@ extension Cache {
             }
         } onCancel: {
             guard interruptible else { return }
-            let (continuation, abandonedTask) = shard.withLock { state -> (CheckedContinuation<Value, any Error>?, Task<Void, Never>?) in
+            let (continuation, abandonedTask) = shard.withLock {
+                state -> (CheckedContinuation<Value, any Error>?, Task<Void, Never>?) in
                 ticket.isCancelled = true
                 guard let flight = state._flights[key],
                     let continuation = flight.waiters.removeValue(forKey: ObjectIdentifier(ticket))

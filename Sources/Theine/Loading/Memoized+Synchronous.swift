@@ -25,8 +25,13 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
         _ function: @escaping @Sendable (repeat each Argument) throws(Failure) -> Value
     ) where Key == ArgumentsKey<repeat each Argument> {
         self.init(
-            capacity: capacity, policy: policy, ttl: ttl, clock: clock, key: nil,
-            function: Self.asynchronous(function), synchronousFunction: function
+            capacity: capacity,
+            policy: policy,
+            ttl: ttl,
+            clock: clock,
+            key: nil,
+            function: Self.asynchronous(function),
+            synchronousFunction: function
         )
     }
 
@@ -44,8 +49,13 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
         _ function: @escaping @Sendable (repeat each Argument) throws(Failure) -> Value
     ) {
         self.init(
-            capacity: capacity, policy: policy, ttl: ttl, clock: clock, key: key,
-            function: Self.asynchronous(function), synchronousFunction: function
+            capacity: capacity,
+            policy: policy,
+            ttl: ttl,
+            clock: clock,
+            key: key,
+            function: Self.asynchronous(function),
+            synchronousFunction: function
         )
     }
 

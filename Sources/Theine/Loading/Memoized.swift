@@ -136,7 +136,15 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
         clock: any CacheClock = ContinuousCacheClock(),
         _ function: @escaping @Sendable (repeat each Argument) async throws(Failure) -> Value
     ) where Key == ArgumentsKey<repeat each Argument> {
-        self.init(capacity: capacity, policy: policy, ttl: ttl, clock: clock, key: nil, function: function, synchronousFunction: nil)
+        self.init(
+            capacity: capacity,
+            policy: policy,
+            ttl: ttl,
+            clock: clock,
+            key: nil,
+            function: function,
+            synchronousFunction: nil
+        )
     }
 
     /// Memoizes an async `function`, keyed by `key` applied to its arguments.
@@ -153,8 +161,13 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
         _ function: @escaping @Sendable (repeat each Argument) async throws(Failure) -> Value
     ) {
         self.init(
-            capacity: capacity, policy: policy, ttl: ttl, clock: clock, key: key,
-            function: function, synchronousFunction: nil
+            capacity: capacity,
+            policy: policy,
+            ttl: ttl,
+            clock: clock,
+            key: key,
+            function: function,
+            synchronousFunction: nil
         )
     }
 }

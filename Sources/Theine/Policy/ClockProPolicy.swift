@@ -436,7 +436,11 @@ final class ClockProPolicy: CachePolicy {
             "cold target \(coldTarget) outside \(minimumColdTarget)...\(maximumColdTarget)"
         )
         precondition(nonResidentNodeOfHash.count == nonResidentCount, "non-resident map out of step")
-        var hot = 0, coldInTest = 0, cold = 0, nonResident = 0, pages = 0
+        var hot = 0
+        var coldInTest = 0
+        var cold = 0
+        var nonResident = 0
+        var pages = 0
         var node = head
         while node != .none {
             let page = nodes[Int(node)]
@@ -484,13 +488,14 @@ extension ClockProPolicy {
             var node = nodes[Int(head)].clockwise
             while true {
                 let page = nodes[Int(node)]
-                let letter = switch page.state {
-                case .hot: "H"
-                case .coldInTest: "C"
-                case .cold: "c"
-                case .nonResident: "n"
-                case .detached: "?"
-                }
+                let letter =
+                    switch page.state {
+                    case .hot: "H"
+                    case .coldInTest: "C"
+                    case .cold: "c"
+                    case .nonResident: "n"
+                    case .detached: "?"
+                    }
                 pages.append("\(page.hash)\(letter)\(page.isReferenced ? "*" : "")")
                 if node == head { break }
                 node = page.clockwise

@@ -129,7 +129,10 @@ final class TinyLFUPolicy: CachePolicy {
     /// insertion, protected's is demoted now. For probes, whose window does not climb.
     func resizeWindow(to target: Int) {
         let newWindowMaximum = min(max(1, target), capacity)
-        protectedMaximum = max(0, min(protectedMaximum - (newWindowMaximum - windowMaximum), capacity - newWindowMaximum))
+        protectedMaximum = max(
+            0,
+            min(protectedMaximum - (newWindowMaximum - windowMaximum), capacity - newWindowMaximum)
+        )
         windowMaximum = newWindowMaximum
         demoteProtectedOverflow()
     }

@@ -159,7 +159,8 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
     ///
     /// - Complexity: O(1) on average; the value is replaced in place.
     @inlinable
-    mutating func replaceValue(ofKey key: Key, hashValue: Int, with value: Value) -> (slot: SlotIndex, oldValue: Value)? {
+    mutating func replaceValue(ofKey key: Key, hashValue: Int, with value: Value) -> (slot: SlotIndex, oldValue: Value)?
+    {
         guard let slot = slot(of: key, hashValue: hashValue) else { return nil }
         var value = value
         swap(&_entries[Int(slot)].value, &value)
@@ -303,13 +304,19 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
             let slot = SlotIndex(truncatingIfNeeded: Int(bucket >> 32) - 1)
             precondition(isOccupied(slot), "bucket \(index) holds free slot \(slot)")
             let key = _entries[Int(slot)].key
-            precondition(UInt32(truncatingIfNeeded: hashValue(of: key)) == UInt32(truncatingIfNeeded: bucket), "bucket \(index) holds other hash bits than its key's")
+            precondition(
+                UInt32(truncatingIfNeeded: hashValue(of: key)) == UInt32(truncatingIfNeeded: bucket),
+                "bucket \(index) holds other hash bits than its key's"
+            )
             precondition(self.slot(of: key) == slot, "the key of slot \(slot) is not found from its home")
             full += 1
         }
         precondition(full == count, "\(full) full buckets for \(count) entries")
         precondition(count * 4 <= (_bucketMask + 1) * 3, "buckets over three quarters full")
-        precondition(count + _freeSlots.count == _slotCount, "slots lost: \(count) used, \(_freeSlots.count) free, \(_slotCount) in all")
+        precondition(
+            count + _freeSlots.count == _slotCount,
+            "slots lost: \(count) used, \(_freeSlots.count) free, \(_slotCount) in all"
+        )
         for slot in _freeSlots {
             precondition(!isOccupied(slot), "free slot \(slot) holds an entry")
         }

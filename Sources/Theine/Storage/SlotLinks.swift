@@ -52,12 +52,12 @@ struct SlotLinks: ~Copyable {
 
     /// The slot after `slot` on its list (towards the most recent end), or `.none`.
     func successor(of slot: SlotIndex) -> SlotIndex {
-        return records[Int(slot)].next
+        records[Int(slot)].next
     }
 
     /// The slot before `slot` on its list (towards the least recent end), or `.none`.
     func predecessor(of slot: SlotIndex) -> SlotIndex {
-        return records[Int(slot)].previous
+        records[Int(slot)].previous
     }
 
     /// Reads the record of `slot` and those of its neighbours, which a move of `slot` rewrites, and
