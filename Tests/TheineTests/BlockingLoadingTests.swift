@@ -12,6 +12,7 @@ import Darwin
 private struct LoadFailure: Error {}
 
 /// The blocking `get(_:ttl:loader:)`, from threads.
+@Suite(.tags(.concurrency))
 struct BlockingLoadingTests {
     /// Loads on sixteen threads at once; the loader waits until every thread has missed.
     private func loadOnSixteenThreads(

@@ -5,6 +5,7 @@ import Testing
 @testable import Theine
 
 /// The shard's read path: reads that take no lock, hits kept in lossy rings and drained in order.
+@Suite(.tags(.invariants, .concurrency))
 struct CacheShardTests {
     @Test(arguments: EvictionPolicy.allPolicies)
     func reads_goOn_whileADrainerHoldsTheLock_andEveryHitIsCounted(policy: EvictionPolicy) {

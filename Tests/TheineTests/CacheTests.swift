@@ -3,6 +3,7 @@ import Testing
 @testable import Theine
 
 /// Map semantics and statistics, for every policy.
+@Suite(.tags(.invariants))
 struct CacheTests {
     @Test(arguments: EvictionPolicy.allPolicies)
     func get_missingKey_returnsNilAndCountsMiss(policy: EvictionPolicy) {

@@ -55,6 +55,7 @@ private struct ClockProHarness {
 /// from its oldest page to its newest: `H` hot, `C` resident cold in its test period, `c` resident
 /// cold after it, `n` non-resident (metadata only, in its test period), `*` reference bit set.
 /// Capacity 4 gives a cold target of 1 (its minimum, 1% but at least one page) within 1...3.
+@Suite(.tags(.invariants))
 struct ClockProPolicyTests {
     /// While more free space remains than the minimum cold target, new pages are hot; the last
     /// page of the fill is cold in its test period. The cold and test hands find it; the hot hand

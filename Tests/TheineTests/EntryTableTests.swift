@@ -5,6 +5,7 @@ import Testing
 
 /// The entry table against a `Dictionary` holding the same entries, with its invariants checked
 /// after every change; and the lifetime of what it stores.
+@Suite(.tags(.invariants))
 struct EntryTableTests {
     /// A key whose hash keeps only the bits `mask` lets through, complemented: many keys share
     /// their stored hash bits and one of the last buckets as their home, so lookups probe long

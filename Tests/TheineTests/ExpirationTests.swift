@@ -4,6 +4,7 @@ import Testing
 
 /// TTL semantics through the public API, on a manual clock: reads, writes, counters, and the timer
 /// wheel's removal at every level.
+@Suite(.tags(.invariants))
 struct ExpirationTests {
     /// A clock that starts far from zero and off any bucket boundary, like a real one.
     static func makeClock() -> ManualCacheClock {

@@ -9,6 +9,7 @@ import Darwin
 #endif
 
 /// The shared background expiry, in real time: each test polls every 50 ms and fails after 5 s.
+@Suite(.tags(.concurrency))
 struct ExpirationTickerTests {
     /// Polls `condition` every 50 ms for up to 5 s; returns whether it became true.
     static func eventually(_ condition: () -> Bool) -> Bool {

@@ -25,6 +25,7 @@ private struct ReferenceLRU {
     }
 }
 
+@Suite(.tags(.invariants))
 struct LRUPolicyTests {
     static let workloads: [(name: String, keys: [Int])] = [
         ("zipf", Workloads.zipf(items: 2_000, count: 30_000, exponent: 0.9, seed: 11)),

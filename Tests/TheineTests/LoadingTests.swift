@@ -31,6 +31,7 @@ private final class GatedLoader: Sendable {
 
 private struct LoadFailure: Error, Equatable {}
 
+@Suite(.tags(.concurrency))
 struct LoadingTests {
     /// Waits until `count` callers wait on the load of `key`.
     private func waitForWaiters(_ count: Int, key: Int, in cache: Cache<Int, Int>) async {

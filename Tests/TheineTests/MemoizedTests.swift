@@ -34,6 +34,7 @@ private let values = [0, 1, 2, 1, 0, 2]
 /// The function the memoized ones compute: a distinct answer for each tuple.
 private func plain(_ a: Int, _ b: Int, _ c: Int, _ d: Int) -> Int { a * 1_000 + b * 100 + c * 10 + d }
 
+@Suite(.tags(.concurrency))
 struct MemoizedTests {
     @Test func sameArguments_runTheFunctionOnce_differentOnesAgain() async throws {
         let counter = CallCounter()

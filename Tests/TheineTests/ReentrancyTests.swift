@@ -26,6 +26,7 @@ private final class ReleaseLog: @unchecked Sendable {
     var count: Int { state.withLock { $0 } }
 }
 
+@Suite(.tags(.invariants, .concurrency))
 struct ReentrancyTests {
     @Test(arguments: EvictionPolicy.allPolicies)
     func valueDeinit_callingBackIntoCache_doesNotDeadlock(policy: EvictionPolicy) {

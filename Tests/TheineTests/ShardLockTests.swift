@@ -11,6 +11,7 @@ import Darwin
 
 /// The shard's lock: writers and drainers exclude each other, only writers raise the flag that
 /// keeps readers out, and a waiter gets the lock however long it waited.
+@Suite(.tags(.concurrency))
 struct ShardLockTests {
     /// A lock at a stable address, and a counter that only the lock guards.
     final class Guarded: @unchecked Sendable {

@@ -15,7 +15,7 @@ func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
 }
 
 /// Many threads and tasks on one cache, then invariants.
-@Suite(.serialized)
+@Suite(.serialized, .tags(.concurrency))
 struct StressTests {
     static let threadCount = 8
     static let operationsPerThread = 100_000

@@ -9,6 +9,7 @@ import Darwin
 #endif
 
 /// Thread numbers, which pick a thread's read stripe: small and given back when threads exit.
+@Suite(.tags(.concurrency))
 struct ThreadNumberTests {
     @Test func aThreadKeepsItsNumber() {
         let first = ThreadNumber.current

@@ -3,6 +3,7 @@ import Testing
 @testable import Theine
 
 /// The timer wheel against a reference (a dictionary of deadlines) on seeded random schedules.
+@Suite(.tags(.invariants))
 struct TimerWheelTests {
     /// A delay from 1 ns to about 2^56 ns (2.3 years), uniform in its logarithm, so that every
     /// level and the overflow ring get deadlines.

@@ -2,6 +2,7 @@ import Testing
 
 @testable import Theine
 
+@Suite(.tags(.invariants))
 struct TinyLFUPolicyTests {
     private func tinyLFU(_ cache: Cache<Int, Int>) -> TinyLFUPolicy {
         cache._shards[0].withLock { $0._policy as! TinyLFUPolicy }
@@ -16,7 +17,7 @@ struct TinyLFUPolicyTests {
 
     /// On seeded Zipf at 1% of the items, W-TinyLFU must beat LRU by at least 5 points: frequency
     /// predicts reuse better than recency does. (Measured margins are printed in the issue note.)
-    @Test(arguments: [0.8, 1.0])
+    @Test(.tags(.hitRatio), arguments: [0.8, 1.0])
     func zipfAtOnePercent_beatsLRUByFivePoints(exponent: Double) {
         let keys = Workloads.zipf(items: 100_000, count: 400_000, exponent: exponent, seed: 21)
         let lru = Workloads.hits(replaying: keys, through: Cache(capacity: 1_000, policy: .lru))
@@ -47,7 +48,7 @@ struct TinyLFUPolicyTests {
     /// Recency-biased (half the requests are new keys, half reuse one of the last 700 new keys,
     /// once or twice at most): the window grows. Then frequency-biased (a small hot set with a
     /// stream of one-hit wonders): it shrinks back.
-    @Test func hillClimber_growsOnRecencyAndShrinksOnFrequency() {
+    @Test(.tags(.hitRatio)) func hillClimber_growsOnRecencyAndShrinksOnFrequency() {
         let capacity = 1_000
         let cache = Cache<Int, Int>(capacity: capacity, policy: .tinyLFU, admissionSeed: 4)
         let policy = tinyLFU(cache)
