@@ -39,8 +39,9 @@ import Synchronization
 ///
 /// Each shard evicts within its share of the capacity (the shares add up to ``capacity``), so the
 /// count never exceeds the capacity. Each runs its own instance of the policy, so the hit ratio of
-/// a sharded cache differs from one policy over the whole capacity: by less than 0.1 point for LRU,
-/// by up to 1.6 for the adaptive policies on the traces we measured (see the README).
+/// a sharded cache differs from one policy over the whole capacity: hardly for LRU, by more for the
+/// adaptive policies (``ShardLayout`` says when a cache is sharded; `Documentation/DesignNotes.md`
+/// has the figures).
 ///
 /// ## Memory
 /// Storage grows with the number of entries, not with the capacity: a cache created with a

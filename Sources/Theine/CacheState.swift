@@ -5,8 +5,8 @@ let maximumCacheCapacity = Int(Int32.max)
 /// counters.
 ///
 /// Guarded by: its ``CacheShard``. Every method here runs under the shard's exclusive access
-/// (`withLock`), except the static ``lookUp(_:in:)``, which readers run side by side while no writer
-/// is active; the read rings' drains touch only `_policy`, under the shard's lock.
+/// (`withLock`), except the static ``lookUp(_:hashValue:in:)``, which readers run side by side while
+/// no writer is active; the read rings' drains touch only `_policy`, under the shard's lock.
 ///
 /// Invariants (checked by `checkInvariants()`): the table, the policy and the timer wheel hold the
 /// same entries (the wheel, those with a deadline); `table.count <= capacity`; the counters only
@@ -52,7 +52,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
 
     /// The clock's present, in nanoseconds.
     ///
-    /// - Complexity: O(1): about 30 ns for the default clock on Linux (a vDSO `clock_gettime`).
+    /// - Complexity: O(1): for the default clock on Linux, a vDSO `clock_gettime` (no system call).
     @inlinable
     func now() -> Int64 {
         if _readsSystemClock, let nanoseconds = ContinuousCacheClock.systemNanoseconds() { return nanoseconds }

@@ -11,7 +11,7 @@ import Darwin
 /// One shard of a cache: its ``CacheState`` behind a lock that many readers share and one writer
 /// holds alone.
 ///
-/// Reads (``get(_:)``) do not take the lock: a reader counts itself in its thread's
+/// Reads (``get(_:hashValue:)``) do not take the lock: a reader counts itself in its thread's
 /// ``ReadStripe``, checks that no writer is active, looks the key up, and records a hit in the
 /// stripe's lossy ring instead of updating the policy. A reader that fills its ring drains every
 /// ring into the policy if the lock is free (``ShardLock/tryLockForDraining()``, which leaves the

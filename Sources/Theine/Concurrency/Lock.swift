@@ -13,8 +13,8 @@ import Darwin
 /// state it protects. The state is reachable only through ``withLock(_:)``.
 ///
 /// `Synchronization.Mutex` is not used: on Linux in Swift 6.3 it is a priority-inheritance futex
-/// that collapses under contention (swiftlang/swift#88440; see DESIGN.md). Debug builds use an
-/// error-checking mutex, so lock timings from debug builds mean nothing.
+/// that collapses under contention (swiftlang/swift#88440; `Documentation/DesignNotes.md`, core
+/// issue). Debug builds use an error-checking mutex, so lock timings from debug builds mean nothing.
 @usableFromInline
 struct LockedState<State> {
     @usableFromInline

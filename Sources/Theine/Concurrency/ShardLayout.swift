@@ -14,12 +14,10 @@ import Darwin
 ///
 /// Shards are a concurrency device, not a policy: each evicts within its own share, with its own
 /// frequency sketch, window and random admissions, so a sharded cache runs another instance of the
-/// policy than one over the whole capacity, and an adaptive policy answers with another hit ratio.
-/// Measured (single-threaded replays, 2 to 16 shards against one; `DesignNotes.md`): LRU moves at
-/// most 0.09 points on the ARC and cache2k traces, but W-TinyLFU up to 1.63 (arc-P3 at 190,000
-/// entries, where two shards of 95,000 already gain 0.81) and Clock-Pro up to 0.76 (arc-P6 at
-/// 77,000), at every shard size from 2,375 entries to 115,000: the shift does not shrink as shards
-/// grow. So the automatic layout keeps every cache under 262,144 entries in one shard (each shard
+/// policy than one over the whole capacity, and an adaptive policy answers with another hit ratio:
+/// LRU hardly moves, W-TinyLFU and Clock-Pro do, at every shard size, so the shift does not shrink
+/// as shards grow (`Documentation/DesignNotes.md`, "first step: shards", has the figures). So the
+/// automatic layout keeps every cache under 262,144 entries in one shard (each shard
 /// holds at least ``minimumShardCapacity`` entries), which covers every size of the traces we
 /// measure, and their policy is exact; the simulator replays through one shard at any size. A
 /// caller who needs more writers in at once on a smaller cache asks for shards, and takes the shift.

@@ -19,7 +19,8 @@ import Darwin
 /// consistent: a writer raises its flag, then waits until `draining` is down; a drainer raises its
 /// flag, then backs off if `writing` is up. So a write pays one atomic read-modify-write, where a
 /// pthread mutex beside a separate flag cost three (trylock, the flag's sequentially consistent
-/// store, unlock) and two calls into the C library (`Documentation/DesignNotes.md`, seventh step).
+/// store, unlock) and two calls into the C library (`Documentation/DesignNotes.md`, seventh step,
+/// measures both).
 ///
 /// A waiting writer spins briefly on a local (not on the flag's line, which the holder needs to
 /// release it), then yields the processor between attempts, then sleeps between attempts, from
@@ -27,10 +28,10 @@ import Darwin
 /// lets releasing be a plain store. A writer gets that far only after a thousand yields, when a
 /// holder lost its processor or other writers kept winning the lock (the lock is held for one O(1)
 /// operation); a sleeper then sees the lock free up to a millisecond late. Sleeping on a pthread
-/// mutex instead made every later unlock a system call to wake the sleeper: two writers then ran
-/// at 0.4 times one writer's rate. A writer waiting out a drain, like one waiting for readers to
-/// leave, spins and then yields, without sleeping: both are O(1) waits unless a thread lost its
-/// processor.
+/// mutex instead made every later unlock a system call to wake the sleeper, which two writers paid
+/// dearly for (the design notes, third step, "Writes, later"). A writer waiting out a drain, like
+/// one waiting for readers to leave, spins and then yields, without sleeping: both are O(1) waits
+/// unless a thread lost its processor.
 ///
 /// Not fair: a newcomer may take the lock ahead of a waiter. Not recursive: a holder that takes it
 /// again waits for itself forever.

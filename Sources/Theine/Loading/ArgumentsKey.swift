@@ -31,8 +31,9 @@ public struct ArgumentsKey<each Argument: Hashable & Sendable>: Hashable, Sendab
     }
 
     // The hash `Dictionary` and `hashValue` use. One argument: its own, so that a key of one `Int`
-    // hashes in one shot as the `Int` does, instead of through a full `Hasher` (a memoized hit
-    // cost 1.5 times a direct `cache.get` with the `Hasher`). Several: the `Hasher` above.
+    // hashes in one shot as the `Int` does, instead of through a full `Hasher`, which made a
+    // memoized hit much dearer than a direct `cache.get` (design notes, memoization). Several: the
+    // `Hasher` above.
     @inlinable
     public func _rawHashValue(seed: Int) -> Int {
         var count = 0

@@ -11,7 +11,7 @@
 /// Policies are classes whose stored properties are marked `@exclusivity(unchecked)`: the cache's
 /// lock already makes every call exclusive and no requirement calls back into the policy, so the
 /// runtime's dynamic exclusivity checks (a thread-local access set, probed on every property
-/// access) would only add cost: they took about half of a W-TinyLFU hit (`theine-bench`).
+/// access) would only add cost, a large share of a hit (`Documentation/DesignNotes.md`, first step).
 @usableFromInline
 protocol CachePolicy: AnyObject {
     /// The maximum number of resident entries.
