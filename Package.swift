@@ -19,9 +19,13 @@ import PackageDescription
 // a build without the trait neither fetches nor builds them, and the targets compile empty. An app
 // asks for one with `.package(url: "…/theine-swift", from: "…", traits: ["Vapor"])`; here,
 // `swift build --traits Vapor,Hummingbird,Metrics` (scripts/test does, in .build-integrations).
+// Platforms: Linux, and every Apple platform from the release that has the `Synchronization`
+// module (its `Atomic` is in every read and write), the oldest each can take. CI builds and tests on
+// Linux only; the Apple platforms are built from the same code paths (`#if canImport(Darwin)`) but not
+// run here.
 let package = Package(
     name: "Theine",
-    platforms: [.macOS(.v15)],
+    platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)],
     products: [
         .library(name: "Theine", targets: ["Theine"]),
         .executable(name: "theine-sim", targets: ["TheineSim"]),
