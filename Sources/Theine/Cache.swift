@@ -219,7 +219,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     @inlinable
     public func get(_ key: Key) -> Value? {
         let hashValue = hashValue(of: key)
-        return _withShard(hashValue: hashValue) { $0.get(key, hashValue: hashValue) }
+        return _withShard(hashValue: hashValue) { $0.get(key, hashValue: hashValue, settler: self) }
     }
 
     /// Stores `value` for `key`, replacing any value stored for it, to live for `ttl`.
@@ -248,12 +248,12 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             remove(key)
             return
         }
-        // Whatever left the cache is released here, after unlocking.
         let hashValue = hashValue(of: key)
-        let departures = _withShard(hashValue: hashValue) {
-            $0.withLock { $0.set(key, value, ttl: ttl, hashValue: hashValue) }
+        var departures = Departures<Key, Value>()
+        _withShard(hashValue: hashValue) {
+            $0.withLock { $0.set(key, value, ttl: ttl, hashValue: hashValue, departures: &departures) }
         }
-        if departures.scheduledDeadline { joinExpirationTickerOnce() }
+        _settle(departures)
     }
 
     /// Stores `value` for `key` only if `key` has no value, atomically, to live for `ttl`.
@@ -270,10 +270,11 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         let ttl = TimeToLive(ttl)
         guard ttl != .expired else { return false }
         let hashValue = hashValue(of: key)
-        let (stored, departures) = _withShard(hashValue: hashValue) { shard in
-            shard.withLock { $0.setIfAbsent(key, value, ttl: ttl, hashValue: hashValue) }
+        var departures = Departures<Key, Value>()
+        let stored = _withShard(hashValue: hashValue) { shard in
+            shard.withLock { $0.setIfAbsent(key, value, ttl: ttl, hashValue: hashValue, departures: &departures) }
         }
-        if departures.scheduledDeadline { joinExpirationTickerOnce() }
+        _settle(departures)
         return stored
     }
 
@@ -285,9 +286,12 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     @discardableResult
     public func remove(_ key: Key) -> Value? {
         let hashValue = hashValue(of: key)
-        let removed = _withShard(hashValue: hashValue) { $0.withLock { $0.remove(key, hashValue: hashValue) } }
-        guard let removed, removed.wasLive else { return nil }
-        return removed.entry.value
+        var departures = Departures<Key, Value>()
+        let removed = _withShard(hashValue: hashValue) {
+            $0.withLock { $0.remove(key, hashValue: hashValue, departures: &departures) }
+        }
+        _settle(departures)
+        return removed
     }
 
     /// Removes every entry. Statistics are kept.
@@ -298,9 +302,9 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// - Complexity: O(n) to release the entries, done after unlocking; O(shards) under the locks.
     public func removeAll() {
         for shard in _shards {
-            // The old entries are released here, after unlocking.
-            let oldEntries = shard.withLock { $0.removeAll() }
-            _ = consume oldEntries
+            var departures = Departures<Key, Value>()
+            shard.withLock { $0.removeAll(departures: &departures) }
+            _settle(departures)
         }
     }
 
@@ -315,7 +319,12 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     ///   present second.
     @discardableResult
     public func removeExpired() -> Int {
-        _shards.reduce(0) { removed, shard in removed + shard.withLock { $0.removeExpired() }.count }
+        _shards.reduce(0) { removed, shard in
+            var departures = Departures<Key, Value>()
+            let count = shard.withLock { $0.removeExpired(departures: &departures) }
+            _settle(departures)
+            return removed + count
+        }
     }
 
     /// The number of entries in the cache, never above ``capacity`` between calls.
@@ -365,11 +374,24 @@ extension Cache: ExpirationTickerClient {
 
     func expireEntriesOnTick() -> Bool {
         guard !isClosed else { return false }
-        // Each shard's expired entries are released after its lock, when the array goes.
         for shard in _shards {
-            _ = shard.withLock { $0.removeExpired() }
+            var departures = Departures<Key, Value>()
+            shard.withLock { _ = $0.removeExpired(departures: &departures) }
+            _settle(departures)
         }
         return true
+    }
+}
+
+extension Cache: DepartureSettling {
+    /// Settles what left a shard during one call, after its lock is released: the one place where
+    /// departing keys and values are released (when `departures` ends, here), and where a call
+    /// that set a deadline has the cache join the expiration ticker.
+    ///
+    /// - Complexity: O(1) besides releasing the departed entries.
+    @inlinable @inline(__always)
+    func _settle(_ departures: consuming Departures<Key, Value>) {
+        if departures.scheduledDeadline { joinExpirationTickerOnce() }
     }
 }
 

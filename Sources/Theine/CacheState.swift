@@ -17,8 +17,9 @@ let maximumCacheCapacity = Int(Int32.max)
 /// advanced by writes and by the shared ticker.
 ///
 /// User code that runs here: the key's `hash(into:)` and `==` (map lookups), and the clock's `now`.
-/// Keys and values that leave the cache are returned to the caller, which releases them after
-/// unlocking, so a `deinit` that calls back into the cache does not deadlock.
+/// Every mutation records what leaves, with its cause, in the ``Departures`` its caller passes in;
+/// the cache settles them after unlocking, so that a `deinit` that calls back into the cache does
+/// not deadlock.
 @usableFromInline
 struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     @usableFromInline typealias Entry = EntryTable<Key, Value>.Entry
@@ -69,24 +70,24 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     }
 
     /// Looks `key` up (its `hashValue` given), counting a hit or a miss and recording the access
-    /// with the policy. An expired entry is a miss, and leaves the cache: it is returned for
-    /// release after unlocking.
+    /// with the policy. An expired entry is a miss, and departs.
     ///
     /// - Complexity: O(1), no allocation; a clock read for an entry with a TTL.
     @inlinable @inline(__always)
-    mutating func get(_ key: Key, hashValue: Int) -> (value: Value?, expired: Entry?) {
+    mutating func get(_ key: Key, hashValue: Int, departures: inout Departures<Key, Value>) -> Value? {
         guard let stored = _table.lookUp(key, hashValue: hashValue) else {
             _missCount &+= 1
-            return (nil, nil)
+            return nil
         }
         if isExpired(stored.slot) {
             _missCount &+= 1
-            return (nil, removeExpired(stored.slot))
+            removeExpired(stored.slot, departures: &departures)
+            return nil
         }
         _hitCount &+= 1
         _policy.recordAccess(stored.slot)
         checkInvariantsIfEnabled()
-        return (stored.value, nil)
+        return stored.value
     }
 
     /// What a read-only lookup found.
@@ -119,120 +120,108 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         return .hit(stored.slot, stored.value)
     }
 
-    /// Stores `value` for `key` (its `hashValue` given) to live `ttl` (which is not `.expired`), and
-    /// reports what left.
+    /// Stores `value` for `key` (its `hashValue` given) to live `ttl` (which is not `.expired`).
+    /// The value it replaces departs (``RemovalCause/replaced``, or ``RemovalCause/expired`` if its
+    /// deadline had passed), as does an entry evicted to make room.
     ///
     /// - Complexity: amortized O(1): no hash of `key`, but one of an evicted key. With entries that
     ///   have a TTL, one clock read and an amortized O(1) advance of the timer wheel.
     @inlinable
-    mutating func set(_ key: Key, _ value: Value, ttl: TimeToLive, hashValue: Int) -> Departures<Key, Value> {
-        var departures = Departures<Key, Value>()
+    mutating func set(
+        _ key: Key,
+        _ value: Value,
+        ttl: TimeToLive,
+        hashValue: Int,
+        departures: inout Departures<Key, Value>
+    ) {
         supersedeLoad(of: key)
         let (present, deadline) = advanceTime(for: ttl, departures: &departures)
         if let (slot, oldValue) = _table.replaceValue(ofKey: key, hashValue: hashValue, with: value) {
-            if _wheel.deadline(of: slot) <= present { _expirationCount &+= 1 }
-            departures.replacedValue = oldValue
+            if _wheel.deadline(of: slot) <= present {
+                _expirationCount &+= 1
+                departures.append(key, oldValue, cause: .expired)
+            } else {
+                departures.append(key, oldValue, cause: .replaced)
+            }
             _policy.recordAccess(slot)
             setDeadline(deadline, of: slot, departures: &departures)
             checkInvariantsIfEnabled()
-            return departures
+            return
         }
-        departures.evicted = insertNew(key, value, hashValue: hashValue, deadline: deadline, departures: &departures)
-        return departures
+        insertNew(key, value, hashValue: hashValue, deadline: deadline, departures: &departures)
     }
 
     /// Stores `value` for `key` (its `hashValue` given) only if `key` has no live entry (an expired
-    /// one counts as absent).
+    /// one counts as absent, and departs).
+    ///
+    /// - Returns: whether `value` was stored (it may have been evicted at once, as the newcomer a
+    ///   policy refuses).
     @inlinable
     mutating func setIfAbsent(
         _ key: Key,
         _ value: Value,
         ttl: TimeToLive,
-        hashValue: Int
-    ) -> (stored: Bool, departures: Departures<Key, Value>) {
-        var departures = Departures<Key, Value>()
+        hashValue: Int,
+        departures: inout Departures<Key, Value>
+    ) -> Bool {
         let (present, deadline) = advanceTime(for: ttl, departures: &departures)
         if let slot = _table.slot(of: key, hashValue: hashValue) {
-            guard _wheel.deadline(of: slot) <= present else { return (false, departures) }
-            departures.expired.append(removeExpired(slot))
+            guard _wheel.deadline(of: slot) <= present else { return false }
+            removeExpired(slot, departures: &departures)
         }
         supersedeLoad(of: key)
-        departures.evicted = insertNew(key, value, hashValue: hashValue, deadline: deadline, departures: &departures)
-        return (true, departures)
+        insertNew(key, value, hashValue: hashValue, deadline: deadline, departures: &departures)
+        return true
     }
 
-    /// Removes `key`'s entry (its `hashValue` given), returning it, and whether it was live (an
-    /// expired entry is removed and counted, but its value is not handed back).
+    /// Removes `key`'s entry (its `hashValue` given), which departs.
+    ///
+    /// - Returns: the removed value if it was live; `nil` if there was none or it had expired (then
+    ///   it departs as expired, and is counted so).
     @inlinable
-    mutating func remove(_ key: Key, hashValue: Int) -> (entry: Entry, wasLive: Bool)? {
+    mutating func remove(_ key: Key, hashValue: Int, departures: inout Departures<Key, Value>) -> Value? {
         supersedeLoad(of: key)
         guard let slot = _table.slot(of: key, hashValue: hashValue) else { return nil }
-        if isExpired(slot) { return (removeExpired(slot), false) }
+        if isExpired(slot) {
+            removeExpired(slot, departures: &departures)
+            return nil
+        }
         _wheel.cancel(slot)
         _policy.recordRemoval(slot)
         let entry = _table.removeEntry(at: slot)
         checkInvariantsIfEnabled()
-        return (entry, true)
+        departures.append(entry.key, entry.value, cause: .explicit)
+        return entry.value
     }
 
-    /// Removes every entry, returning the old table so that the caller releases it after unlocking.
+    /// Removes every entry: the old table departs whole, to be released after unlocking.
+    ///
+    /// - Complexity: O(1) (an empty table is allocated in its place).
     @inlinable
-    mutating func removeAll() -> EntryTable<Key, Value> {
+    mutating func removeAll(departures: inout Departures<Key, Value>) {
         supersedeAllLoads()
         _policy.removeAll()
         _wheel.removeAll()
         var old = EntryTable<Key, Value>()
         swap(&old, &_table)
         checkInvariantsIfEnabled()
-        return old
+        departures.appendCleared(old)
     }
 
-    /// Removes every entry whose deadline is at or before the present, returning them.
+    /// Removes every entry whose deadline is at or before the present; they depart.
     ///
+    /// - Returns: the number of entries removed.
     /// - Complexity: amortized O(1) per entry with a TTL, plus O(k) for the k entries due within
     ///   the present second; O(1) when no entry has a TTL.
-    mutating func removeExpired() -> [Entry] {
-        guard !_wheel.isEmpty else { return [] }
+    mutating func removeExpired(departures: inout Departures<Key, Value>) -> Int {
+        guard !_wheel.isEmpty else { return 0 }
         _wheel.expireAll(upTo: now(), expired: &_expiredSlots)
-        return takeExpiredSlots()
-    }
-
-    /// The live value for `key` (its `hashValue` given), without counting a request or recording an
-    /// access.
-    func peekLiveValue(_ key: Key, hashValue: Int) -> Value? {
-        guard let stored = _table.lookUp(key, hashValue: hashValue), !isExpired(stored.slot) else { return nil }
-        return stored.value
-    }
-
-    // MARK: Loads
-
-    /// Marks the load in flight for `key`, if any, as superseded by a write: its value will not be
-    /// stored. O(1); a count check when no load is in flight.
-    @inlinable @inline(__always)
-    func supersedeLoad(of key: Key) {
-        guard !_flights.isEmpty else { return }
-        markSuperseded(key)
-    }
-
-    @usableFromInline
-    func markSuperseded(_ key: Key) {
-        _flights[key]?.isSuperseded = true
-    }
-
-    @usableFromInline
-    func supersedeAllLoads() {
-        for flight in _flights.values { flight.isSuperseded = true }
-    }
-
-    /// Counts a finished load.
-    mutating func recordLoad(succeeded: Bool, duration: Duration) {
-        if succeeded { _loadSuccessCount += 1 } else { _loadFailureCount += 1 }
-        _totalLoadTime += duration
+        return takeExpiredSlots(departures: &departures)
     }
 
     // MARK: Writes
 
-    /// Inserts a new entry and returns the entry evicted to make room, if any.
+    /// Inserts a new entry; the entry evicted to make room, if any (possibly the new one), departs.
     @inlinable
     mutating func insertNew(
         _ key: Key,
@@ -240,20 +229,19 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         hashValue: Int,
         deadline: Int64,
         departures: inout Departures<Key, Value>
-    ) -> Entry? {
+    ) {
         let slot = _table.insert(key, value, hashValue: hashValue)
         let victim = _policy.recordInsertion(slot, hash: policyHash(ofHashValue: hashValue))
-        var evicted: Entry?
         if victim != .none {
             _wheel.cancel(victim)
-            evicted = _table.removeEntry(at: victim)
+            let evicted = _table.removeEntry(at: victim)
             _evictionCount &+= 1
+            departures.append(evicted.key, evicted.value, cause: .evicted)
         }
         if victim != slot {
             setDeadline(deadline, of: slot, departures: &departures)
         }
         checkInvariantsIfEnabled()
-        return evicted
     }
 
     /// Reads the clock if `ttl` needs it or entries have deadlines, and expires what the wheel finds
@@ -281,7 +269,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     @inlinable
     mutating func advanceWheel(to present: Int64, departures: inout Departures<Key, Value>) {
         _wheel.advance(to: present, expired: &_expiredSlots)
-        if !_expiredSlots.isEmpty { departures.expired += takeExpiredSlots() }
+        if !_expiredSlots.isEmpty { takeExpiredSlots(departures: &departures) }
     }
 
     /// Gives `slot` its deadline (`Int64.max`: none), noting that a deadline was set.
@@ -295,31 +283,34 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         departures.scheduledDeadline = true
     }
 
-    /// Removes the expired entry in `slot`, counting it.
+    /// Removes the expired entry in `slot`, counting it; it departs.
     @usableFromInline
-    mutating func removeExpired(_ slot: SlotIndex) -> Entry {
+    mutating func removeExpired(_ slot: SlotIndex, departures: inout Departures<Key, Value>) {
         _wheel.cancel(slot)
         _policy.recordRemoval(slot)
         _expirationCount &+= 1
         let entry = _table.removeEntry(at: slot)
         checkInvariantsIfEnabled()
-        return entry
+        departures.append(entry.key, entry.value, cause: .expired)
     }
 
-    /// Removes the entries of the slots the wheel reported expired (it has forgotten them already).
-    @inlinable @inline(never)
-    mutating func takeExpiredSlots() -> [Entry] {
-        var entries: [Entry] = []
-        entries.reserveCapacity(_expiredSlots.count)
+    /// Removes the entries of the slots the wheel reported expired (it has forgotten them already);
+    /// they depart.
+    ///
+    /// - Returns: the number of entries removed.
+    @inlinable @inline(never) @discardableResult
+    mutating func takeExpiredSlots(departures: inout Departures<Key, Value>) -> Int {
+        let count = _expiredSlots.count
         for slot in _expiredSlots {
             _policy.recordRemoval(slot)
-            entries.append(_table.removeEntry(at: slot))
+            let entry = _table.removeEntry(at: slot)
+            departures.append(entry.key, entry.value, cause: .expired)
         }
-        _expirationCount &+= _expiredSlots.count
+        _expirationCount &+= count
         // Keep the scratch space unless a mass expiry grew it.
-        _expiredSlots.removeAll(keepingCapacity: _expiredSlots.count <= 1024)
+        _expiredSlots.removeAll(keepingCapacity: count <= 1024)
         checkInvariantsIfEnabled()
-        return entries
+        return count
     }
 
     // MARK: Statistics and invariants

@@ -81,14 +81,16 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
         _stripes.deallocate()
     }
 
-    /// The value stored for `key`, or `nil`; counts a hit or a miss.
+    /// The value stored for `key`, or `nil`; counts a hit or a miss. An expired entry departs,
+    /// handed to `settler` after unlocking (the cache: passed as an argument, not captured in a
+    /// closure, which would retain it on every read).
     ///
     /// - Complexity: O(1): one hash of `key`; on the calling thread's stripe, an atomic increment
     ///   and stores if it owns the stripe, an atomic increment, a compare-and-swap and a decrement
     ///   if it shares it; no lock unless a writer is active or the entry has expired. When its
     ///   ring is full, the draining reader drains every ring (O(rings × 32)) if the lock is free.
     @inlinable
-    func get(_ key: Key, hashValue: Int) -> Value? {
+    func get(_ key: Key, hashValue: Int, settler: some DepartureSettling<Key, Value>) -> Value? {
         let stripeIndex = stripeIndex(ofThread: ThreadNumber.current(key: _threadNumberKey))
         let isOwned = stripeIndex < _ownedStripeCount
         let stripe = _stripes + stripeIndex
@@ -109,9 +111,18 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
             }
         }
         stripe.pointee.leave(isOwned: isOwned)
-        // A writer is active, or the entry expired and must leave: the exclusive path, whose
-        // expired entry is released after unlocking.
-        return withLock { $0.get(key, hashValue: hashValue) }.value
+        // A writer is active, or the entry expired and must leave: the exclusive path.
+        return getExclusively(key, hashValue: hashValue, settler: settler)
+    }
+
+    /// ``get(_:hashValue:settler:)`` with exclusive access: when a writer was active, or to remove
+    /// an expired entry.
+    @inlinable
+    func getExclusively(_ key: Key, hashValue: Int, settler: some DepartureSettling<Key, Value>) -> Value? {
+        var departures = Departures<Key, Value>()
+        let value = withLock { $0.get(key, hashValue: hashValue, departures: &departures) }
+        settler._settle(departures)
+        return value
     }
 
     /// The stripe of the thread numbered `thread`: its own below ``_ownedStripeCount``, else a

@@ -48,35 +48,19 @@ extension Cache {
         let ticket = LoadTicket()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
-                let immediate: Result<Value, any Error>? = shard.withLock { state in
-                    if ticket.isCancelled { return .failure(CancellationError()) }
-                    if let value = state.peekLiveValue(key, hashValue: hashValue) { return .success(value) }
-                    let flight: LoadFlight<Value>
-                    if let existing = state._flights[key] {
-                        flight = existing
-                    } else {
-                        flight = LoadFlight()
-                        state._flights[key] = flight
-                        flight.task = Task { await self.runLoad(key, flight: flight, ttl: ttl, loader: loader) }
+                let action = shard.withLock { state in
+                    state.joinLoad(of: key, hashValue: hashValue, ticket: ticket, continuation: continuation) {
+                        flight in
+                        Task { await self.runLoad(key, flight: flight, ttl: ttl, loader: loader) }
                     }
-                    flight.waiters[ObjectIdentifier(ticket)] = continuation
-                    return nil
                 }
-                if let immediate { continuation.resume(with: immediate) }
+                if case .resume(let result) = action { continuation.resume(with: result) }
             }
         } onCancel: {
             guard interruptible else { return }
-            let (continuation, abandonedTask) = shard.withLock {
-                state -> (CheckedContinuation<Value, any Error>?, Task<Void, Never>?) in
-                ticket.isCancelled = true
-                guard let flight = state._flights[key],
-                    let continuation = flight.waiters.removeValue(forKey: ObjectIdentifier(ticket))
-                else { return (nil, nil) }
-                // Threads blocked on the load cannot cancel: it runs on while any wait.
-                return (continuation, flight.waiters.isEmpty && flight.completion == nil ? flight.task : nil)
-            }
-            continuation?.resume(throwing: CancellationError())
-            abandonedTask?.cancel()
+            let cancellation = shard.withLock { $0.cancelWaiter(holding: ticket, of: key) }
+            cancellation.continuation?.resume(throwing: CancellationError())
+            cancellation.abandonedTask?.cancel()
         }
     }
 
@@ -131,18 +115,7 @@ extension Cache {
     @usableFromInline
     func load(_ key: Key, ttl: Duration?, loader: (Key) throws -> Value) throws -> Value {
         let hashValue = hashValue(of: key)
-        let role = _shard(hashValue: hashValue).withLock { state -> BlockingLoadRole<Value> in
-            if let value = state.peekLiveValue(key, hashValue: hashValue) { return .found(value) }
-            if let flight = state._flights[key] {
-                let completion = flight.completion ?? BlockingCompletion()
-                flight.completion = completion
-                return .wait(completion)
-            }
-            let flight = LoadFlight<Value>()
-            flight.completion = BlockingCompletion()
-            state._flights[key] = flight
-            return .load(flight)
-        }
+        let role = _shard(hashValue: hashValue).withLock { $0.beginBlockingLoad(of: key, hashValue: hashValue) }
         switch role {
         case .found(let value):
             return value
@@ -168,33 +141,20 @@ extension Cache {
     ) {
         let timeToLive = TimeToLive(ttl)
         let hashValue = hashValue(of: key)
-        let (waiters, completion, departures) = _shard(hashValue: hashValue).withLock { state in
-            if state._flights[key] === flight { state._flights[key] = nil }
-            state.recordLoad(succeeded: result.isSuccess, duration: duration)
-            var departures: Departures<Key, Value>?
-            if case .success(let value) = result, !flight.isSuperseded, timeToLive != .expired {
-                departures = state.set(key, value, ttl: timeToLive, hashValue: hashValue)
-            }
-            let waiters = Array(flight.waiters.values)
-            flight.waiters = [:]
-            return (waiters, flight.completion, departures)
+        var departures = Departures<Key, Value>()
+        let handoff = _shard(hashValue: hashValue).withLock { state in
+            state.finishLoad(
+                flight,
+                of: key,
+                hashValue: hashValue,
+                result: result,
+                duration: duration,
+                ttl: timeToLive,
+                departures: &departures
+            )
         }
-        if departures?.scheduledDeadline == true { joinExpirationTickerOnce() }
-        for waiter in waiters { waiter.resume(with: result) }
-        completion?.complete(result)
-    }
-}
-
-/// What a thread that missed does in the blocking `get`: return a value that arrived meanwhile,
-/// wait for another caller's load, or run the load itself.
-private enum BlockingLoadRole<Value: Sendable> {
-    case found(Value)
-    case wait(BlockingCompletion<Value>)
-    case load(LoadFlight<Value>)
-}
-
-extension Result {
-    fileprivate var isSuccess: Bool {
-        if case .success = self { true } else { false }
+        _settle(departures)
+        for waiter in handoff.waiters { waiter.resume(with: result) }
+        handoff.completion?.complete(result)
     }
 }

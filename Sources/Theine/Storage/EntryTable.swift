@@ -97,6 +97,14 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
         }
     }
 
+    /// Calls `body` with every entry, in slot order.
+    ///
+    /// - Complexity: O(slots handed out / 64 + entries).
+    @inlinable
+    func forEachEntry(_ body: (borrowing Entry) -> Void) {
+        forEachOccupiedSlot { body(_entries[$0]) }
+    }
+
     /// The words of a bitmap of `slots` bits.
     @inlinable
     static func wordCount(forSlots slots: Int) -> Int {

@@ -1,0 +1,153 @@
+/// Loading's edits of a shard's state: the loads in flight by key, their waiters and their ends.
+///
+/// Each method runs under the shard's lock and returns what the caller must do once it is
+/// released (resume a continuation, cancel a task, wake blocked threads, settle departures), as
+/// swift-nio's state machines return an action: nothing here resumes, cancels or wakes anything.
+extension CacheState {
+    /// What a task that missed does after unlocking: resume at once, or wait for a load's end.
+    enum AsyncLoadAction {
+        /// Resume with this result: a value arrived meanwhile, or the caller was cancelled first.
+        case resume(Result<Value, any Error>)
+        /// The continuation waits in a flight; the flight's end resumes it.
+        case wait
+    }
+
+    /// What a thread that missed does in the blocking `get`: return a value that arrived
+    /// meanwhile, wait for another caller's load, or run the load itself.
+    enum BlockingLoadRole {
+        case found(Value)
+        case wait(BlockingCompletion<Value>)
+        case load(LoadFlight<Value>)
+    }
+
+    /// What a cancelled waiter's handler does after unlocking.
+    struct LoadCancellation {
+        /// The waiter's continuation, to resume with `CancellationError` (`nil`: already resumed).
+        var continuation: CheckedContinuation<Value, any Error>?
+        /// The load's task, to cancel: the waiter was the last caller waiting.
+        var abandonedTask: Task<Void, Never>?
+    }
+
+    /// What the end of a load hands out after unlocking: the waiting tasks and blocked threads.
+    struct LoadHandoff {
+        var waiters: [CheckedContinuation<Value, any Error>]
+        var completion: BlockingCompletion<Value>?
+    }
+
+    /// Joins the load of `key` (its `hashValue` given) for the task holding `ticket`, starting one
+    /// with `startLoad` if none is in flight, unless a live value is there already or the caller
+    /// was cancelled.
+    ///
+    /// - Complexity: O(1).
+    mutating func joinLoad(
+        of key: Key,
+        hashValue: Int,
+        ticket: LoadTicket,
+        continuation: CheckedContinuation<Value, any Error>,
+        startLoad: (LoadFlight<Value>) -> Task<Void, Never>
+    ) -> AsyncLoadAction {
+        if ticket.isCancelled { return .resume(.failure(CancellationError())) }
+        if let value = peekLiveValue(key, hashValue: hashValue) { return .resume(.success(value)) }
+        let flight: LoadFlight<Value>
+        if let existing = _flights[key] {
+            flight = existing
+        } else {
+            flight = LoadFlight()
+            _flights[key] = flight
+            flight.task = startLoad(flight)
+        }
+        flight.waiters[ObjectIdentifier(ticket)] = continuation
+        return .wait
+    }
+
+    /// Takes the waiter holding `ticket` out of `key`'s load, marking the ticket cancelled (so that
+    /// a caller not yet registered never waits); the load is abandoned when it was the last waiter
+    /// and no thread is blocked on it (threads cannot cancel: it runs on while any waits).
+    ///
+    /// - Complexity: O(1).
+    mutating func cancelWaiter(holding ticket: LoadTicket, of key: Key) -> LoadCancellation {
+        ticket.isCancelled = true
+        guard let flight = _flights[key],
+            let continuation = flight.waiters.removeValue(forKey: ObjectIdentifier(ticket))
+        else { return LoadCancellation() }
+        let abandonsLoad = flight.waiters.isEmpty && flight.completion == nil
+        return LoadCancellation(continuation: continuation, abandonedTask: abandonsLoad ? flight.task : nil)
+    }
+
+    /// The role of a thread that missed `key` (its `hashValue` given) in the blocking `get`.
+    ///
+    /// - Complexity: O(1).
+    mutating func beginBlockingLoad(of key: Key, hashValue: Int) -> BlockingLoadRole {
+        if let value = peekLiveValue(key, hashValue: hashValue) { return .found(value) }
+        if let flight = _flights[key] {
+            let completion = flight.completion ?? BlockingCompletion()
+            flight.completion = completion
+            return .wait(completion)
+        }
+        let flight = LoadFlight<Value>()
+        flight.completion = BlockingCompletion()
+        _flights[key] = flight
+        return .load(flight)
+    }
+
+    /// Ends `flight`, the load of `key` (its `hashValue` given): counts it, and stores a loaded
+    /// value with `ttl` unless a write superseded the load (what the store displaces departs).
+    ///
+    /// - Returns: the waiters to hand `result` to after unlocking.
+    /// - Complexity: O(waiters), plus a write's amortized O(1).
+    mutating func finishLoad(
+        _ flight: LoadFlight<Value>,
+        of key: Key,
+        hashValue: Int,
+        result: Result<Value, any Error>,
+        duration: Duration,
+        ttl: TimeToLive,
+        departures: inout Departures<Key, Value>
+    ) -> LoadHandoff {
+        if _flights[key] === flight { _flights[key] = nil }
+        recordLoad(succeeded: result.isSuccess, duration: duration)
+        if case .success(let value) = result, !flight.isSuperseded, ttl != .expired {
+            set(key, value, ttl: ttl, hashValue: hashValue, departures: &departures)
+        }
+        let handoff = LoadHandoff(waiters: Array(flight.waiters.values), completion: flight.completion)
+        flight.waiters = [:]
+        return handoff
+    }
+
+    /// The live value for `key` (its `hashValue` given), without counting a request or recording an
+    /// access.
+    func peekLiveValue(_ key: Key, hashValue: Int) -> Value? {
+        guard let stored = _table.lookUp(key, hashValue: hashValue), !isExpired(stored.slot) else { return nil }
+        return stored.value
+    }
+
+    /// Marks the load in flight for `key`, if any, as superseded by a write: its value will not be
+    /// stored. O(1); a count check when no load is in flight.
+    @inlinable @inline(__always)
+    func supersedeLoad(of key: Key) {
+        guard !_flights.isEmpty else { return }
+        markSuperseded(key)
+    }
+
+    @usableFromInline
+    func markSuperseded(_ key: Key) {
+        _flights[key]?.isSuperseded = true
+    }
+
+    @usableFromInline
+    func supersedeAllLoads() {
+        for flight in _flights.values { flight.isSuperseded = true }
+    }
+
+    /// Counts a finished load.
+    mutating func recordLoad(succeeded: Bool, duration: Duration) {
+        if succeeded { _loadSuccessCount += 1 } else { _loadFailureCount += 1 }
+        _totalLoadTime += duration
+    }
+}
+
+extension Result {
+    fileprivate var isSuccess: Bool {
+        if case .success = self { true } else { false }
+    }
+}
