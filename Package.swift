@@ -72,6 +72,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // `theine-ops`: one cache operation in a loop, for callgrind's instruction counts per operation.
+        .executableTarget(name: "TheineOps", dependencies: ["Theine"]),
         // Reads glibc's allocation counters (mallinfo2, which Swift's Glibc module does not export):
         // for the memory tests and `theine-bench --memory`.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),

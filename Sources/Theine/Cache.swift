@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// A thread-safe, bounded in-memory cache with a choice of eviction policy.
@@ -43,6 +44,43 @@ import Synchronization
 /// adaptive policies (``ShardLayout`` says when a cache is sharded; `Documentation/DesignNotes.md`
 /// has the figures).
 ///
+/// ## Removal notifications
+/// Pass `onRemoval` to learn of every entry that leaves, with its ``RemovalCause``: to close a
+/// handle a value holds, to count evictions by cause, to write behind.
+///
+/// ```swift
+/// let files = Cache<String, FileHandle>(capacity: 64) { path, handle, cause in
+///     try? handle.close()
+/// }
+/// ```
+///
+/// | Operation | The departing value's cause |
+/// |---|---|
+/// | ``remove(_:)`` of a live entry | ``RemovalCause/explicit`` |
+/// | ``removeAll()`` | ``RemovalCause/explicit``, or ``RemovalCause/expired`` for an entry past its deadline |
+/// | ``set(_:_:ttl:)`` over a live value | ``RemovalCause/replaced`` (the old value) |
+/// | ``set(_:_:ttl:)`` over a value past its deadline | ``RemovalCause/expired`` (the old value) |
+/// | ``set(_:_:ttl:)`` with a TTL of zero or less | as ``remove(_:)`` (the old value) |
+/// | ``remove(_:)`` of an entry past its deadline | ``RemovalCause/expired`` (and it returns `nil`) |
+/// | ``setIfAbsent(_:_:ttl:)`` over a value past its deadline | ``RemovalCause/expired`` (the old value) |
+/// | an insertion beyond the capacity | ``RemovalCause/evicted`` (the entry the policy chose) |
+/// | W-TinyLFU refusing a stored newcomer its main space | ``RemovalCause/evicted`` (`setIfAbsent` returned `true`) |
+/// | a read, a write or ``removeExpired()`` finding an entry past its deadline | ``RemovalCause/expired`` |
+/// | the background ticker | ``RemovalCause/expired``, delivered off the ticker (below) |
+/// | a loaded value that a write superseded | none: it was never stored |
+/// | a loaded value stored over one past its deadline | ``RemovalCause/expired`` (the old value) |
+/// | ``close()`` | none: the entries stay |
+/// | the cache's release | none |
+///
+/// Each departing value is notified exactly once, after the shard's lock is released, so the
+/// listener may call the cache (even to put the key back), and on the thread whose call caused the
+/// departure, before that call returns; what a load's store displaces, on the thread that ran the
+/// load (the load's task for the async `get`), after its waiters are resumed. Entries the
+/// background ticker expires are notified on a serial queue of the cache's own, in the order they
+/// expired, so that a slow listener delays neither the ticker nor any other cache's expiry. Notifications of one key from different
+/// threads are not ordered among themselves: a listener that sees a key's `.replaced` may see an
+/// older value's `.expired` after it.
+///
 /// ## Memory
 /// Storage grows with the number of entries, not with the capacity: a cache created with a
 /// capacity of 100 million that holds ten entries uses a few kilobytes.
@@ -73,6 +111,14 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     @usableFromInline
     let _isClosed = Atomic<Bool>(false)
 
+    /// The removal listener, if any.
+    @usableFromInline
+    let _onRemoval: (@Sendable (Key, Value, RemovalCause) -> Void)?
+
+    /// Where the background ticker's expirations are notified, in order, off the ticker's queue;
+    /// only with a listener.
+    let _removalQueue: DispatchQueue?
+
     /// The maximum number of entries the cache holds.
     public let capacity: Int
 
@@ -98,22 +144,26 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     ///     (see ``Cache``).
     ///   - clock: the time TTLs are measured in; ``ContinuousCacheClock`` by default. Tests pass a
     ///     ``ManualCacheClock``.
+    ///   - onRemoval: called with every entry that leaves the cache and why, once each, outside the
+    ///     cache's locks (see "Removal notifications" above); `nil` (the default) for none.
     /// - Precondition: `capacity` is in `1...Cache.maximumCapacity` and `shardCount`, if any, in
     ///   `1...Cache.maximumShardCount`; anything else is a programmer error and traps. For values
-    ///   read from configuration, use ``init(validatingCapacity:policy:shardCount:clock:)``, which
-    ///   throws instead.
+    ///   read from configuration, use ``init(validatingCapacity:policy:shardCount:clock:onRemoval:)``,
+    ///   which throws instead.
     public convenience init(
         capacity: Int,
         policy: EvictionPolicy = .tinyLFU,
         shardCount: Int? = nil,
-        clock: any CacheClock = ContinuousCacheClock()
+        clock: any CacheClock = ContinuousCacheClock(),
+        onRemoval: (@Sendable (Key, Value, RemovalCause) -> Void)? = nil
     ) {
         self.init(
             capacity: capacity,
             policy: policy,
             admissionSeed: UInt64.random(in: .min ... .max),
             shardCount: shardCount,
-            clock: clock
+            clock: clock,
+            onRemoval: onRemoval
         )
     }
 
@@ -127,33 +177,36 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// - Parameters:
     ///   - capacity: the maximum number of entries, in `1...Cache.maximumCapacity`.
     ///   - policy: the eviction policy; adaptive W-TinyLFU by default.
-    ///   - shardCount: the shards, as for ``init(capacity:policy:shardCount:clock:)``: `nil` (the
-    ///     default) chooses, otherwise in `1...Cache.maximumShardCount`.
+    ///   - shardCount: the shards, as for ``init(capacity:policy:shardCount:clock:onRemoval:)``:
+    ///     `nil` (the default) chooses, otherwise in `1...Cache.maximumShardCount`.
     ///   - clock: the time TTLs are measured in; ``ContinuousCacheClock`` by default.
+    ///   - onRemoval: the removal listener, as for ``init(capacity:policy:shardCount:clock:onRemoval:)``.
     /// - Throws: ``CacheError/invalidCapacity(_:)`` when `capacity` is out of range,
     ///   ``CacheError/invalidShardCount(_:)`` when `shardCount` is.
     public convenience init(
         validatingCapacity capacity: Int,
         policy: EvictionPolicy = .tinyLFU,
         shardCount: Int? = nil,
-        clock: any CacheClock = ContinuousCacheClock()
+        clock: any CacheClock = ContinuousCacheClock(),
+        onRemoval: (@Sendable (Key, Value, RemovalCause) -> Void)? = nil
     ) throws(CacheError) {
         guard (1...maximumCacheCapacity).contains(capacity) else { throw .invalidCapacity(capacity) }
         if let shardCount, !ShardLayout.validCounts.contains(shardCount) { throw .invalidShardCount(shardCount) }
-        self.init(capacity: capacity, policy: policy, shardCount: shardCount, clock: clock)
+        self.init(capacity: capacity, policy: policy, shardCount: shardCount, clock: clock, onRemoval: onRemoval)
     }
 
     /// Creates an empty cache whose random admission decisions follow `admissionSeed`, so that hit
     /// ratios are reproducible (with `SWIFT_DETERMINISTIC_HASHING=1`), split into `shardCount`
-    /// shards (as for ``init(capacity:policy:shardCount:clock:)``), and visited by `ticker` once it
-    /// holds entries with a TTL. For the simulator and tests.
+    /// shards (as for ``init(capacity:policy:shardCount:clock:onRemoval:)``), and visited by
+    /// `ticker` once it holds entries with a TTL. For the simulator and tests.
     package init(
         capacity: Int,
         policy: EvictionPolicy,
         admissionSeed: UInt64,
         shardCount: Int? = nil,
         clock: any CacheClock = ContinuousCacheClock(),
-        ticker: ExpirationTicker = .shared
+        ticker: ExpirationTicker = .shared,
+        onRemoval: (@Sendable (Key, Value, RemovalCause) -> Void)? = nil
     ) {
         // `fatalError` rather than `precondition`: its message survives optimized builds.
         guard (1...maximumCacheCapacity).contains(capacity) else {
@@ -172,6 +225,8 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         self.policy = policy
         _layout = layout
         _ticker = ticker
+        _onRemoval = onRemoval
+        _removalQueue = onRemoval == nil ? nil : DispatchQueue(label: "Theine.Cache.removals")
         let ownedStripeCount = ReadStripe.ownedCountPerShard
         _shards = ContiguousArray(
             (0..<layout.count).map { index in
@@ -294,12 +349,14 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         return removed
     }
 
-    /// Removes every entry. Statistics are kept.
+    /// Removes every entry. Statistics are kept, and count what leaves: entries past their deadline
+    /// as expirations, the others as explicit removals (their removal causes).
     ///
     /// Shards are cleared one after another: a write that runs concurrently with `removeAll` may
     /// survive it.
     ///
-    /// - Complexity: O(n) to release the entries, done after unlocking; O(shards) under the locks.
+    /// - Complexity: O(n) to release the entries, done after unlocking; under each shard's lock,
+    ///   O(1) plus amortized O(1) for each entry past its deadline (as ``removeExpired()``).
     public func removeAll() {
         for shard in _shards {
             var departures = Departures<Key, Value>()
@@ -376,8 +433,14 @@ extension Cache: ExpirationTickerClient {
         guard !isClosed else { return false }
         for shard in _shards {
             var departures = Departures<Key, Value>()
-            shard.withLock { _ = $0.removeExpired(departures: &departures) }
-            _settle(departures)
+            let count = shard.withLock { $0.removeExpired(departures: &departures) }
+            if count > 0, let removalQueue = _removalQueue {
+                // Off the ticker's queue, which every cache shares.
+                let pending = PendingDepartures(departures)
+                removalQueue.async { pending.tell(self) }
+            } else {
+                _settle(departures)
+            }
         }
         return true
     }
@@ -385,13 +448,31 @@ extension Cache: ExpirationTickerClient {
 
 extension Cache: DepartureSettling {
     /// Settles what left a shard during one call, after its lock is released: the one place where
-    /// departing keys and values are released (when `departures` ends, here), and where a call
-    /// that set a deadline has the cache join the expiration ticker.
+    /// the removal listener hears of departing entries and where they are released (when
+    /// `departures` ends, here), and where a call that set a deadline has the cache join the
+    /// expiration ticker.
     ///
-    /// - Complexity: O(1) besides releasing the departed entries.
+    /// - Complexity: O(1) besides the listener's calls and releasing the departed entries.
     @inlinable @inline(__always)
     func _settle(_ departures: consuming Departures<Key, Value>) {
         if departures.scheduledDeadline { joinExpirationTickerOnce() }
+        if _onRemoval != nil && !departures.isEmpty { departures.tell(self) }
+    }
+
+    /// Tells the removal listener, which the cache has, that `key`'s `value` left for `cause`.
+    ///
+    /// The listener is called straight from its stored property: bound to a local, or passed as a
+    /// closure, it would be retained and released on every departure (an atomic operation on a
+    /// count that every writing thread shares).
+    @inlinable @inline(__always)
+    func _tell(_ key: Key, _ value: Value, _ cause: RemovalCause) {
+        _onRemoval!(key, value, cause)
+    }
+
+    /// Waits until the removal listener has heard of every entry the background ticker expired so
+    /// far; for tests.
+    package func waitForBackgroundRemovals() {
+        _removalQueue?.sync {}
     }
 }
 
@@ -407,5 +488,17 @@ extension Cache {
     /// access or reading the clock; for tests.
     func containsQuietly(_ key: Key) -> Bool {
         _shard(for: key).withLock { $0._table.slot(of: key) != nil }
+    }
+
+    /// The value stored for `key`, expired or not, without counting a request, recording an access
+    /// or reading the clock; for tests.
+    func peekQuietly(_ key: Key) -> Value? {
+        let hashValue = hashValue(of: key)
+        return _shard(hashValue: hashValue).withLock { $0._table.lookUp(key, hashValue: hashValue)?.value }
+    }
+
+    /// Whether a writer holds some shard's lock now; for tests of what runs outside the locks.
+    var isAnyShardLocked: Bool {
+        _shards.contains { $0._lock.isWriterActive }
     }
 }

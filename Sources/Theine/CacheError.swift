@@ -1,6 +1,6 @@
 /// An error in a cache's run-time configuration.
 ///
-/// Thrown by ``Cache/init(validatingCapacity:policy:shardCount:clock:)`` and
+/// Thrown by ``Cache/init(validatingCapacity:policy:shardCount:clock:onRemoval:)`` and
 /// ``EvictionPolicy/init(name:)``, the constructors for configuration that comes from outside the
 /// program (files, environment, server settings). Code that passes literals uses the non-throwing
 /// initializer, where the same mistakes are programmer errors and trap.

@@ -34,6 +34,8 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     @usableFromInline var _missCount = 0
     @usableFromInline var _evictionCount = 0
     @usableFromInline var _expirationCount = 0
+    @usableFromInline var _explicitRemovalCount = 0
+    @usableFromInline var _replacementCount = 0
     @usableFromInline var _loadSuccessCount = 0
     @usableFromInline var _loadFailureCount = 0
     @usableFromInline var _totalLoadTime = Duration.zero
@@ -141,6 +143,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
                 _expirationCount &+= 1
                 departures.append(key, oldValue, cause: .expired)
             } else {
+                _replacementCount &+= 1
                 departures.append(key, oldValue, cause: .replaced)
             }
             _policy.recordAccess(slot)
@@ -189,17 +192,23 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         _wheel.cancel(slot)
         _policy.recordRemoval(slot)
         let entry = _table.removeEntry(at: slot)
+        _explicitRemovalCount &+= 1
         checkInvariantsIfEnabled()
         departures.append(entry.key, entry.value, cause: .explicit)
         return entry.value
     }
 
-    /// Removes every entry: the old table departs whole, to be released after unlocking.
+    /// Removes every entry. Those past their deadline depart expired, as ``removeExpired(departures:)``
+    /// removes them; then the old table departs whole, every entry in it removed explicitly, to be
+    /// released after unlocking.
     ///
-    /// - Complexity: O(1) (an empty table is allocated in its place).
+    /// - Complexity: amortized O(1) per expired entry, plus O(k) for the k entries due within the
+    ///   present second; the rest O(1) (an empty table is allocated in its place).
     @inlinable
     mutating func removeAll(departures: inout Departures<Key, Value>) {
         supersedeAllLoads()
+        _ = removeExpired(departures: &departures)
+        _explicitRemovalCount &+= _table.count
         _policy.removeAll()
         _wheel.removeAll()
         var old = EntryTable<Key, Value>()
@@ -213,6 +222,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     /// - Returns: the number of entries removed.
     /// - Complexity: amortized O(1) per entry with a TTL, plus O(k) for the k entries due within
     ///   the present second; O(1) when no entry has a TTL.
+    @usableFromInline
     mutating func removeExpired(departures: inout Departures<Key, Value>) -> Int {
         guard !_wheel.isEmpty else { return 0 }
         _wheel.expireAll(upTo: now(), expired: &_expiredSlots)
@@ -322,6 +332,8 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
             missCount: _missCount,
             evictionCount: _evictionCount,
             expirationCount: _expirationCount,
+            explicitRemovalCount: _explicitRemovalCount,
+            replacementCount: _replacementCount,
             loadSuccessCount: _loadSuccessCount,
             loadFailureCount: _loadFailureCount,
             totalLoadTime: _totalLoadTime

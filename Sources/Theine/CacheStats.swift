@@ -11,6 +11,12 @@
 ///
 /// Requests are lookups: every ``Cache/get(_:)`` is a hit or a miss (a lookup that finds an expired
 /// entry is a miss). Writes are not requests.
+///
+/// Every entry that leaves the cache is counted once, by its ``RemovalCause``, exactly as the
+/// removal listener is told: ``evictionCount``, ``expirationCount``, ``explicitRemovalCount`` and
+/// ``replacementCount`` equal the notifications by cause, once the background ticker's have been
+/// delivered (they are counted when the ticker removes the entries, and told on the cache's own
+/// queue just after).
 public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
     /// The number of lookups that found a value.
     public var hitCount: Int
@@ -22,6 +28,12 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
     /// The number of entries removed because their TTL had passed, whether a read found them
     /// expired or the background expiry removed them.
     public var expirationCount: Int
+    /// The number of live entries removed by a call: ``Cache/remove(_:)``, ``Cache/removeAll()``,
+    /// or a ``Cache/set(_:_:ttl:)`` with a TTL of zero or less (``RemovalCause/explicit``).
+    public var explicitRemovalCount: Int
+    /// The number of live values overwritten by a ``Cache/set(_:_:ttl:)`` or a load of their key
+    /// (``RemovalCause/replaced``).
+    public var replacementCount: Int
     /// The number of loads that produced a value (``Cache/get(_:ttl:loader:)``).
     public var loadSuccessCount: Int
     /// The number of loads that threw, cancelled ones included.
@@ -35,6 +47,8 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
         missCount: Int = 0,
         evictionCount: Int = 0,
         expirationCount: Int = 0,
+        explicitRemovalCount: Int = 0,
+        replacementCount: Int = 0,
         loadSuccessCount: Int = 0,
         loadFailureCount: Int = 0,
         totalLoadTime: Duration = .zero
@@ -43,6 +57,8 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
         self.missCount = missCount
         self.evictionCount = evictionCount
         self.expirationCount = expirationCount
+        self.explicitRemovalCount = explicitRemovalCount
+        self.replacementCount = replacementCount
         self.loadSuccessCount = loadSuccessCount
         self.loadFailureCount = loadFailureCount
         self.totalLoadTime = totalLoadTime
@@ -72,7 +88,8 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         "CacheStats(requests: \(requestCount), hits: \(hitCount), misses: \(missCount), "
             + "hitRate: \(hitRate), evictions: \(evictionCount), "
-            + "expirations: \(expirationCount), loadSuccesses: \(loadSuccessCount), "
+            + "expirations: \(expirationCount), explicitRemovals: \(explicitRemovalCount), "
+            + "replacements: \(replacementCount), loadSuccesses: \(loadSuccessCount), "
             + "loadFailures: \(loadFailureCount), totalLoadTime: \(totalLoadTime))"
     }
 
@@ -83,6 +100,8 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
             missCount: later.missCount - earlier.missCount,
             evictionCount: later.evictionCount - earlier.evictionCount,
             expirationCount: later.expirationCount - earlier.expirationCount,
+            explicitRemovalCount: later.explicitRemovalCount - earlier.explicitRemovalCount,
+            replacementCount: later.replacementCount - earlier.replacementCount,
             loadSuccessCount: later.loadSuccessCount - earlier.loadSuccessCount,
             loadFailureCount: later.loadFailureCount - earlier.loadFailureCount,
             totalLoadTime: later.totalLoadTime - earlier.totalLoadTime
@@ -96,6 +115,8 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
             missCount: left.missCount + right.missCount,
             evictionCount: left.evictionCount + right.evictionCount,
             expirationCount: left.expirationCount + right.expirationCount,
+            explicitRemovalCount: left.explicitRemovalCount + right.explicitRemovalCount,
+            replacementCount: left.replacementCount + right.replacementCount,
             loadSuccessCount: left.loadSuccessCount + right.loadSuccessCount,
             loadFailureCount: left.loadFailureCount + right.loadFailureCount,
             totalLoadTime: left.totalLoadTime + right.totalLoadTime

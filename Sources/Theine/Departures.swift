@@ -7,7 +7,7 @@
 /// allocating: one replaced or removed value, and one evicted entry beside it (an insertion that
 /// finds an expired entry and evicts another). Entries the timer wheel expires in bulk go to an
 /// array, as does anything beyond two; `removeAll` hands over its old table whole, so clearing a
-/// shard costs O(1) under its lock.
+/// shard's live entries costs O(1) under its lock.
 ///
 /// Noncopyable, as the table it may hold: it is settled exactly once.
 @usableFromInline
@@ -66,38 +66,62 @@ struct Departures<Key: Hashable, Value>: ~Copyable {
         _clearedTable = consume table
     }
 
-    /// The number of entries that left.
+    /// Whether nothing left. (The slots fill in order: the first is empty only if all are.)
     @inlinable
-    var count: Int {
-        let inline = (_first == nil ? 0 : 1) + (_second == nil ? 0 : 1)
+    var isEmpty: Bool {
+        guard _first == nil else { return false }
         switch _clearedTable {
-        case .some(let table): return inline + _more.count + table.count
-        case .none: return inline + _more.count
+        case .some: return false
+        case .none: return true
         }
     }
 
-    /// Calls `body` with every entry that left, and its cause, in the order they left.
+    /// Tells `settler` of every entry that left, and its cause, in the order they left.
     ///
     /// - Complexity: O(entries), plus O(slots / 64) for a cleared table.
     @inlinable
-    func forEach(_ body: (Key, Value, RemovalCause) -> Void) {
-        if let first = _first { body(first.key, first.value, first.cause) }
-        if let second = _second { body(second.key, second.value, second.cause) }
-        for departure in _more { body(departure.key, departure.value, departure.cause) }
+    func tell(_ settler: some DepartureSettling<Key, Value>) {
+        // The slots fill in order, so the array is looked at only when both are full.
+        if let first = _first {
+            settler._tell(first.key, first.value, first.cause)
+            if let second = _second {
+                settler._tell(second.key, second.value, second.cause)
+                for departure in _more { settler._tell(departure.key, departure.value, departure.cause) }
+            }
+        }
         switch _clearedTable {
-        case .some(let table): table.forEachEntry { body($0.key, $0.value, .explicit) }
+        case .some(let table): table.forEachEntry { settler._tell($0.key, $0.value, .explicit) }
         case .none: break
         }
     }
 }
 
-/// What settles the departures of a shard after unlocking: the cache that owns it
-/// (`Cache._settle(_:)`). A protocol so that a shard's read path can hand its rare departures to
-/// the cache it was given as an argument, without a closure that would retain the cache on every
-/// read.
+/// What settles the departures of a shard after unlocking, and tells its removal listener of each:
+/// the cache that owns it (`Cache._settle(_:)`, `Cache._tell(_:_:_:)`). A protocol so that the
+/// shard's read path and the departures themselves are handed the cache as an argument, without a
+/// closure that would retain it, or the listener, on every call.
 @usableFromInline
 protocol DepartureSettling<Key, Value>: AnyObject {
     associatedtype Key: Hashable
     associatedtype Value
     func _settle(_ departures: consuming Departures<Key, Value>)
+    func _tell(_ key: Key, _ value: Value, _ cause: RemovalCause)
+}
+
+/// Departures handed to another queue to be settled there: what the background ticker expires,
+/// notified off the ticker's queue.
+///
+/// Unchecked `Sendable`: it is created, handed over once, and then touched by one queue only; its
+/// keys and values are `Sendable`.
+final class PendingDepartures<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sendable {
+    private let departures: Departures<Key, Value>
+
+    init(_ departures: consuming Departures<Key, Value>) {
+        self.departures = departures
+    }
+
+    /// Tells `settler` of every departure, in order. The entries are released with this object.
+    func tell(_ settler: some DepartureSettling<Key, Value>) {
+        departures.tell(settler)
+    }
 }

@@ -1,6 +1,16 @@
-/// Why an entry left a cache.
-@usableFromInline
-struct RemovalCause: Hashable, Sendable {
+/// Why an entry left a cache, as told to its removal listener (``Cache/init(capacity:policy:shardCount:clock:onRemoval:)``).
+///
+/// A struct with static members rather than an enum, so that later versions can add causes
+/// without breaking a `switch` in your code: match the causes you handle and give the rest a
+/// `default`.
+///
+/// ```swift
+/// let connections = Cache<String, Connection>(capacity: 100) { _, connection, cause in
+///     if cause.wasEvicted { metrics.increment("evicted") }
+///     connection.close()
+/// }
+/// ```
+public struct RemovalCause: Hashable, Sendable, CustomStringConvertible {
     @usableFromInline let _code: UInt8
 
     @inlinable
@@ -8,12 +18,34 @@ struct RemovalCause: Hashable, Sendable {
         self._code = _code
     }
 
-    /// Removed by a call: `remove`, `removeAll`, or a `set` with a TTL of zero or less.
-    @inlinable static var explicit: Self { Self(_code: 0) }
-    /// Its value was overwritten by a `set` (or a load) of its key.
-    @inlinable static var replaced: Self { Self(_code: 1) }
-    /// Its TTL passed.
-    @inlinable static var expired: Self { Self(_code: 2) }
-    /// The policy chose it to make room.
-    @inlinable static var evicted: Self { Self(_code: 3) }
+    /// Removed by a call: ``Cache/remove(_:)``, ``Cache/removeAll()``, or a ``Cache/set(_:_:ttl:)``
+    /// with a TTL of zero or less.
+    @inlinable public static var explicit: Self { Self(_code: 0) }
+
+    /// Overwritten: a ``Cache/set(_:_:ttl:)`` or a load stored another value for the key.
+    @inlinable public static var replaced: Self { Self(_code: 1) }
+
+    /// Its time to live passed: removed by a read, a write, ``Cache/removeExpired()``, the
+    /// background ticker or ``Cache/removeAll()``, or overwritten after its deadline.
+    @inlinable public static var expired: Self { Self(_code: 2) }
+
+    /// The eviction policy chose it to make room for another entry.
+    @inlinable public static var evicted: Self { Self(_code: 3) }
+
+    /// Whether the cache removed the entry by itself (``expired`` or ``evicted``), rather than a
+    /// call removing or replacing it.
+    @inlinable
+    public var wasEvicted: Bool {
+        self == .expired || self == .evicted
+    }
+
+    /// The cause's name: `explicit`, `replaced`, `expired` or `evicted`.
+    public var description: String {
+        switch _code {
+        case 0: "explicit"
+        case 1: "replaced"
+        case 2: "expired"
+        default: "evicted"
+        }
+    }
 }

@@ -17,8 +17,10 @@ protocol BenchmarkedCache: AnyObject, Sendable {
 final class TheineCache: BenchmarkedCache {
     let cache: Cache<Int, Int>
 
-    init(capacity: Int, policy: EvictionPolicy, shardCount: Int?) {
-        cache = Cache(capacity: capacity, policy: policy, shardCount: shardCount)
+    /// A cache with a removal listener that does nothing if `listens`, else none.
+    init(capacity: Int, policy: EvictionPolicy, shardCount: Int?, listens: Bool = false) {
+        let doNothing: @Sendable (Int, Int, RemovalCause) -> Void = { _, _, _ in }
+        cache = Cache(capacity: capacity, policy: policy, shardCount: shardCount, onRemoval: listens ? doNothing : nil)
     }
 
     @inline(__always) func get(_ key: Int) -> Int? { cache.get(key) }

@@ -38,6 +38,9 @@ struct ThroughputBenchmark: ParsableCommand {
     @Option(help: "Also write the rows as CSV to this file.")
     var csv: String?
 
+    @Flag(help: "Give Theine's caches a removal listener that does nothing, to measure what listening costs.")
+    var onRemoval = false
+
     @Flag(help: "Report the metadata bytes per entry of each policy at --entries instead.")
     var memory = false
 
@@ -96,7 +99,11 @@ struct ThroughputBenchmark: ParsableCommand {
         // A concrete type at each call, so that the measured loop is specialized.
         switch contestant {
         case .theine(let policy):
-            measure(TheineCache(capacity: capacity, policy: policy, shardCount: shards), workload: workload, keys: keys)
+            measure(
+                TheineCache(capacity: capacity, policy: policy, shardCount: shards, listens: onRemoval),
+                workload: workload,
+                keys: keys
+            )
         case .dictionary:
             measure(LockedDictionary(capacity: capacity), workload: workload, keys: keys)
         case .linkedLRU:

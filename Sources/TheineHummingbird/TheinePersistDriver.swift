@@ -44,7 +44,7 @@ public struct TheinePersistDriver: PersistDriver {
     /// - Parameters:
     ///   - capacity: the maximum number of values, in `1...Theine.Cache.maximumCapacity`.
     ///   - policy: the eviction policy; adaptive W-TinyLFU (`.tinyLFU`) by default.
-    ///   - shardCount: the cache's shards (`Theine.Cache.init(capacity:policy:shardCount:clock:)`):
+    ///   - shardCount: the cache's shards (`Theine.Cache.init(capacity:policy:shardCount:clock:onRemoval:)`):
     ///     `nil`, the default, chooses from the capacity; more let more threads write at once.
     ///   - clock: the time expiry is measured in; `ContinuousCacheClock` by default. Tests pass a
     ///     `ManualCacheClock` and advance it instead of sleeping.

@@ -21,6 +21,8 @@ import Theine
 /// | `theine_cache_misses`                  | counter | lookups that found none                 |
 /// | `theine_cache_evictions`               | counter | entries evicted for capacity            |
 /// | `theine_cache_expirations`             | counter | entries removed because their TTL passed|
+/// | `theine_cache_explicit_removals`       | counter | live entries removed by a call          |
+/// | `theine_cache_replacements`            | counter | live values overwritten                 |
 /// | `theine_cache_load_successes`          | counter | loads that produced a value             |
 /// | `theine_cache_load_failures`           | counter | loads that threw                        |
 /// | `theine_cache_load_time_nanoseconds`   | counter | time spent in loads                     |
@@ -41,6 +43,8 @@ public final class CacheMetrics: Sendable {
     private let misses: Counter
     private let evictions: Counter
     private let expirations: Counter
+    private let explicitRemovals: Counter
+    private let replacements: Counter
     private let loadSuccesses: Counter
     private let loadFailures: Counter
     private let loadTime: Counter
@@ -69,6 +73,8 @@ public final class CacheMetrics: Sendable {
         misses = counter("misses")
         evictions = counter("evictions")
         expirations = counter("expirations")
+        explicitRemovals = counter("explicit_removals")
+        replacements = counter("replacements")
         loadSuccesses = counter("load_successes")
         loadFailures = counter("load_failures")
         loadTime = counter("load_time_nanoseconds")
@@ -91,6 +97,8 @@ public final class CacheMetrics: Sendable {
         misses.increment(by: delta.missCount)
         evictions.increment(by: delta.evictionCount)
         expirations.increment(by: delta.expirationCount)
+        explicitRemovals.increment(by: delta.explicitRemovalCount)
+        replacements.increment(by: delta.replacementCount)
         loadSuccesses.increment(by: delta.loadSuccessCount)
         loadFailures.increment(by: delta.loadFailureCount)
         loadTime.increment(by: delta.totalLoadTime.nanoseconds)

@@ -13,10 +13,14 @@ struct CacheMetricsTests {
         try metrics.expectCounter("theine_cache_\(label)", dimensions).totalValue
     }
 
-    /// A scripted 3 hits, 2 misses, 1 eviction and 1 expiry on a cache of two entries under LRU.
+    /// A scripted 3 hits, 2 misses, 1 eviction, 1 expiry, 1 replacement and 1 explicit removal on
+    /// a cache of two entries under LRU.
     static func script(on cache: Cache<String, Int>, clock: ManualCacheClock) {
         cache.set("a", 1)
-        cache.set("b", 2, ttl: .seconds(10))
+        cache.set("e", 5)
+        cache.remove("e")
+        cache.set("b", 0, ttl: .seconds(10))
+        cache.set("b", 2, ttl: .seconds(10))  // replaces 0
         for _ in 0..<3 { _ = cache.get("a") }
         _ = cache.get("x")
         _ = cache.get("y")
@@ -39,6 +43,8 @@ struct CacheMetricsTests {
         #expect(try Self.total("misses", in: metrics) == 2)
         #expect(try Self.total("evictions", in: metrics) == 1)
         #expect(try Self.total("expirations", in: metrics) == 1)
+        #expect(try Self.total("explicit_removals", in: metrics) == 1)
+        #expect(try Self.total("replacements", in: metrics) == 1)
         #expect(try Self.total("load_successes", in: metrics) == 0)
         #expect(try Self.total("load_failures", in: metrics) == 0)
         #expect(try Self.total("load_time_nanoseconds", in: metrics) == 0)

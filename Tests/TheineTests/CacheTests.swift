@@ -43,14 +43,14 @@ struct CacheTests {
     }
 
     @Test(arguments: EvictionPolicy.allPolicies)
-    func removeAll_emptiesCacheAndKeepsStats(policy: EvictionPolicy) {
+    func removeAll_emptiesCacheAndKeepsStats_countingTheRemovals(policy: EvictionPolicy) {
         let cache = Cache<Int, Int>(capacity: 100, policy: policy)
         for key in 0..<50 { cache.set(key, key) }
         _ = cache.get(1)
         cache.removeAll()
         #expect(cache.count == 0)
         #expect(cache.get(1) == nil)
-        #expect(cache.stats() == CacheStats(hitCount: 1, missCount: 1))
+        #expect(cache.stats() == CacheStats(hitCount: 1, missCount: 1, explicitRemovalCount: 50))
         for key in 0..<150 { cache.set(key, key) }
         #expect(cache.count == 100)
         cache.checkInvariants()

@@ -54,6 +54,11 @@ package final class ExpirationTicker: Sendable {
         }
     }
 
+    /// Waits until a visit in progress, if any, has ended; for tests.
+    package func waitForVisits() {
+        queue.sync {}
+    }
+
     /// Whether the timer is running: some registered cache is alive and open.
     var isRunning: Bool {
         state.withLock { $0.timer != nil }

@@ -153,8 +153,10 @@ extension Cache {
                 departures: &departures
             )
         }
-        _settle(departures)
+        // The waiters first: what the store displaced is then told to the listener on this thread
+        // (the load's task, or the thread that ran the loader), delaying none of them.
         for waiter in handoff.waiters { waiter.resume(with: result) }
         handoff.completion?.complete(result)
+        _settle(departures)
     }
 }

@@ -123,7 +123,7 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
     ///
     /// - Parameters:
     ///   - capacity: the most results kept, in `1...Cache.maximumCapacity` (a literal out of range
-    ///     traps, as ``Cache/init(capacity:policy:shardCount:clock:)`` does).
+    ///     traps, as ``Cache/init(capacity:policy:shardCount:clock:onRemoval:)`` does).
     ///   - policy: which results to keep when full; adaptive W-TinyLFU by default.
     ///   - ttl: how long a result is served (the rules of ``Cache/set(_:_:ttl:)``); `nil` for ever.
     ///   - clock: the time `ttl` is measured in; ``ContinuousCacheClock`` by default.

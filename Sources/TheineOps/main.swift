@@ -1,0 +1,44 @@
+// theine-ops: one cache operation in a loop, for `valgrind --tool=callgrind`, which counts the
+// instructions it takes (valgrind 3.19 crashes when `theine-bench` starts; it runs this plain
+// executable). Instructions per operation: (count at 2N - count at N) / N, which cancels start-up.
+//
+//   theine-ops OPERATION POLICY COUNT [--listener]
+//
+// OPERATION: `hit` (get of a present key), `overwrite` (set of a present key: its old value departs
+// replaced), `insert` (set of a new key into a full cache: one entry departs evicted). POLICY: lru,
+// tinyLFU or clockPro. `--listener`: the cache has a removal listener that does nothing.
+import Theine
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 4, let count = Int(arguments[3]), count >= 0,
+    let policy = try? EvictionPolicy(name: arguments[2]),
+    ["hit", "overwrite", "insert"].contains(arguments[1])
+else {
+    print("usage: theine-ops hit|overwrite|insert lru|tinyLFU|clockPro COUNT [--listener]")
+    exit(2)
+}
+let capacity = 100_000
+let doNothing: @Sendable (Int, Int, RemovalCause) -> Void = { _, _, _ in }
+let cache = Cache<Int, Int>(
+    capacity: capacity,
+    policy: policy,
+    onRemoval: arguments.contains("--listener") ? doNothing : nil
+)
+for key in 0..<capacity { cache.set(key, key) }
+
+var checksum = 0
+switch arguments[1] {
+case "hit":
+    for index in 0..<count { checksum &+= cache.get(index % capacity) ?? 0 }
+case "overwrite":
+    for index in 0..<count { cache.set(index % capacity, index) }
+default:
+    for index in 0..<count { cache.set(capacity + index, index) }
+}
+print(checksum, cache.count)
