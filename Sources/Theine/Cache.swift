@@ -119,8 +119,16 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// only with a listener.
     let _removalQueue: DispatchQueue?
 
-    /// The maximum number of entries the cache holds.
+    /// What gives each entry its weight, in a weighted cache.
+    @usableFromInline
+    let _weigher: (@Sendable (Key, Value) -> Int)?
+
+    /// The maximum number of entries the cache holds: ``Cache/maximumCapacity`` for a weighted
+    /// cache, which is bounded by weight instead.
     public let capacity: Int
+
+    /// The most the entries of a weighted cache weigh together; `nil` for a cache bounded by count.
+    let maximumWeight: Int?
 
     /// The eviction policy the cache follows.
     public let policy: EvictionPolicy
@@ -199,7 +207,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// ratios are reproducible (with `SWIFT_DETERMINISTIC_HASHING=1`), split into `shardCount`
     /// shards (as for ``init(capacity:policy:shardCount:clock:onRemoval:)``), and visited by
     /// `ticker` once it holds entries with a TTL. For the simulator and tests.
-    package init(
+    package convenience init(
         capacity: Int,
         policy: EvictionPolicy,
         admissionSeed: UInt64,
@@ -212,32 +220,116 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         guard (1...maximumCacheCapacity).contains(capacity) else {
             fatalError("capacity must be in 1...\(maximumCacheCapacity), got \(capacity)")
         }
-        let layout: ShardLayout
-        if let shardCount {
-            guard ShardLayout.validCounts.contains(shardCount) else {
-                fatalError("shardCount must be in \(ShardLayout.validCounts), got \(shardCount)")
-            }
-            layout = .requested(count: shardCount, capacity: capacity)
-        } else {
-            layout = .automatic(capacity: capacity)
+        self.init(
+            bound: .count(capacity),
+            policy: policy,
+            admissionSeed: admissionSeed,
+            shardCount: shardCount,
+            clock: clock,
+            ticker: ticker,
+            onRemoval: onRemoval
+        )
+    }
+
+    /// Creates an empty cache bounded by weight: the entries weigh at most `maximumWeight`
+    /// together, each weighing what `weigher` returns for it (at least 0). One shard unless
+    /// `shardCount` asks for more; each shard then holds its share of the weight, and no entry
+    /// heavier than the smallest share (``maximumEntryWeight``) is kept. For the simulator and
+    /// tests, until every policy evicts by weight (only ``EvictionPolicy/lru`` does).
+    ///
+    /// - Precondition: `maximumWeight` is in `1...Cache.maximumWeightLimit`, and `shardCount`, if
+    ///   any, in `1...Cache.maximumShardCount`.
+    package convenience init(
+        maximumWeight: Int,
+        weigher: @escaping @Sendable (Key, Value) -> Int,
+        policy: EvictionPolicy,
+        admissionSeed: UInt64,
+        shardCount: Int? = nil,
+        clock: any CacheClock = ContinuousCacheClock(),
+        ticker: ExpirationTicker = .shared,
+        onRemoval: (@Sendable (Key, Value, RemovalCause) -> Void)? = nil
+    ) {
+        guard (1...Self.maximumWeightLimit).contains(maximumWeight) else {
+            fatalError("maximumWeight must be in 1...\(Self.maximumWeightLimit), got \(maximumWeight)")
         }
-        self.capacity = capacity
+        self.init(
+            bound: .weight(maximumWeight, weigher),
+            policy: policy,
+            admissionSeed: admissionSeed,
+            shardCount: shardCount,
+            clock: clock,
+            ticker: ticker,
+            onRemoval: onRemoval
+        )
+    }
+
+    /// The largest maximum weight a cache accepts: `Int.max / 2`, so that a shard's total plus one
+    /// more entry never overflows.
+    static var maximumWeightLimit: Int { Int.max / 2 }
+
+    /// What bounds a cache: the number of its entries, or their weight.
+    enum Bound {
+        case count(Int)
+        case weight(Int, @Sendable (Key, Value) -> Int)
+    }
+
+    private init(
+        bound: Bound,
+        policy: EvictionPolicy,
+        admissionSeed: UInt64,
+        shardCount: Int?,
+        clock: any CacheClock,
+        ticker: ExpirationTicker,
+        onRemoval: (@Sendable (Key, Value, RemovalCause) -> Void)?
+    ) {
+        let layout: ShardLayout
+        let total: Int
+        switch bound {
+        case .count(let capacity):
+            total = capacity
+            self.capacity = capacity
+            maximumWeight = nil
+            _weigher = nil
+            layout =
+                shardCount.map { Self.requestedLayout(count: $0, total: capacity) } ?? .automatic(capacity: capacity)
+        case .weight(let maximumWeight, let weigher):
+            total = maximumWeight
+            capacity = maximumCacheCapacity
+            self.maximumWeight = maximumWeight
+            _weigher = weigher
+            layout = shardCount.map { Self.requestedLayout(count: $0, total: maximumWeight) } ?? .single
+        }
         self.policy = policy
         _layout = layout
         _ticker = ticker
         _onRemoval = onRemoval
         _removalQueue = onRemoval == nil ? nil : DispatchQueue(label: "Theine.Cache.removals")
         let ownedStripeCount = ReadStripe.ownedCountPerShard
+        let isWeighted = maximumWeight != nil
+        let maximumEntryWeight = total / layout.count
         _shards = ContiguousArray(
             (0..<layout.count).map { index in
+                let share = layout.capacity(ofShard: index, total: total)
                 let policy = policy.makePolicy(
-                    capacity: layout.capacity(ofShard: index, total: capacity),
+                    capacity: isWeighted ? maximumCacheCapacity : share,
                     seed: admissionSeed &+ UInt64(index)
                 )
-                return CacheShard(CacheState(policy: policy, clock: clock), ownedStripeCount: ownedStripeCount)
+                let weights = isWeighted ? SlotWeights(maximum: share, maximumEntryWeight: maximumEntryWeight) : nil
+                return CacheShard(
+                    CacheState(policy: policy, clock: clock, weights: weights),
+                    ownedStripeCount: ownedStripeCount
+                )
             }
         )
         _unretainedShards = ContiguousArray(_shards.map { Unmanaged.passUnretained($0) })
+    }
+
+    /// The layout for `count` shards requested of a cache bounded by `total` (entries or weight).
+    private static func requestedLayout(count: Int, total: Int) -> ShardLayout {
+        guard ShardLayout.validCounts.contains(count) else {
+            fatalError("shardCount must be in \(ShardLayout.validCounts), got \(count)")
+        }
+        return .requested(count: count, capacity: total)
     }
 
     /// The number of shards the cache is split into: a power of two, 1 for a cache under 262,144
@@ -303,10 +395,11 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             remove(key)
             return
         }
+        let weight = _weight(of: key, value)
         let hashValue = hashValue(of: key)
         var departures = Departures<Key, Value>()
         _withShard(hashValue: hashValue) {
-            $0.withLock { $0.set(key, value, ttl: ttl, hashValue: hashValue, departures: &departures) }
+            $0.withLock { $0.set(key, value, ttl: ttl, weight: weight, hashValue: hashValue, departures: &departures) }
         }
         _settle(departures)
     }
@@ -324,10 +417,13 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     public func setIfAbsent(_ key: Key, _ value: Value, ttl: Duration? = nil) -> Bool {
         let ttl = TimeToLive(ttl)
         guard ttl != .expired else { return false }
+        let weight = _weight(of: key, value)
         let hashValue = hashValue(of: key)
         var departures = Departures<Key, Value>()
         let stored = _withShard(hashValue: hashValue) { shard in
-            shard.withLock { $0.setIfAbsent(key, value, ttl: ttl, hashValue: hashValue, departures: &departures) }
+            shard.withLock {
+                $0.setIfAbsent(key, value, ttl: ttl, weight: weight, hashValue: hashValue, departures: &departures)
+            }
         }
         _settle(departures)
         return stored

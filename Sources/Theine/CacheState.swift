@@ -9,8 +9,14 @@ let maximumCacheCapacity = Int(Int32.max)
 /// no writer is active; the read rings' drains touch only `_policy`, under the shard's lock.
 ///
 /// Invariants (checked by `checkInvariants()`): the table, the policy and the timer wheel hold the
-/// same entries (the wheel, those with a deadline); `table.count <= capacity`; the counters only
-/// grow.
+/// same entries (the wheel, those with a deadline); `table.count <= capacity`; in a weighted shard,
+/// `_weights` holds the weight of every entry and their total is at most its maximum between calls;
+/// the counters only grow.
+///
+/// Weights: a weighted shard (`_weights` not `nil`) has a policy without a bound on the number of
+/// entries; every write gives its entry the weight the cache's weigher returned (outside the lock),
+/// then evicts by weight (``evictForWeight(departures:)``) until the total is within the maximum. An
+/// entry heavier than ``SlotWeights/maximumEntryWeight`` is not kept: it departs evicted at once.
 ///
 /// Expiry: an entry whose deadline is at or before the clock's present is logically absent. Reads
 /// and writes that find one remove it and count it expired; the rest leave through the timer wheel,
@@ -43,10 +49,26 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     @usableFromInline var _flights: [Key: LoadFlight<Value>] = [:]
     /// Scratch space for the slots the wheel expires, kept to avoid allocating on every advance.
     @usableFromInline var _expiredSlots: [SlotIndex] = []
+    /// The entries' weights in a weighted shard; `nil` in a count-bounded one.
+    @usableFromInline let _weights: SlotWeights?
+    /// `_policy`, in a weighted shard.
+    @usableFromInline let _weightedPolicy: (any WeightedEviction)?
+    /// Scratch space for the slots evicted by weight.
+    @usableFromInline var _evictedSlots: [SlotIndex] = []
 
-    init(policy: any CachePolicy, clock: any CacheClock) {
+    /// A count-bounded shard (`weights` `nil`), or a weighted one whose `policy` evicts by weight.
+    init(policy: any CachePolicy, clock: any CacheClock, weights: SlotWeights? = nil) {
         _table = EntryTable()
         _policy = policy
+        _weights = weights
+        if weights != nil {
+            guard let weightedPolicy = policy as? any WeightedEviction else {
+                fatalError("the \(type(of: policy)) policy does not evict by weight")
+            }
+            _weightedPolicy = weightedPolicy
+        } else {
+            _weightedPolicy = nil
+        }
         _clock = clock
         let systemNanoseconds = clock is ContinuousCacheClock ? ContinuousCacheClock.systemNanoseconds() : nil
         _readsSystemClock = systemNanoseconds != nil
@@ -122,17 +144,20 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         return .hit(stored.slot, stored.value)
     }
 
-    /// Stores `value` for `key` (its `hashValue` given) to live `ttl` (which is not `.expired`).
-    /// The value it replaces departs (``RemovalCause/replaced``, or ``RemovalCause/expired`` if its
-    /// deadline had passed), as does an entry evicted to make room.
+    /// Stores `value` for `key` (its `hashValue` given) to live `ttl` (which is not `.expired`),
+    /// weighing `weight` in a weighted shard (ignored in a count-bounded one). The value it replaces
+    /// departs (``RemovalCause/replaced``, or ``RemovalCause/expired`` if its deadline had passed),
+    /// as do the entries evicted to make room.
     ///
     /// - Complexity: amortized O(1): no hash of `key`, but one of an evicted key. With entries that
-    ///   have a TTL, one clock read and an amortized O(1) advance of the timer wheel.
+    ///   have a TTL, one clock read and an amortized O(1) advance of the timer wheel. In a weighted
+    ///   shard, O(k) more for k entries evicted.
     @inlinable
     mutating func set(
         _ key: Key,
         _ value: Value,
         ttl: TimeToLive,
+        weight: Int,
         hashValue: Int,
         departures: inout Departures<Key, Value>
     ) {
@@ -148,10 +173,11 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
             }
             _policy.recordAccess(slot)
             setDeadline(deadline, of: slot, departures: &departures)
+            if _weights != nil { reweigh(slot, weight: weight, departures: &departures) }
             checkInvariantsIfEnabled()
             return
         }
-        insertNew(key, value, hashValue: hashValue, deadline: deadline, departures: &departures)
+        insertNew(key, value, weight: weight, hashValue: hashValue, deadline: deadline, departures: &departures)
     }
 
     /// Stores `value` for `key` (its `hashValue` given) only if `key` has no live entry (an expired
@@ -164,6 +190,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         _ key: Key,
         _ value: Value,
         ttl: TimeToLive,
+        weight: Int,
         hashValue: Int,
         departures: inout Departures<Key, Value>
     ) -> Bool {
@@ -173,7 +200,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
             removeExpired(slot, departures: &departures)
         }
         supersedeLoad(of: key)
-        insertNew(key, value, hashValue: hashValue, deadline: deadline, departures: &departures)
+        insertNew(key, value, weight: weight, hashValue: hashValue, deadline: deadline, departures: &departures)
         return true
     }
 
@@ -191,7 +218,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         }
         _wheel.cancel(slot)
         _policy.recordRemoval(slot)
-        let entry = _table.removeEntry(at: slot)
+        let entry = removeEntry(at: slot)
         _explicitRemovalCount &+= 1
         checkInvariantsIfEnabled()
         departures.append(entry.key, entry.value, cause: .explicit)
@@ -211,6 +238,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         _explicitRemovalCount &+= _table.count
         _policy.removeAll()
         _wheel.removeAll()
+        _weights?.removeAll()
         var old = EntryTable<Key, Value>()
         swap(&old, &_table)
         checkInvariantsIfEnabled()
@@ -232,14 +260,27 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     // MARK: Writes
 
     /// Inserts a new entry; the entry evicted to make room, if any (possibly the new one), departs.
+    /// In a weighted shard, ``insertNewWeighted(_:_:weight:hashValue:deadline:departures:)``.
     @inlinable
     mutating func insertNew(
         _ key: Key,
         _ value: Value,
+        weight: Int,
         hashValue: Int,
         deadline: Int64,
         departures: inout Departures<Key, Value>
     ) {
+        guard _weights == nil else {
+            insertNewWeighted(
+                key,
+                value,
+                weight: weight,
+                hashValue: hashValue,
+                deadline: deadline,
+                departures: &departures
+            )
+            return
+        }
         let slot = _table.insert(key, value, hashValue: hashValue)
         let victim = _policy.recordInsertion(slot, hash: policyHash(ofHashValue: hashValue))
         if victim != .none {
@@ -252,6 +293,14 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
             setDeadline(deadline, of: slot, departures: &departures)
         }
         checkInvariantsIfEnabled()
+    }
+
+    /// Removes the entry in `slot` from the table, and its weight in a weighted shard; the policy
+    /// and the wheel are the caller's.
+    @inlinable
+    mutating func removeEntry(at slot: SlotIndex) -> Entry {
+        _weights?.clearWeight(of: slot)
+        return _table.removeEntry(at: slot)
     }
 
     /// Reads the clock if `ttl` needs it or entries have deadlines, and expires what the wheel finds
@@ -299,7 +348,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         _wheel.cancel(slot)
         _policy.recordRemoval(slot)
         _expirationCount &+= 1
-        let entry = _table.removeEntry(at: slot)
+        let entry = removeEntry(at: slot)
         checkInvariantsIfEnabled()
         departures.append(entry.key, entry.value, cause: .expired)
     }
@@ -313,7 +362,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         let count = _expiredSlots.count
         for slot in _expiredSlots {
             _policy.recordRemoval(slot)
-            let entry = _table.removeEntry(at: slot)
+            let entry = removeEntry(at: slot)
             departures.append(entry.key, entry.value, cause: .expired)
         }
         _expirationCount &+= count
@@ -347,6 +396,10 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         precondition(_table.count <= _policy.capacity, "count \(_table.count) above capacity \(_policy.capacity)")
         _policy.checkInvariants(residentCount: _table.count)
         _wheel.checkInvariants(isResident: { _table.isOccupied($0) })
+        if let weights = _weights {
+            weights.checkInvariants(isResident: { _table.isOccupied($0) })
+            precondition(!weights.isOverweight, "total weight \(weights.total) above \(weights.maximum)")
+        }
     }
 
     /// Calls ``checkInvariants()`` in builds compiled with `THEINE_INTERNAL_CHECKS`; nothing otherwise.

@@ -140,6 +140,7 @@ extension Cache {
         ttl: Duration?
     ) {
         let timeToLive = TimeToLive(ttl)
+        let weight = if case .success(let value) = result { _weight(of: key, value) } else { 0 }
         let hashValue = hashValue(of: key)
         var departures = Departures<Key, Value>()
         let handoff = _shard(hashValue: hashValue).withLock { state in
@@ -148,6 +149,7 @@ extension Cache {
                 of: key,
                 hashValue: hashValue,
                 result: result,
+                weight: weight,
                 duration: duration,
                 ttl: timeToLive,
                 departures: &departures

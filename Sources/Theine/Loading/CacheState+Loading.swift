@@ -91,7 +91,8 @@ extension CacheState {
     }
 
     /// Ends `flight`, the load of `key` (its `hashValue` given): counts it, and stores a loaded
-    /// value with `ttl` unless a write superseded the load (what the store displaces departs).
+    /// value with `ttl`, weighing `weight`, unless a write superseded the load (what the store
+    /// displaces departs).
     ///
     /// - Returns: the waiters to hand `result` to after unlocking.
     /// - Complexity: O(waiters), plus a write's amortized O(1).
@@ -100,6 +101,7 @@ extension CacheState {
         of key: Key,
         hashValue: Int,
         result: Result<Value, any Error>,
+        weight: Int,
         duration: Duration,
         ttl: TimeToLive,
         departures: inout Departures<Key, Value>
@@ -107,7 +109,7 @@ extension CacheState {
         if _flights[key] === flight { _flights[key] = nil }
         recordLoad(succeeded: result.isSuccess, duration: duration)
         if case .success(let value) = result, !flight.isSuperseded, ttl != .expired {
-            set(key, value, ttl: ttl, hashValue: hashValue, departures: &departures)
+            set(key, value, ttl: ttl, weight: weight, hashValue: hashValue, departures: &departures)
         }
         let handoff = LoadHandoff(waiters: Array(flight.waiters.values), completion: flight.completion)
         flight.waiters = [:]

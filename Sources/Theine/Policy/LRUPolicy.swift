@@ -49,3 +49,24 @@ final class LRUPolicy: CachePolicy {
         links.checkList(accessOrder) { _ in true }
     }
 }
+
+extension LRUPolicy: WeightedEviction {
+    /// Evicts from the least recently used end until `excess` is freed; an entry of weight 0 found
+    /// there moves to the most recent end, as if used, so that it is passed over once per round.
+    func evict(weight excess: Int, weights: SlotWeights, into victims: inout [SlotIndex]) {
+        var freed = 0
+        var passedOver = 0
+        while freed < excess && passedOver < accessOrder.count {
+            let slot = accessOrder.head
+            let weight = weights.weight(of: slot)
+            if weight == 0 {
+                links.moveToTail(slot, in: &accessOrder)
+                passedOver += 1
+                continue
+            }
+            links.remove(slot, from: &accessOrder)
+            victims.append(slot)
+            freed += weight
+        }
+    }
+}

@@ -1,0 +1,64 @@
+/// The writes of a weighted shard: giving entries their weights, and evicting by weight.
+extension CacheState {
+    /// Inserts a new entry weighing `weight` into a weighted shard, then evicts by weight until the
+    /// shard is within its maximum. An entry heavier than the shard keeps departs evicted at once,
+    /// never stored.
+    @usableFromInline
+    mutating func insertNewWeighted(
+        _ key: Key,
+        _ value: Value,
+        weight: Int,
+        hashValue: Int,
+        deadline: Int64,
+        departures: inout Departures<Key, Value>
+    ) {
+        let weights = _weights!
+        guard weight <= weights.maximumEntryWeight else {
+            _evictionCount &+= 1
+            departures.append(key, value, cause: .evicted)
+            return
+        }
+        let slot = _table.insert(key, value, hashValue: hashValue)
+        weights.setWeight(weight, of: slot)
+        let victim = _policy.recordInsertion(slot, hash: policyHash(ofHashValue: hashValue))
+        assert(victim == .none, "a weighted shard's policy evicted by count")
+        setDeadline(deadline, of: slot, departures: &departures)
+        evictForWeight(departures: &departures)
+        checkInvariantsIfEnabled()
+    }
+
+    /// Gives the entry in `slot`, whose value a write just replaced, its new `weight`, then evicts
+    /// by weight. An entry now heavier than the shard keeps departs evicted at once.
+    @usableFromInline
+    mutating func reweigh(_ slot: SlotIndex, weight: Int, departures: inout Departures<Key, Value>) {
+        let weights = _weights!
+        guard weight <= weights.maximumEntryWeight else {
+            _wheel.cancel(slot)
+            _policy.recordRemoval(slot)
+            let entry = removeEntry(at: slot)
+            _evictionCount &+= 1
+            departures.append(entry.key, entry.value, cause: .evicted)
+            return
+        }
+        weights.setWeight(weight, of: slot)
+        evictForWeight(departures: &departures)
+    }
+
+    /// Evicts the entries the policy chooses until the shard's total weight is within its maximum;
+    /// they depart evicted.
+    ///
+    /// - Complexity: O(k) for k entries evicted; nothing when within the maximum.
+    @usableFromInline
+    mutating func evictForWeight(departures: inout Departures<Key, Value>) {
+        let weights = _weights!
+        guard weights.isOverweight else { return }
+        _weightedPolicy!.evict(weight: weights.total - weights.maximum, weights: weights, into: &_evictedSlots)
+        for victim in _evictedSlots {
+            _wheel.cancel(victim)
+            let evicted = removeEntry(at: victim)
+            departures.append(evicted.key, evicted.value, cause: .evicted)
+        }
+        _evictionCount &+= _evictedSlots.count
+        _evictedSlots.removeAll(keepingCapacity: _evictedSlots.count <= 1024)
+    }
+}

@@ -1,0 +1,96 @@
+/// The weight of every resident entry of a weighted shard, by slot, their total, and the shard's
+/// bound on it.
+///
+/// Four bytes a slot: a weight up to `UInt32.max - 1` is stored in place; a heavier one (an entry
+/// of 4 GiB or more, when weights are bytes) is marked in place and kept in a dictionary beside.
+/// The shard's ``CacheState`` writes the weights under the shard's lock; its policy reads them to
+/// evict (``WeightedEviction``), under the same lock. A count-bounded cache has none.
+///
+/// Invariants (``checkInvariants(isResident:)``): ``total`` is the sum of the resident slots'
+/// weights; a slot that holds no entry weighs 0. ``total`` is at most ``maximum`` between calls
+/// (the shard restores it before unlocking, ``CacheState``).
+///
+/// - Complexity: every operation O(1), amortized where the array grows with the highest slot.
+@usableFromInline
+final class SlotWeights {
+    /// The in-place mark of a weight kept in ``heavyWeights``.
+    private static let heavyMark = UInt32.max
+
+    @exclusivity(unchecked) private var weights = OwnedArray<UInt32>()
+    @exclusivity(unchecked) private var heavyWeights: [SlotIndex: Int] = [:]
+
+    /// The sum of the resident entries' weights.
+    @exclusivity(unchecked) private(set) var total = 0
+
+    /// The most ``total`` may be between calls: the shard's share of the cache's maximum weight.
+    let maximum: Int
+
+    /// The heaviest entry the shard keeps: a heavier one departs as soon as it is stored.
+    let maximumEntryWeight: Int
+
+    /// Weights for a shard that holds at most `maximum` in all and `maximumEntryWeight` in one
+    /// entry (at most `maximum`).
+    init(maximum: Int, maximumEntryWeight: Int) {
+        precondition(maximumEntryWeight <= maximum, "maximumEntryWeight \(maximumEntryWeight) above \(maximum)")
+        self.maximum = maximum
+        self.maximumEntryWeight = maximumEntryWeight
+    }
+
+    /// Whether the resident entries weigh more than ``maximum``.
+    var isOverweight: Bool { total > maximum }
+
+    /// The weight of the entry in `slot` (0 if the slot holds none).
+    func weight(of slot: SlotIndex) -> Int {
+        let index = Int(slot)
+        guard index < weights.count else { return 0 }
+        let stored = weights[index]
+        return stored == Self.heavyMark ? heavyWeights[slot]! : Int(stored)
+    }
+
+    /// Gives the entry in `slot` its `weight` (at least 0, at most ``maximumEntryWeight``),
+    /// replacing the weight it had (0 for a new entry).
+    func setWeight(_ weight: Int, of slot: SlotIndex) {
+        assert(weight >= 0 && weight <= maximumEntryWeight, "weight \(weight) outside 0...\(maximumEntryWeight)")
+        let index = Int(slot)
+        while weights.count <= index { weights.append(0) }
+        total += weight - self.weight(of: slot)
+        if weight < Int(Self.heavyMark) {
+            if weights[index] == Self.heavyMark { heavyWeights[slot] = nil }
+            weights[index] = UInt32(weight)
+        } else {
+            weights[index] = Self.heavyMark
+            heavyWeights[slot] = weight
+        }
+    }
+
+    /// Forgets the weight of the entry that left `slot`.
+    @usableFromInline
+    func clearWeight(of slot: SlotIndex) {
+        setWeight(0, of: slot)
+    }
+
+    /// Forgets every weight.
+    @usableFromInline
+    func removeAll() {
+        weights = OwnedArray()
+        heavyWeights = [:]
+        total = 0
+    }
+
+    /// Traps unless ``total`` is the sum of the weights of the slots for which `isResident` is true,
+    /// and every other slot weighs 0. O(slots).
+    func checkInvariants(isResident: (SlotIndex) -> Bool) {
+        var sum = 0
+        for index in 0..<weights.count {
+            let slot = SlotIndex(index)
+            let weight = self.weight(of: slot)
+            precondition(weight >= 0, "slot \(slot) weighs \(weight)")
+            if isResident(slot) {
+                sum += weight
+            } else {
+                precondition(weight == 0, "free slot \(slot) weighs \(weight)")
+            }
+        }
+        precondition(sum == total, "weights add up to \(sum), total says \(total)")
+    }
+}
