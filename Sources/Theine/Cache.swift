@@ -310,11 +310,8 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         _shards = ContiguousArray(
             (0..<layout.count).map { index in
                 let share = layout.capacity(ofShard: index, total: total)
-                let policy = policy.makePolicy(
-                    capacity: isWeighted ? maximumCacheCapacity : share,
-                    seed: admissionSeed &+ UInt64(index)
-                )
                 let weights = isWeighted ? SlotWeights(maximum: share, maximumEntryWeight: maximumEntryWeight) : nil
+                let policy = policy.makePolicy(capacity: share, seed: admissionSeed &+ UInt64(index), weights: weights)
                 return CacheShard(
                     CacheState(policy: policy, clock: clock, weights: weights),
                     ownedStripeCount: ownedStripeCount

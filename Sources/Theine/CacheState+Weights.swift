@@ -20,10 +20,15 @@ extension CacheState {
         }
         let slot = _table.insert(key, value, hashValue: hashValue)
         weights.setWeight(weight, of: slot)
-        let victim = _policy.recordInsertion(slot, hash: policyHash(ofHashValue: hashValue))
-        assert(victim == .none, "a weighted shard's policy evicted by count")
         setDeadline(deadline, of: slot, departures: &departures)
-        evictForWeight(departures: &departures)
+        _weightedPolicy!.recordInsertion(
+            slot,
+            hash: policyHash(ofHashValue: hashValue),
+            excess: weights.total - weights.maximum,
+            weights: weights,
+            into: &_evictedSlots
+        )
+        removeEvicted(departures: &departures)
         checkInvariantsIfEnabled()
     }
 
@@ -40,19 +45,27 @@ extension CacheState {
             departures.append(entry.key, entry.value, cause: .evicted)
             return
         }
+        _weightedPolicy!.recordWeightChange(slot, from: weights.weight(of: slot), to: weight)
         weights.setWeight(weight, of: slot)
         evictForWeight(departures: &departures)
     }
 
-    /// Evicts the entries the policy chooses until the shard's total weight is within its maximum;
-    /// they depart evicted.
+    /// Lets the policy rebalance after a weight changed, and evicts the entries it chooses until the
+    /// shard's total weight is within its maximum; they depart evicted.
     ///
-    /// - Complexity: O(k) for k entries evicted; nothing when within the maximum.
+    /// - Complexity: O(k) for k entries evicted or compared.
     @usableFromInline
     mutating func evictForWeight(departures: inout Departures<Key, Value>) {
         let weights = _weights!
-        guard weights.isOverweight else { return }
         _weightedPolicy!.evict(weight: weights.total - weights.maximum, weights: weights, into: &_evictedSlots)
+        removeEvicted(departures: &departures)
+    }
+
+    /// Removes the entries of the slots the policy evicted (it has forgotten them already); they
+    /// depart evicted.
+    @usableFromInline
+    mutating func removeEvicted(departures: inout Departures<Key, Value>) {
+        guard !_evictedSlots.isEmpty else { return }
         for victim in _evictedSlots {
             _wheel.cancel(victim)
             let evicted = removeEntry(at: victim)

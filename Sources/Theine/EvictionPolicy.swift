@@ -69,12 +69,13 @@ public struct EvictionPolicy: Hashable, Sendable, CustomStringConvertible {
         self = policy
     }
 
-    /// Creates the policy's state for `capacity` entries.
-    func makePolicy(capacity: Int, seed: UInt64) -> any CachePolicy {
+    /// Creates the policy's state for `capacity` entries, or, given `weights`, for a shard bounded
+    /// by ``SlotWeights/maximum`` in weight.
+    func makePolicy(capacity: Int, seed: UInt64, weights: SlotWeights? = nil) -> any CachePolicy {
         switch kind {
-        case .lru: LRUPolicy(capacity: capacity)
-        case .tinyLFU: TinyLFUPolicy(capacity: capacity, seed: seed)
-        case .clockPro: ClockProPolicy(capacity: capacity)
+        case .lru: LRUPolicy(capacity: weights == nil ? capacity : maximumCacheCapacity)
+        case .tinyLFU: TinyLFUPolicy(capacity: capacity, seed: seed, weights: weights)
+        case .clockPro: ClockProPolicy(capacity: capacity, weights: weights)
         }
     }
 }

@@ -20,9 +20,9 @@ private final class WeightProbe: Sendable {
     var weighedUnderLock: Int { state.withLock { $0.weighedUnderLock } }
     var departures: [(key: Int, value: Int, cause: RemovalCause)] { state.withLock { $0.departures } }
 
-    /// A weighted LRU cache of `maximumWeight` whose entries weigh their value (the value is the
+    /// A weighted cache of `maximumWeight` whose entries weigh their value (the value is the
     /// weight), watched by this probe.
-    func cache(maximumWeight: Int, shardCount: Int? = nil) -> Cache<Int, Int> {
+    func cache(maximumWeight: Int, policy: EvictionPolicy = .lru, shardCount: Int? = nil) -> Cache<Int, Int> {
         let cache = Cache<Int, Int>(
             maximumWeight: maximumWeight,
             weigher: { [self] _, value in
@@ -33,7 +33,7 @@ private final class WeightProbe: Sendable {
                 }
                 return value
             },
-            policy: .lru,
+            policy: policy,
             admissionSeed: 42,
             shardCount: shardCount,
             clock: ManualCacheClock(),
@@ -138,9 +138,10 @@ struct WeightTests {
         #expect(!message.contains("private-key-value"))
     }
 
-    @Test func weigher_runsOncePerWrite_outsideTheLock() async throws {
+    @Test(arguments: EvictionPolicy.allPolicies)
+    func weigher_runsOncePerWrite_outsideTheLock(policy: EvictionPolicy) async throws {
         let probe = WeightProbe()
-        let cache = probe.cache(maximumWeight: 100)
+        let cache = probe.cache(maximumWeight: 100, policy: policy)
         cache.set(1, 10)
         cache.set(1, 20)
         #expect(cache.setIfAbsent(2, 5))
@@ -179,9 +180,10 @@ struct WeightTests {
         cache.checkInvariants()
     }
 
-    @Test func heavierThanMaximumEntryWeight_departsAtOnce() {
+    @Test(arguments: EvictionPolicy.allPolicies)
+    func heavierThanMaximumEntryWeight_departsAtOnce(policy: EvictionPolicy) {
         let probe = WeightProbe()
-        let cache = probe.cache(maximumWeight: 100)
+        let cache = probe.cache(maximumWeight: 100, policy: policy)
         cache.set(1, 40)
         cache.set(2, 101)
         #expect(!cache.containsQuietly(2))
@@ -200,9 +202,10 @@ struct WeightTests {
         cache.checkInvariants()
     }
 
-    @Test func weightZero_isNeverEvictedForSize() {
+    @Test(arguments: EvictionPolicy.allPolicies)
+    func weightZero_isNeverEvictedForSize(policy: EvictionPolicy) {
         let probe = WeightProbe()
-        let cache = probe.cache(maximumWeight: 50)
+        let cache = probe.cache(maximumWeight: 50, policy: policy)
         for key in 0..<10 { cache.set(key, 0) }
         for key in 10..<1_010 { cache.set(key, key % 7 + 1) }
         for key in 0..<10 { #expect(cache.peekQuietly(key) == 0) }
@@ -213,7 +216,8 @@ struct WeightTests {
         for key in 0..<10 { cache.set(key, 0) }
         cache.set(10, 50)
         cache.set(11, 1)
-        #expect(!cache.containsQuietly(10))
+        #expect(cache.containsQuietly(10) != cache.containsQuietly(11))
+        for key in 0..<10 { #expect(cache.peekQuietly(key) == 0) }
         #expect(cache.count == 11)
         cache.checkInvariants()
     }
@@ -231,16 +235,18 @@ struct WeightTests {
         cache.checkInvariants()
     }
 
-    @Test func totalWeight_matchesThePresentEntries_underRandomWrites() {
+    @Test(arguments: EvictionPolicy.allPolicies)
+    func totalWeight_matchesThePresentEntries_underRandomWrites(policy: EvictionPolicy) {
         var random = SplitMix64(seed: 7)
-        let cache = WeightProbe().cache(maximumWeight: 100)
-        for _ in 0..<5_000 {
+        let cache = WeightProbe().cache(maximumWeight: 100, policy: policy)
+        for _ in 0..<20_000 {
             let key = Int(random.next() % 200)
             let weight = Int(random.next() % 30)
-            switch random.next() % 4 {
+            switch random.next() % 8 {
             case 0: cache.remove(key)
             case 1: cache.setIfAbsent(key, weight)
-            default: cache.set(key, weight)
+            case 2, 3: cache.set(key, weight)
+            default: _ = cache.get(key)  // hits promote: Clock-Pro's pages turn hot
             }
             #expect(cache.totalWeight <= 100)
             #expect(cache.totalWeight == presentWeight(cache, keys: 0..<200))
@@ -248,8 +254,27 @@ struct WeightTests {
         cache.checkInvariants()
     }
 
-    @Test func shards_eachHoldTheirShare() {
-        let cache = WeightProbe().cache(maximumWeight: 100, shardCount: 4)
+    @Test(arguments: EvictionPolicy.allPolicies, [1_000, 250, 30])
+    func mixedWorkload_keepsEveryInvariant(policy: EvictionPolicy, maximumWeight: Int) {
+        let cache = WeightProbe().cache(maximumWeight: maximumWeight, policy: policy)
+        for seed in 0..<8 {
+            var random = SplitMix64(seed: UInt64(seed))
+            for _ in 0..<5_000 {
+                let key = Int(random.next() % 500)
+                switch random.next() % 8 {
+                case 0: cache.remove(key)
+                case 1: _ = cache.get(key)
+                default: cache.set(key, Int(random.next() % 40))
+                }
+            }
+            #expect(cache.totalWeight <= maximumWeight)
+            cache.checkInvariants()
+        }
+    }
+
+    @Test(arguments: EvictionPolicy.allPolicies)
+    func shards_eachHoldTheirShare(policy: EvictionPolicy) {
+        let cache = WeightProbe().cache(maximumWeight: 100, policy: policy, shardCount: 4)
         for key in 0..<2_000 { cache.set(key, key % 10) }
         cache.set(5_000, 26)
         #expect(!cache.containsQuietly(5_000))
@@ -262,12 +287,74 @@ struct WeightTests {
         cache.checkInvariants()
     }
 
+    @Test(arguments: EvictionPolicy.allPolicies, [100, 1_000, 5_000])
+    func unitWeights_decideExactlyAsTheCountBoundedPolicy(policy: EvictionPolicy, capacity: Int) {
+        let keys =
+            Workloads.zipf(items: 20 * capacity, count: 40 * capacity, exponent: 0.9, seed: 3)
+            + Workloads.loop(length: 2 * capacity, rounds: 3)
+            + Workloads.zipf(items: 5 * capacity, count: 20 * capacity, exponent: 1.1, seed: 4)
+        let counted = Cache<Int, Int>(capacity: capacity, policy: policy, admissionSeed: 9)
+        let weighted = Cache<Int, Int>(
+            maximumWeight: capacity,
+            weigher: { _, _ in 1 },
+            policy: policy,
+            admissionSeed: 9
+        )
+        var differences = 0
+        for key in keys {
+            let hit = counted.get(key) != nil
+            if !hit { counted.set(key, key) }
+            if (weighted.get(key) != nil) != hit { differences += 1 }
+            if !hit { weighted.set(key, key) }
+        }
+        #expect(differences == 0)
+        #expect(counted.stats().hitCount == weighted.stats().hitCount)
+        #expect(counted.stats().evictionCount == weighted.stats().evictionCount)
+        weighted.checkInvariants()
+    }
+
+    @Test func tinyLFU_rejectedHeavyCandidate_evictsNothingOnItsWay() {
+        let probe = WeightProbe()
+        let cache = probe.cache(maximumWeight: 100, policy: .tinyLFU)
+        // A hundred entries of weight 1, each read often: frequent.
+        for key in 0..<100 { cache.set(key, 1) }
+        for _ in 0..<5 { for key in 0..<100 { _ = cache.get(key) } }
+        // Last, an entry heavier than the window (1% of 100), which leaves it at once, rare and
+        // judged alone: so the window holds nothing else to judge before the newcomer.
+        cache.set(500, 2)
+        let before = probe.departures.count
+        let present = (0..<100).filter { cache.containsQuietly($0) }
+        cache.set(1_000, 30)  // rare, and it must displace thirty frequent entries: it loses
+        let departed = probe.departures.dropFirst(before)
+        #expect(departed.map(\.key) == [1_000])
+        #expect(departed.map(\.cause) == [.evicted])
+        #expect(present.count >= 95)
+        #expect(present.allSatisfy { cache.containsQuietly($0) })
+        cache.checkInvariants()
+    }
+
+    @Test func tinyLFU_frequentHeavyCandidate_displacesSeveral() {
+        let probe = WeightProbe()
+        let cache = probe.cache(maximumWeight: 100, policy: .tinyLFU)
+        for key in 0..<100 { cache.set(key, 1) }
+        // Key 1,000 is requested often before it is stored heavy: more frequent than any other.
+        for _ in 0..<10 { _ = cache.get(1_000) }
+        let before = probe.departures.count
+        cache.set(1_000, 30)
+        let departed = probe.departures.dropFirst(before)
+        #expect(cache.peekQuietly(1_000) == 30)
+        #expect(departed.count == 30)
+        #expect(departed.allSatisfy { $0.cause == .evicted && $0.key != 1_000 })
+        #expect(cache.totalWeight == 100)
+        cache.checkInvariants()
+    }
+
     // MARK: Concurrency
 
-    @Test(arguments: [1, 4])
-    func concurrentWriters_keepTheTotalWithinTheMaximum(shardCount: Int) async {
+    @Test(arguments: EvictionPolicy.allPolicies, [1, 4])
+    func concurrentWriters_keepTheTotalWithinTheMaximum(policy: EvictionPolicy, shardCount: Int) async {
         let maximumWeight = 1_000
-        let cache = WeightProbe().cache(maximumWeight: maximumWeight, shardCount: shardCount)
+        let cache = WeightProbe().cache(maximumWeight: maximumWeight, policy: policy, shardCount: shardCount)
         await withTaskGroup(of: Void.self) { group in
             for task in 0..<8 {
                 group.addTask {

@@ -69,6 +69,15 @@ final class ClockProPolicy: CachePolicy {
     // `nonResidentNodeOfHash` finds a non-resident page by its key's hash (the only pages the cache
     // cannot name by slot). Two keys with the same 64-bit hash share one non-resident page. Both
     // arrays are `OwnedArray`s, so a hit's write does no uniqueness or bounds check.
+    //
+    // Weights (a weighted shard): the clock counts pages, so it works with `pageCapacity`, the
+    // number of entries the shard holds when full at their present mean weight (the resident
+    // entries times the maximum weight over their total, at least the resident count), updated at
+    // each insertion and eviction; the cold target's bounds and the non-resident bound follow it.
+    // An insertion runs no hand when the shard is full: `evict(weight:weights:into:)` then runs the
+    // cold hand until the excess is freed. The cold hand passes over a page of weight 0 (it moves
+    // to the head, cold); when it has passed every resident cold page, the hot hand demotes one hot
+    // page and the cold hand goes on.
 
     /// The state of a page on the clock.
     enum PageState: UInt8 {
@@ -106,10 +115,15 @@ final class ClockProPolicy: CachePolicy {
     }
 
     let capacity: Int
-    /// The least the cold target may be: 1% of the capacity, at least one page.
-    let minimumColdTarget: Int
-    /// The most the cold target may be: 99% of the capacity (all of it below two pages).
-    let maximumColdTarget: Int
+    /// The entries' weights, in a weighted shard; `nil` when every entry weighs 1.
+    private let weights: SlotWeights?
+    /// The number of pages the clock works with: ``capacity``, or in a weighted shard the entries
+    /// it holds when full (see the notes above).
+    @exclusivity(unchecked) private(set) var pageCapacity: Int
+    /// The least the cold target may be: 1% of the page capacity, at least one page.
+    @exclusivity(unchecked) private(set) var minimumColdTarget: Int
+    /// The most the cold target may be: 99% of the page capacity (all of it below two pages).
+    @exclusivity(unchecked) private(set) var maximumColdTarget: Int
     /// How many resident cold pages the policy aims for; hot pages may fill the rest.
     @exclusivity(unchecked) private(set) var coldTarget: Int
     @exclusivity(unchecked) private(set) var hotCount = 0
@@ -129,10 +143,14 @@ final class ClockProPolicy: CachePolicy {
     @exclusivity(unchecked) private var coldHand = NodeIndex.none
     @exclusivity(unchecked) private var testHand = NodeIndex.none
 
-    init(capacity: Int) {
-        self.capacity = capacity
-        minimumColdTarget = max(1, capacity / 100)
-        maximumColdTarget = max(minimumColdTarget, capacity - minimumColdTarget)
+    /// Creates the policy for `capacity` entries, or, given `weights`, for a weighted shard (whose
+    /// maximum weight is ``SlotWeights/maximum``).
+    init(capacity: Int, weights: SlotWeights? = nil) {
+        self.capacity = weights == nil ? capacity : maximumCacheCapacity
+        self.weights = weights
+        pageCapacity = weights == nil ? capacity : 1
+        minimumColdTarget = max(1, pageCapacity / 100)
+        maximumColdTarget = max(minimumColdTarget, pageCapacity - minimumColdTarget)
         coldTarget = minimumColdTarget
     }
 
@@ -153,26 +171,31 @@ final class ClockProPolicy: CachePolicy {
     /// - Complexity: amortized O(1).
     func recordInsertion(_ slot: SlotIndex, hash: UInt64) -> SlotIndex {
         while nodeOfSlot.count <= Int(slot) { nodeOfSlot.append(.none) }
-        let freeSpace = capacity - residentCount
-        var victim = SlotIndex.none
+        let isFilling = capacity > residentCount
+        let victim = isFilling ? SlotIndex.none : runColdHand()
+        place(slot, hash: hash, isFilling: isFilling)
+        return victim
+    }
+
+    /// Places the new page at the head. While the cache fills, it is hot if more than the minimum
+    /// cold target of free space remains, else cold in test; in a full cache, a non-resident page of
+    /// its hash is tested for promotion, and a new page is cold in test.
+    private func place(_ slot: SlotIndex, hash: UInt64, isFilling: Bool) {
         let node: NodeIndex
         let state: PageState
-        if freeSpace > 0 {
+        if isFilling {
+            let freeSpace = pageCapacity - residentCount
             node = takeNonResidentPage(hash: hash, into: slot) ?? allocateNode(slot: slot, hash: hash)
             state = freeSpace > minimumColdTarget ? .hot : .coldInTest
+        } else if let refaulted = takeNonResidentPage(hash: hash, into: slot) {
+            node = refaulted
+            state = promotes(refaulted) ? .hot : .coldInTest
         } else {
-            victim = runColdHand()
-            if let refaulted = takeNonResidentPage(hash: hash, into: slot) {
-                node = refaulted
-                state = promotes(refaulted) ? .hot : .coldInTest
-            } else {
-                node = allocateNode(slot: slot, hash: hash)
-                state = .coldInTest
-            }
+            node = allocateNode(slot: slot, hash: hash)
+            state = .coldInTest
         }
         moveToHead(node, as: state)
         settleHands()
-        return victim
     }
 
     /// Forgets the page: an explicit removal leaves no non-resident page behind.
@@ -203,15 +226,26 @@ final class ClockProPolicy: CachePolicy {
 
     // MARK: - Hands
 
-    /// Runs the cold hand until it evicts a resident cold page, and returns that page's slot.
+    /// Runs the cold hand until it evicts a resident cold page, and returns that page's slot; in a
+    /// weighted shard, `.none` once it has passed over every resident cold page, all of weight 0,
+    /// or promoted the last one (the page capacity, an estimate there, can leave room for every
+    /// resident page to be hot).
     private func runColdHand() -> SlotIndex {
+        var passedOver = 0
         while true {
+            if weights != nil && residentColdCount == 0 { return .none }
             advanceColdHand()
             let node = coldHand
             precondition(node != .none, "a full Clock-Pro cache has no resident cold page")
             if nodes[Int(node)].isReferenced {
                 let wasInTest = nodes[Int(node)].state == .coldInTest
                 moveToHead(node, as: wasInTest && promotes(node) ? .hot : .coldInTest)
+                continue
+            }
+            if let weights, weights.weight(of: nodes[Int(node)].slot) == 0 {
+                guard passedOver < residentColdCount else { return .none }
+                moveToHead(node, as: .cold)
+                passedOver += 1
                 continue
             }
             let victim = nodes[Int(node)].slot
@@ -221,7 +255,7 @@ final class ClockProPolicy: CachePolicy {
                 nodes[Int(node)].slot = .none
                 setState(of: node, to: .nonResident)
                 nonResidentNodeOfHash[nodes[Int(node)].hash] = node
-                while nonResidentCount > capacity { runTestHand() }
+                while nonResidentCount > pageCapacity { runTestHand() }
             } else {
                 release(node)
             }
@@ -233,7 +267,7 @@ final class ClockProPolicy: CachePolicy {
     /// grows the cold target, then runs the hot hand while the hot pages fill their share.
     private func promotes(_ candidate: NodeIndex) -> Bool {
         adjustColdTarget(by: 1)
-        while hotCount >= capacity - coldTarget {
+        while hotCount >= pageCapacity - coldTarget {
             guard hotCount > 0, nodes[Int(candidate)].state.isInTest, runHotHand(upTo: candidate) else {
                 return false
             }
@@ -430,7 +464,7 @@ final class ClockProPolicy: CachePolicy {
     func checkInvariants(residentCount expected: Int) {
         precondition(residentCount == expected, "Clock-Pro holds \(residentCount), cache \(expected)")
         precondition(residentCount <= capacity, "Clock-Pro over capacity")
-        precondition(nonResidentCount <= capacity, "\(nonResidentCount) non-resident pages above capacity")
+        precondition(nonResidentCount <= pageCapacity, "\(nonResidentCount) non-resident pages above capacity")
         precondition(
             (minimumColdTarget...maximumColdTarget).contains(coldTarget),
             "cold target \(coldTarget) outside \(minimumColdTarget)...\(maximumColdTarget)"
@@ -460,7 +494,10 @@ final class ClockProPolicy: CachePolicy {
             case .detached: break
             }
             pages += 1
-            precondition(pages <= 2 * capacity, "the clock holds over 2 × capacity pages")
+            precondition(
+                pages <= 2 * max(pageCapacity, residentCount),
+                "the clock holds over 2 × capacity pages"
+            )
             node = page.counterclockwise
             if node == head { break }
         }
@@ -474,6 +511,74 @@ final class ClockProPolicy: CachePolicy {
         precondition(coldHand == .none || nodes[Int(coldHand)].state.isResidentCold, "cold hand off a cold page")
         precondition((testHand == .none) == (inTestCount == 0), "test hand \(testHand) out of step")
         precondition(testHand == .none || nodes[Int(testHand)].state.isInTest, "test hand off a page in test")
+    }
+}
+
+extension ClockProPolicy: WeightedEviction {
+    /// Follows the entry count, then, in a full shard, runs the cold hand until `excess` is freed
+    /// before placing the page, as a count-bounded clock does for one page.
+    func recordInsertion(
+        _ slot: SlotIndex,
+        hash: UInt64,
+        excess: Int,
+        weights: SlotWeights,
+        into victims: inout [SlotIndex]
+    ) {
+        while nodeOfSlot.count <= Int(slot) { nodeOfSlot.append(.none) }
+        followEntryCount(weights, pages: residentCount + 1, weight: weights.total)
+        let isFilling = excess <= 0 && pageCapacity > residentCount
+        if excess > 0 {
+            let freed = evictColdPages(excess, weights: weights, into: &victims)
+            followEntryCount(weights, pages: residentCount + 1, weight: weights.total - freed)
+        }
+        place(slot, hash: hash, isFilling: isFilling)
+    }
+
+    /// Nothing: the clock does not depend on weights, and the page capacity follows at the next
+    /// insertion or eviction.
+    func recordWeightChange(_ slot: SlotIndex, from oldWeight: Int, to newWeight: Int) {}
+
+    func evict(weight excess: Int, weights: SlotWeights, into victims: inout [SlotIndex]) {
+        guard excess > 0 else { return }
+        let freed = evictColdPages(excess, weights: weights, into: &victims)
+        settleHands()
+        followEntryCount(weights, pages: residentCount, weight: weights.total - freed)
+    }
+
+    /// Runs the cold hand until `excess` is freed, the hot hand demoting a page whenever the cold
+    /// hand finds only pages of weight 0.
+    ///
+    /// - Returns: the weight freed.
+    private func evictColdPages(_ excess: Int, weights: SlotWeights, into victims: inout [SlotIndex]) -> Int {
+        var freed = 0
+        while freed < excess {
+            if residentColdCount > 0 {
+                let victim = runColdHand()
+                if victim != .none {
+                    freed += weights.weight(of: victim)
+                    victims.append(victim)
+                    continue
+                }
+            }
+            guard hotCount > 0 else { break }
+            _ = runHotHand(upTo: .none)
+        }
+        return freed
+    }
+
+    /// Sets the page capacity to the entries the shard holds when full at the mean weight of
+    /// `pages` pages weighing `weight` together (at least the resident pages); the cold target's
+    /// bounds follow, and the test hand ends test periods while the non-resident pages exceed it.
+    private func followEntryCount(_ weights: SlotWeights, pages: Int, weight: Int) {
+        let estimate =
+            weight > 0
+            ? Int(min(Double(maximumCacheCapacity), Double(pages) * Double(weights.maximum) / Double(weight)))
+            : pages + 1
+        pageCapacity = max(1, residentCount, estimate)
+        minimumColdTarget = max(1, pageCapacity / 100)
+        maximumColdTarget = max(minimumColdTarget, pageCapacity - minimumColdTarget)
+        coldTarget = min(max(coldTarget, minimumColdTarget), maximumColdTarget)
+        while nonResidentCount > pageCapacity { runTestHand() }
     }
 }
 

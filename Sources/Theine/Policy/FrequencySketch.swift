@@ -42,18 +42,20 @@ struct FrequencySketch: ~Copyable {
     private let maximumWordCount: Int
     private var additions = 0
 
-    /// The number of increments after which every counter is halved: 10 × capacity.
-    let sampleSize: Int
+    /// The number of increments after which every counter is halved: 10 × capacity, or for a
+    /// sketch that follows the entry count, 10 × the most entries seen (``growSample(forEntryCount:)``).
+    private(set) var sampleSize: Int
 
     private static let initialWordCount = 64
     private static let blockAlignment = 64
     private static let lowBitOfEachCounter: UInt64 = 0x1111_1111_1111_1111
     private static let allButHighBitOfEachCounter: UInt64 = 0x7777_7777_7777_7777
 
-    /// Creates an empty sketch for a cache of `capacity` entries.
-    init(capacity: Int) {
-        let capped = min(max(capacity, 1), 1 << 30)
-        maximumWordCount = max(8, capped.roundedUpToPowerOfTwo)
+    /// Creates an empty sketch for a cache of `capacity` entries; without a capacity, for a cache
+    /// bounded otherwise (by weight), whose table and sample follow the entry count.
+    init(capacity: Int? = nil) {
+        let capped = min(max(capacity ?? 1, 1), 1 << 30)
+        maximumWordCount = capacity == nil ? 1 << 30 : max(8, capped.roundedUpToPowerOfTwo)
         sampleSize = 10 * capped
         wordCount = min(Self.initialWordCount, maximumWordCount)
         table = Self.allocateTable(wordCount: wordCount)
@@ -95,6 +97,12 @@ struct FrequencySketch: ~Copyable {
     mutating func ensureCapacity(forEntryCount entryCount: Int) {
         guard wordCount < entryCount, wordCount < maximumWordCount else { return }
         growTable(forEntryCount: entryCount)
+    }
+
+    /// Raises the aging sample to 10 × `entryCount` if that is more: for a sketch that follows the
+    /// entry count.
+    mutating func growSample(forEntryCount entryCount: Int) {
+        sampleSize = max(sampleSize, 10 * min(entryCount, 1 << 30))
     }
 
     private mutating func growTable(forEntryCount entryCount: Int) {

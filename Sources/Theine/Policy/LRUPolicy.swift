@@ -51,6 +51,20 @@ final class LRUPolicy: CachePolicy {
 }
 
 extension LRUPolicy: WeightedEviction {
+    func recordInsertion(
+        _ slot: SlotIndex,
+        hash: UInt64,
+        excess: Int,
+        weights: SlotWeights,
+        into victims: inout [SlotIndex]
+    ) {
+        _ = recordInsertion(slot, hash: hash)
+        evict(weight: excess, weights: weights, into: &victims)
+    }
+
+    /// Nothing: LRU's order does not depend on weights.
+    func recordWeightChange(_ slot: SlotIndex, from oldWeight: Int, to newWeight: Int) {}
+
     /// Evicts from the least recently used end until `excess` is freed; an entry of weight 0 found
     /// there moves to the most recent end, as if used, so that it is passed over once per round.
     func evict(weight excess: Int, weights: SlotWeights, into victims: inout [SlotIndex]) {

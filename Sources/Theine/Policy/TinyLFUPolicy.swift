@@ -45,6 +45,20 @@ final class TinyLFUPolicy: CachePolicy {
     // maximum and moves the least recent entries of probation (else protected) into the window;
     // shrinking moves the window's least recent entries to probation; what cannot move now is a
     // pending adjustment for the next operations [2].
+    //
+    // Weights (a weighted shard): the window, protected and their maximums, the climber's step and
+    // the counting threshold are in weight; the sketch and its aging sample follow the resident
+    // entry count (as [2] sizes its sketch for a weighted cache), and so do the probes, created at
+    // the first eviction with the entry count then, which replay unit weights with windows of the
+    // same fraction of their capacity as the cache's. Insertions move no entry; after each write
+    // the shard calls `evict(weight:weights:into:)`, which moves the window's overflow to
+    // probation, the first moved being the first candidate (else the window's least recent entry),
+    // and then, while the shard is over its maximum, compares the candidate with as many victims
+    // (probation's least recent entries, then protected's, then the window's; weight 0 passed over)
+    // as it must displace: the candidate stays only if it is more frequent than every one of them,
+    // and then they leave; otherwise the candidate alone leaves, so a heavy candidate that loses
+    // evicts nothing on its way out. [2] compares one candidate with one victim at a time, so a
+    // heavy candidate can displace several victims and still be evicted after them.
 
     private enum Queue: UInt8 {
         case window, probation, protected
@@ -55,6 +69,14 @@ final class TinyLFUPolicy: CachePolicy {
     static let minimumProbeCapacity = 256
 
     let capacity: Int
+    /// What the window, protected and their maximums are measured in adds up to this: the entry
+    /// capacity, or a weighted shard's maximum weight.
+    private let maximumSize: Int
+    /// The entries' weights, in a weighted shard; `nil` when every entry weighs 1.
+    private let weights: SlotWeights?
+    /// The weights of the window's and of protected's entries, in a weighted shard.
+    @exclusivity(unchecked) private var windowWeight = 0
+    @exclusivity(unchecked) private var protectedWeight = 0
     @exclusivity(unchecked) private var links = SlotLinks()
     @exclusivity(unchecked) private var queueOfSlot = OwnedArray<Queue>()
     @exclusivity(unchecked) private var hashOfSlot = OwnedArray<UInt64>()
@@ -75,19 +97,27 @@ final class TinyLFUPolicy: CachePolicy {
     /// Whether the window adapts; probes, which measure one fixed window size, do not.
     private let isAdaptive: Bool
     /// A request is sampled for the probes when `(hash >> 24) & probeSampleMask == 0`.
-    private let probeSampleMask: UInt64
-    private let sampledRequestsPerDecision: Int
+    @exclusivity(unchecked) private var probeSampleMask: UInt64
+    @exclusivity(unchecked) private var sampledRequestsPerDecision: Int
+    /// The probes' capacity, in entries.
+    @exclusivity(unchecked) private var probeCapacity: Int
+    /// What one entry of a probe stands for, in the window's measure: the sampling rate, or in a
+    /// weighted shard the maximum weight over the probes' capacity.
+    @exclusivity(unchecked) private var probeScale: Double
     @exclusivity(unchecked) private var sampledRequests = 0
     /// The probes, one step below and one step above the window; created when the cache is full.
     @exclusivity(unchecked) private var probes: (smaller: WindowProbe, larger: WindowProbe)?
 
-    /// Creates the policy for `capacity` entries; `seed` fixes the random admissions. A policy that
-    /// is not adaptive keeps its window at the size it is given.
-    init(capacity: Int, seed: UInt64, isAdaptive: Bool = true) {
-        self.capacity = capacity
+    /// Creates the policy for `capacity` entries, or, given `weights`, for a weighted shard of
+    /// `capacity` in weight (``SlotWeights/maximum``); `seed` fixes the random admissions. A policy
+    /// that is not adaptive keeps its window at the size it is given.
+    init(capacity: Int, seed: UInt64, isAdaptive: Bool = true, weights: SlotWeights? = nil) {
+        self.capacity = weights == nil ? capacity : maximumCacheCapacity
+        maximumSize = capacity
+        self.weights = weights
         windowMaximum = capacity - Int(0.99 * Double(capacity))
         protectedMaximum = Int(0.8 * Double(capacity - windowMaximum))
-        sketch = FrequencySketch(capacity: capacity)
+        sketch = FrequencySketch(capacity: weights == nil ? capacity : nil)
         climber = WindowClimber(capacity: capacity)
         random = SplitMix64(seed: seed)
         self.seed = seed
@@ -95,11 +125,16 @@ final class TinyLFUPolicy: CachePolicy {
         let rate = max(1, capacity / Self.minimumProbeCapacity).roundedDownToPowerOfTwo
         probeSampleMask = UInt64(rate - 1)
         sampledRequestsPerDecision = max(1, sketch.sampleSize / rate)
+        probeCapacity = max(2, capacity / rate)
+        probeScale = Double(rate)
     }
 
     /// A copy of `other`, which does not adapt (probes copy one another this way).
     init(copying other: TinyLFUPolicy) {
+        precondition(other.weights == nil, "a weighted policy is not copied")
         capacity = other.capacity
+        maximumSize = other.maximumSize
+        weights = nil
         links = other.links.copy()
         queueOfSlot = other.queueOfSlot.copy()
         hashOfSlot = other.hashOfSlot.copy()
@@ -117,9 +152,26 @@ final class TinyLFUPolicy: CachePolicy {
         isAdaptive = false
         probeSampleMask = other.probeSampleMask
         sampledRequestsPerDecision = other.sampledRequestsPerDecision
+        probeCapacity = other.probeCapacity
+        probeScale = other.probeScale
     }
 
     private var residentCount: Int { window.count + probation.count + protected.count }
+
+    /// The window's size in its maximum's measure: entries, or weight in a weighted shard.
+    private var windowSize: Int { weights == nil ? window.count : windowWeight }
+
+    /// Protected's size in its maximum's measure.
+    private var protectedSize: Int { weights == nil ? protected.count : protectedWeight }
+
+    /// How full the shard is in the measure of ``maximumSize``.
+    private var residentSize: Int { weights?.total ?? residentCount }
+
+    /// The weight of the entry in `slot`, in a weighted shard.
+    @inline(__always)
+    private func weight(of slot: SlotIndex) -> Int {
+        weights.unsafelyUnwrapped.weight(of: slot)
+    }
 
     /// The hash of the key in `slot`, which must be resident.
     func hash(ofSlot slot: SlotIndex) -> UInt64 { hashOfSlot[Int(slot)] }
@@ -128,10 +180,10 @@ final class TinyLFUPolicy: CachePolicy {
     /// the protected maximum. Entries follow lazily: the window's overflow leaves at the next
     /// insertion, protected's is demoted now. For probes, whose window does not climb.
     func resizeWindow(to target: Int) {
-        let newWindowMaximum = min(max(1, target), capacity)
+        let newWindowMaximum = min(max(1, target), maximumSize)
         protectedMaximum = max(
             0,
-            min(protectedMaximum - (newWindowMaximum - windowMaximum), capacity - newWindowMaximum)
+            min(protectedMaximum - (newWindowMaximum - windowMaximum), maximumSize - newWindowMaximum)
         )
         windowMaximum = newWindowMaximum
         demoteProtectedOverflow()
@@ -161,6 +213,15 @@ final class TinyLFUPolicy: CachePolicy {
     }
 
     func recordInsertion(_ slot: SlotIndex, hash: UInt64) -> SlotIndex {
+        enterWindow(slot, hash: hash)
+        let victim = evictIfOverCapacity()
+        if isAdaptive { adapt(toRequestFor: hash) }
+        return victim
+    }
+
+    /// Puts the new entry in `slot` at the window's most recent end, and counts its key once the
+    /// cache is half full.
+    private func enterWindow(_ slot: SlotIndex, hash: UInt64) {
         let index = Int(slot)
         links.ensureSlot(slot)
         if index == queueOfSlot.count {
@@ -171,14 +232,17 @@ final class TinyLFUPolicy: CachePolicy {
             hashOfSlot[index] = hash
         }
         links.append(slot, to: &window)
-        if !isCounting && residentCount >= capacity / 2 { isCounting = true }
+        if let weights {
+            windowWeight += weight(of: slot)
+            // The sample is ten times the entries the shard holds when full, at their mean weight.
+            let entriesWhenFull = Double(residentCount) * Double(maximumSize) / Double(max(1, weights.total))
+            sketch.growSample(forEntryCount: Int(min(entriesWhenFull, Double(maximumCacheCapacity))))
+        }
+        if !isCounting && residentSize >= maximumSize / 2 { isCounting = true }
         if isCounting {
             sketch.ensureCapacity(forEntryCount: residentCount)
             sketch.increment(hash)
         }
-        let victim = evictIfOverCapacity()
-        if isAdaptive { adapt(toRequestFor: hash) }
-        return victim
     }
 
     func recordRemoval(_ slot: SlotIndex) {
@@ -192,17 +256,21 @@ final class TinyLFUPolicy: CachePolicy {
         window = SlotList()
         probation = SlotList()
         protected = SlotList()
+        windowWeight = 0
+        protectedWeight = 0
     }
 
     // MARK: - Segments
 
     /// Takes `slot` off whichever list holds it.
     private func unlink(_ slot: SlotIndex) {
-        switch queueOfSlot[Int(slot)] {
+        let queue = queueOfSlot[Int(slot)]
+        switch queue {
         case .window: links.remove(slot, from: &window)
         case .probation: links.remove(slot, from: &probation)
         case .protected: links.remove(slot, from: &protected)
         }
+        if weights != nil { addWeight(-weight(of: slot), to: queue) }
     }
 
     /// Moves `slot` to the most recent end of `queue`'s list.
@@ -213,6 +281,16 @@ final class TinyLFUPolicy: CachePolicy {
         case .window: links.append(slot, to: &window)
         case .probation: links.append(slot, to: &probation)
         case .protected: links.append(slot, to: &protected)
+        }
+        if weights != nil { addWeight(weight(of: slot), to: queue) }
+    }
+
+    /// Adds `weight` to the weight kept for `queue` (the window's or protected's).
+    private func addWeight(_ weight: Int, to queue: Queue) {
+        switch queue {
+        case .window: windowWeight += weight
+        case .probation: break
+        case .protected: protectedWeight += weight
         }
     }
 
@@ -227,7 +305,7 @@ final class TinyLFUPolicy: CachePolicy {
     }
 
     private func demoteProtectedOverflow() {
-        while protected.count > protectedMaximum {
+        while protectedSize > protectedMaximum {
             move(protected.head, to: .probation)
         }
     }
@@ -238,7 +316,7 @@ final class TinyLFUPolicy: CachePolicy {
     /// evicts the loser of candidate against victim.
     private func evictIfOverCapacity() -> SlotIndex {
         var candidate = SlotIndex.none
-        while window.count > windowMaximum {
+        while windowSize > windowMaximum {
             let slot = window.head
             move(slot, to: .probation)
             if candidate == .none { candidate = slot }
@@ -287,7 +365,10 @@ final class TinyLFUPolicy: CachePolicy {
     @inline(never)
     private func adaptToSampledOrPending(_ hash: UInt64) {
         guard probes != nil else {
-            if residentCount >= capacity { probes = makeProbes() }
+            if residentSize >= maximumSize {
+                if weights != nil { sizeProbesByEntryCount() }
+                probes = makeProbes()
+            }
             return
         }
         // `probes!.` mutates the probes in place; a local copy would copy their tables.
@@ -328,11 +409,20 @@ final class TinyLFUPolicy: CachePolicy {
 
     /// The probes' window sizes for the current window and step, scaled to their capacity.
     private var probeWindows: (smaller: Int, larger: Int, capacity: Int) {
-        let rate = Int(probeSampleMask) + 1
-        let probeCapacity = max(2, capacity / rate)
-        let smaller = max(1, (windowMaximum - climber.step) / rate)
-        let larger = min(probeCapacity, max(smaller + 1, (windowMaximum + climber.step) / rate))
+        let smaller = max(1, Int(Double(windowMaximum - climber.step) / probeScale))
+        let larger = min(probeCapacity, max(smaller + 1, Int(Double(windowMaximum + climber.step) / probeScale)))
         return (smaller, larger, probeCapacity)
+    }
+
+    /// In a weighted shard, once full: sizes the probes' sample and capacity for the entries it
+    /// holds (in place of the capacity it does not have), and the decisions' sample likewise.
+    private func sizeProbesByEntryCount() {
+        let entryCount = max(1, residentCount)
+        let rate = max(1, entryCount / Self.minimumProbeCapacity).roundedDownToPowerOfTwo
+        probeSampleMask = UInt64(rate - 1)
+        probeCapacity = max(2, entryCount / rate)
+        probeScale = Double(maximumSize) / Double(entryCount) * Double(rate)
+        sampledRequestsPerDecision = max(1, 10 * entryCount / rate)
     }
 
     private func makeProbes() -> (smaller: WindowProbe, larger: WindowProbe) {
@@ -364,7 +454,7 @@ final class TinyLFUPolicy: CachePolicy {
             let slot = probation.isEmpty ? protected.head : probation.head
             guard slot != .none else { break }
             move(slot, to: .window)
-            quota -= 1
+            quota -= weights == nil ? 1 : min(quota, weight(of: slot))
             moved += 1
         }
         protectedMaximum += quota
@@ -382,8 +472,9 @@ final class TinyLFUPolicy: CachePolicy {
         windowMaximum -= quota
         var moved = 0
         while quota > 0 && moved < Self.maximumTransfersPerOperation && !window.isEmpty {
-            move(window.head, to: .probation)
-            quota -= 1
+            let slot = window.head
+            move(slot, to: .probation)
+            quota -= weights == nil ? 1 : min(quota, weight(of: slot))
             moved += 1
         }
         protectedMaximum -= quota
@@ -397,11 +488,27 @@ final class TinyLFUPolicy: CachePolicy {
         precondition(residentCount == expected, "W-TinyLFU holds \(residentCount), cache \(expected)")
         precondition(residentCount <= capacity, "W-TinyLFU over capacity")
         precondition(windowMaximum >= 0 && protectedMaximum >= 0, "negative segment maximum")
-        precondition(windowMaximum + protectedMaximum <= capacity, "segments exceed the capacity")
-        precondition(protected.count <= protectedMaximum, "protected over its maximum")
+        precondition(windowMaximum + protectedMaximum <= maximumSize, "segments exceed the capacity")
+        precondition(protectedSize <= protectedMaximum, "protected over its maximum")
         links.checkList(window) { queueOfSlot[Int($0)] == .window }
         links.checkList(probation) { queueOfSlot[Int($0)] == .probation }
         links.checkList(protected) { queueOfSlot[Int($0)] == .protected }
+        if weights != nil {
+            var (windowSum, protectedSum) = (0, 0)
+            links.checkList(window) {
+                windowSum += weight(of: $0)
+                return true
+            }
+            links.checkList(protected) {
+                protectedSum += weight(of: $0)
+                return true
+            }
+            precondition(windowSum == windowWeight, "window weighs \(windowSum), kept as \(windowWeight)")
+            precondition(
+                protectedSum == protectedWeight,
+                "protected weighs \(protectedSum), kept as \(protectedWeight)"
+            )
+        }
     }
 }
 
@@ -409,5 +516,148 @@ extension TinyLFUPolicy {
     /// The current segment sizes, for tests and reports.
     var segmentCounts: (window: Int, probation: Int, protected: Int) {
         (window.count, probation.count, protected.count)
+    }
+}
+
+extension TinyLFUPolicy: WeightedEviction {
+    /// As the count-bounded insertion: the window, the eviction (by weight), then the climber.
+    func recordInsertion(
+        _ slot: SlotIndex,
+        hash: UInt64,
+        excess: Int,
+        weights: SlotWeights,
+        into victims: inout [SlotIndex]
+    ) {
+        enterWindow(slot, hash: hash)
+        evict(weight: excess, weights: weights, into: &victims)
+        if isAdaptive { adapt(toRequestFor: hash) }
+    }
+
+    func recordWeightChange(_ slot: SlotIndex, from oldWeight: Int, to newWeight: Int) {
+        addWeight(newWeight - oldWeight, to: queueOfSlot[Int(slot)])
+    }
+
+    /// Demotes protected's overflow and moves the window's to probation, then, while `excess`
+    /// remains, judges candidates (the entries just moved, then the window's least recent ones):
+    /// each stays only if it beats every victim it must displace, else it leaves alone.
+    func evict(weight excess: Int, weights: SlotWeights, into victims: inout [SlotIndex]) {
+        demoteProtectedOverflow()
+        var candidate = SlotIndex.none
+        while windowWeight > windowMaximum && !window.isEmpty {
+            let slot = window.head
+            move(slot, to: .probation)
+            if candidate == .none { candidate = slot }
+        }
+        var remaining = excess
+        var candidatesFromWindow = candidate == .none
+        if candidatesFromWindow { candidate = window.head }
+        while remaining > 0 {
+            while candidate != .none && weight(of: candidate) == 0 { candidate = links.successor(of: candidate) }
+            if candidate == .none && !candidatesFromWindow {
+                candidate = window.head
+                candidatesFromWindow = true
+                continue
+            }
+            guard candidate != .none else {
+                evictInOrder(remaining, into: &victims)
+                return
+            }
+            // The room this candidate needs: its weight, or what remains of the excess if less.
+            let candidateWeight = weight(of: candidate)
+            let needed = min(candidateWeight, remaining)
+            let judged = victims.count
+            let freed = displace(needed, for: candidate, into: &victims)
+            if freed >= needed {
+                for victim in victims[judged...] { unlink(victim) }
+                remaining -= freed
+                candidate = links.successor(of: candidate)
+            } else {
+                victims.removeSubrange(judged...)
+                let next = links.successor(of: candidate)
+                remaining -= candidateWeight
+                unlink(candidate)
+                victims.append(candidate)
+                candidate = next
+            }
+        }
+    }
+
+    /// Appends to `victims`, without unlinking them, the entries `candidate` would displace to free
+    /// `needed`, in eviction order (``nextVictim(after:)``), passing over weight 0 and the entries
+    /// still to be judged (the candidate and those after it on its list); stops at the first that
+    /// the candidate does not beat (``admits(_:over:)``).
+    ///
+    /// - Returns: the weight of the entries appended: `needed` or more if the candidate wins.
+    private func displace(_ needed: Int, for candidate: SlotIndex, into victims: inout [SlotIndex]) -> Int {
+        var freed = 0
+        var victim = nextVictim(after: .none)
+        // The least recent entry is the candidate itself: it leaves, as in the count-bounded policy.
+        if victim == candidate { return 0 }
+        while freed < needed && victim != .none {
+            if victim == candidate {
+                // The rest of the candidate's list waits to be judged: go on with the next list.
+                victim = nextVictim(afterListOf: victim)
+                continue
+            }
+            let victimWeight = weight(of: victim)
+            if victimWeight > 0 {
+                guard admits(candidate, over: victim) else { return freed }
+                victims.append(victim)
+                freed += victimWeight
+            }
+            victim = nextVictim(after: victim)
+        }
+        return freed
+    }
+
+    /// Evicts in eviction order, passing over weight 0, until `needed` is freed: when no candidate
+    /// is left to judge.
+    private func evictInOrder(_ needed: Int, into victims: inout [SlotIndex]) {
+        var freed = 0
+        var victim = nextVictim(after: .none)
+        while freed < needed && victim != .none {
+            let next = nextVictim(after: victim)
+            let victimWeight = weight(of: victim)
+            if victimWeight > 0 {
+                unlink(victim)
+                victims.append(victim)
+                freed += victimWeight
+            }
+            victim = next
+        }
+    }
+
+    /// The entry evicted after `slot` (`.none`: the first): probation's from least recent, then
+    /// protected's, then the window's.
+    private func nextVictim(after slot: SlotIndex) -> SlotIndex {
+        guard slot != .none else { return firstVictim(from: .probation) }
+        let next = links.successor(of: slot)
+        return next != .none ? next : nextVictim(afterListOf: slot)
+    }
+
+    /// The first entry evicted from the lists after the one that holds `slot`.
+    private func nextVictim(afterListOf slot: SlotIndex) -> SlotIndex {
+        switch queueOfSlot[Int(slot)] {
+        case .probation: firstVictim(from: .protected)
+        case .protected: firstVictim(from: .window)
+        case .window: .none
+        }
+    }
+
+    /// The least recent entry of `queue`'s list, else of the lists evicted after it.
+    private func firstVictim(from queue: Queue) -> SlotIndex {
+        var queue = queue
+        while true {
+            switch queue {
+            case .probation:
+                if !probation.isEmpty { return probation.head }
+                queue = .protected
+            case .protected:
+                if !protected.isEmpty { return protected.head }
+                queue = .window
+            case .window:
+                return window.head
+            }
+        }
     }
 }
