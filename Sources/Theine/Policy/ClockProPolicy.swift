@@ -227,7 +227,8 @@ final class ClockProPolicy: CachePolicy {
     // MARK: - Hands
 
     /// Runs the cold hand until it evicts a resident cold page, and returns that page's slot; in a
-    /// weighted shard, `.none` once it has passed over every resident cold page, all of weight 0,
+    /// weighted shard, `.none` once it has passed over every resident cold page in a row, all of
+    /// weight 0,
     /// or promoted the last one (the page capacity, an estimate there, can leave room for every
     /// resident page to be hot).
     private func runColdHand() -> SlotIndex {
@@ -240,6 +241,8 @@ final class ClockProPolicy: CachePolicy {
             if nodes[Int(node)].isReferenced {
                 let wasInTest = nodes[Int(node)].state == .coldInTest
                 moveToHead(node, as: wasInTest && promotes(node) ? .hot : .coldInTest)
+                // The hand comes back to it: only consecutive pages of weight 0 say all are.
+                passedOver = 0
                 continue
             }
             if let weights, weights.weight(of: nodes[Int(node)].slot) == 0 {
