@@ -13,7 +13,8 @@ extension Tag {
     /// which verifies every invariant after every mutation.
     @Tag static var invariants: Self
 
-    /// Replays hundreds of thousands of requests to assert a hit ratio: left out of the invariant
-    /// checks (each mutation costs O(n) there), which the release run leaves them to.
+    /// Replays hundreds of thousands of requests to assert a hit ratio, or that two caches decide
+    /// alike: left out of the invariant checks (each mutation costs O(n) there) and of the
+    /// ThreadSanitizer step (a single-threaded replay, minutes there); the release run has them.
     @Tag static var hitRatio: Self
 }
