@@ -115,8 +115,6 @@ final class ClockProPolicy: CachePolicy {
     }
 
     let capacity: Int
-    /// The entries' weights, in a weighted shard; `nil` when every entry weighs 1.
-    private let weights: SlotWeights?
     /// The number of pages the clock works with: ``capacity``, or in a weighted shard the entries
     /// it holds when full (see the notes above).
     @exclusivity(unchecked) private(set) var pageCapacity: Int
@@ -147,7 +145,6 @@ final class ClockProPolicy: CachePolicy {
     /// maximum weight is ``SlotWeights/maximum``).
     init(capacity: Int, weights: SlotWeights? = nil) {
         self.capacity = weights == nil ? capacity : maximumCacheCapacity
-        self.weights = weights
         pageCapacity = weights == nil ? capacity : 1
         minimumColdTarget = max(1, pageCapacity / 100)
         maximumColdTarget = max(minimumColdTarget, pageCapacity - minimumColdTarget)
@@ -172,7 +169,7 @@ final class ClockProPolicy: CachePolicy {
     func recordInsertion(_ slot: SlotIndex, hash: UInt64) -> SlotIndex {
         while nodeOfSlot.count <= Int(slot) { nodeOfSlot.append(.none) }
         let isFilling = capacity > residentCount
-        let victim = isFilling ? SlotIndex.none : runColdHand()
+        let victim = isFilling ? SlotIndex.none : runColdHand(measuredBy: EntryCount())
         place(slot, hash: hash, isFilling: isFilling)
         return victim
     }
@@ -227,14 +224,13 @@ final class ClockProPolicy: CachePolicy {
     // MARK: - Hands
 
     /// Runs the cold hand until it evicts a resident cold page, and returns that page's slot; in a
-    /// weighted shard, `.none` once it has passed over every resident cold page in a row, all of
-    /// weight 0,
-    /// or promoted the last one (the page capacity, an estimate there, can leave room for every
-    /// resident page to be hot).
-    private func runColdHand() -> SlotIndex {
+    /// weighted shard (`measure` in weight), `.none` once it has passed over every resident cold
+    /// page in a row, all of weight 0, or promoted the last one (the page capacity, an estimate
+    /// there, can leave room for every resident page to be hot).
+    private func runColdHand<Measure: SegmentMeasure>(measuredBy measure: Measure) -> SlotIndex {
         var passedOver = 0
         while true {
-            if weights != nil && residentColdCount == 0 { return .none }
+            if !Measure.countsEntries && residentColdCount == 0 { return .none }
             advanceColdHand()
             let node = coldHand
             precondition(node != .none, "a full Clock-Pro cache has no resident cold page")
@@ -245,7 +241,7 @@ final class ClockProPolicy: CachePolicy {
                 passedOver = 0
                 continue
             }
-            if let weights, weights.weight(of: nodes[Int(node)].slot) == 0 {
+            if !Measure.countsEntries && measure.weight(of: nodes[Int(node)].slot) == 0 {
                 guard passedOver < residentColdCount else { return .none }
                 moveToHead(node, as: .cold)
                 passedOver += 1
@@ -556,7 +552,7 @@ extension ClockProPolicy: WeightedEviction {
         var freed = 0
         while freed < excess {
             if residentColdCount > 0 {
-                let victim = runColdHand()
+                let victim = runColdHand(measuredBy: weights)
                 if victim != .none {
                     freed += weights.weight(of: victim)
                     victims.append(victim)

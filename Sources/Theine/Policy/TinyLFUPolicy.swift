@@ -158,11 +158,17 @@ final class TinyLFUPolicy: CachePolicy {
 
     private var residentCount: Int { window.count + probation.count + protected.count }
 
-    /// The window's size in its maximum's measure: entries, or weight in a weighted shard.
-    private var windowSize: Int { weights == nil ? window.count : windowWeight }
+    /// The window's size in `measure`: entries, or weight in a weighted shard.
+    @inline(__always)
+    private func windowSize<Measure: SegmentMeasure>(measuredBy measure: Measure) -> Int {
+        Measure.countsEntries ? window.count : windowWeight
+    }
 
-    /// Protected's size in its maximum's measure.
-    private var protectedSize: Int { weights == nil ? protected.count : protectedWeight }
+    /// Protected's size in `measure`.
+    @inline(__always)
+    private func protectedSize<Measure: SegmentMeasure>(measuredBy measure: Measure) -> Int {
+        Measure.countsEntries ? protected.count : protectedWeight
+    }
 
     /// How full the shard is in the measure of ``maximumSize``.
     private var residentSize: Int { weights?.total ?? residentCount }
@@ -196,7 +202,11 @@ final class TinyLFUPolicy: CachePolicy {
         case .window:
             links.moveToTail(slot, in: &window)
         case .probation:
-            promoteFromProbation(slot)
+            if let weights {
+                promoteFromProbation(slot, measuredBy: weights)
+            } else {
+                promoteFromProbation(slot, measuredBy: EntryCount())
+            }
         case .protected:
             links.moveToTail(slot, in: &protected)
         }
@@ -264,28 +274,45 @@ final class TinyLFUPolicy: CachePolicy {
 
     /// Takes `slot` off whichever list holds it.
     private func unlink(_ slot: SlotIndex) {
+        if let weights { unlink(slot, measuredBy: weights) } else { unlink(slot, measuredBy: EntryCount()) }
+    }
+
+    /// Takes `slot` off whichever list holds it, and its weight off the list's in `measure`.
+    @inline(__always)
+    private func unlink<Measure: SegmentMeasure>(_ slot: SlotIndex, measuredBy measure: Measure) {
         let queue = queueOfSlot[Int(slot)]
         switch queue {
         case .window: links.remove(slot, from: &window)
         case .probation: links.remove(slot, from: &probation)
         case .protected: links.remove(slot, from: &protected)
         }
-        if weights != nil { addWeight(-weight(of: slot), to: queue) }
+        if !Measure.countsEntries { addWeight(-measure.weight(of: slot), to: queue) }
     }
 
     /// Moves `slot` to the most recent end of `queue`'s list.
     private func move(_ slot: SlotIndex, to queue: Queue) {
-        unlink(slot)
+        if let weights {
+            move(slot, to: queue, measuredBy: weights)
+        } else {
+            move(slot, to: queue, measuredBy: EntryCount())
+        }
+    }
+
+    /// Moves `slot` to the most recent end of `queue`'s list, and its weight in `measure`.
+    @inline(__always)
+    private func move<Measure: SegmentMeasure>(_ slot: SlotIndex, to queue: Queue, measuredBy measure: Measure) {
+        unlink(slot, measuredBy: measure)
         queueOfSlot[Int(slot)] = queue
         switch queue {
         case .window: links.append(slot, to: &window)
         case .probation: links.append(slot, to: &probation)
         case .protected: links.append(slot, to: &protected)
         }
-        if weights != nil { addWeight(weight(of: slot), to: queue) }
+        if !Measure.countsEntries { addWeight(measure.weight(of: slot), to: queue) }
     }
 
     /// Adds `weight` to the weight kept for `queue` (the window's or protected's).
+    @inline(__always)
     private func addWeight(_ weight: Int, to queue: Queue) {
         switch queue {
         case .window: windowWeight += weight
@@ -295,18 +322,28 @@ final class TinyLFUPolicy: CachePolicy {
     }
 
     /// A hit in probation: the entry proved itself and joins protected, whose overflow is demoted.
-    private func promoteFromProbation(_ slot: SlotIndex) {
+    @inline(__always)
+    private func promoteFromProbation<Measure: SegmentMeasure>(_ slot: SlotIndex, measuredBy measure: Measure) {
         guard protectedMaximum > 0 else {
             links.moveToTail(slot, in: &probation)
             return
         }
-        move(slot, to: .protected)
-        demoteProtectedOverflow()
+        move(slot, to: .protected, measuredBy: measure)
+        demoteProtectedOverflow(measuredBy: measure)
     }
 
     private func demoteProtectedOverflow() {
-        while protectedSize > protectedMaximum {
-            move(protected.head, to: .probation)
+        if let weights {
+            demoteProtectedOverflow(measuredBy: weights)
+        } else {
+            demoteProtectedOverflow(measuredBy: EntryCount())
+        }
+    }
+
+    @inline(__always)
+    private func demoteProtectedOverflow<Measure: SegmentMeasure>(measuredBy measure: Measure) {
+        while protectedSize(measuredBy: measure) > protectedMaximum {
+            move(protected.head, to: .probation, measuredBy: measure)
         }
     }
 
@@ -316,9 +353,9 @@ final class TinyLFUPolicy: CachePolicy {
     /// evicts the loser of candidate against victim.
     private func evictIfOverCapacity() -> SlotIndex {
         var candidate = SlotIndex.none
-        while windowSize > windowMaximum {
+        while window.count > windowMaximum {
             let slot = window.head
-            move(slot, to: .probation)
+            move(slot, to: .probation, measuredBy: EntryCount())
             if candidate == .none { candidate = slot }
         }
         guard residentCount > capacity else { return .none }
@@ -335,7 +372,7 @@ final class TinyLFUPolicy: CachePolicy {
         } else {
             evicted = admits(candidate, over: victim) ? victim : candidate
         }
-        unlink(evicted)
+        unlink(evicted, measuredBy: EntryCount())
         return evicted
     }
 
@@ -489,7 +526,10 @@ final class TinyLFUPolicy: CachePolicy {
         precondition(residentCount <= capacity, "W-TinyLFU over capacity")
         precondition(windowMaximum >= 0 && protectedMaximum >= 0, "negative segment maximum")
         precondition(windowMaximum + protectedMaximum <= maximumSize, "segments exceed the capacity")
-        precondition(protectedSize <= protectedMaximum, "protected over its maximum")
+        precondition(
+            weights == nil ? protected.count <= protectedMaximum : protectedWeight <= protectedMaximum,
+            "protected over its maximum"
+        )
         links.checkList(window) { queueOfSlot[Int($0)] == .window }
         links.checkList(probation) { queueOfSlot[Int($0)] == .probation }
         links.checkList(protected) { queueOfSlot[Int($0)] == .protected }
@@ -541,11 +581,11 @@ extension TinyLFUPolicy: WeightedEviction {
     /// remains, judges candidates (the entries just moved, then the window's least recent ones):
     /// each stays only if it beats every victim it must displace, else it leaves alone.
     func evict(weight excess: Int, weights: SlotWeights, into victims: inout [SlotIndex]) {
-        demoteProtectedOverflow()
+        demoteProtectedOverflow(measuredBy: weights)
         var candidate = SlotIndex.none
         while windowWeight > windowMaximum && !window.isEmpty {
             let slot = window.head
-            move(slot, to: .probation)
+            move(slot, to: .probation, measuredBy: weights)
             if candidate == .none { candidate = slot }
         }
         var remaining = excess
@@ -568,14 +608,14 @@ extension TinyLFUPolicy: WeightedEviction {
             let judged = victims.count
             let freed = displace(needed, for: candidate, into: &victims)
             if freed >= needed {
-                for victim in victims[judged...] { unlink(victim) }
+                for victim in victims[judged...] { unlink(victim, measuredBy: weights) }
                 remaining -= freed
                 candidate = links.successor(of: candidate)
             } else {
                 victims.removeSubrange(judged...)
                 let next = links.successor(of: candidate)
                 remaining -= candidateWeight
-                unlink(candidate)
+                unlink(candidate, measuredBy: weights)
                 victims.append(candidate)
                 candidate = next
             }
