@@ -22,19 +22,21 @@ extension Cache {
 
     /// The sum of the weights of the entries present; a cache bounded by count reports ``count``.
     ///
-    /// Never above the maximum weight between calls. Summed shard by shard, like ``count``.
+    /// At most ``maximumWeight`` while no call is in progress. Summed shard by shard, like
+    /// ``count``, so concurrent writes may make it out of date as it returns.
     ///
     /// - Complexity: O(shards).
-    var totalWeight: Int {
+    public var totalWeight: Int {
         _shards.reduce(0) { total, shard in
             total + shard.withLock { $0._weights?.total ?? $0._table.count }
         }
     }
 
-    /// The heaviest entry the cache keeps: its shard's share of the maximum weight (the smallest
-    /// share, if the shares differ by one). A heavier entry is evicted as soon as it is stored.
-    /// For a cache bounded by count, 1 (every entry weighs 1).
-    var maximumEntryWeight: Int {
+    /// The heaviest entry the cache keeps: its shard's share of ``maximumWeight`` (the smallest
+    /// share, when they differ by one), so all of it with one shard. A heavier entry departs
+    /// ``RemovalCause/evicted`` as soon as it is stored. For a cache bounded by count, 1 (every
+    /// entry weighs 1).
+    public var maximumEntryWeight: Int {
         guard let maximumWeight else { return 1 }
         return maximumWeight / _layout.count
     }

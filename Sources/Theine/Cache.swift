@@ -81,6 +81,22 @@ import Synchronization
 /// threads are not ordered among themselves: a listener that sees a key's `.replaced` may see an
 /// older value's `.expired` after it.
 ///
+/// ## Weights
+/// A cache created with ``init(maximumWeight:weigher:policy:shardCount:clock:onRemoval:)`` is
+/// bounded by the total of its entries' weights (``totalWeight``, at most ``maximumWeight``) rather
+/// than by their number, so that it can hold a budget of bytes:
+///
+/// - The weigher runs once per write, before the write enters a shard, so a slow weigher delays
+///   only its own call. A value keeps the weight it was stored with until it is replaced.
+/// - An insertion may evict several entries, each departing ``RemovalCause/evicted``, until the
+///   total is within the maximum again; ``CacheStats/evictionWeight`` sums their weights.
+/// - An entry of weight 0 is never evicted for size: it stays until removed, replaced or expired.
+/// - An entry heavier than ``maximumEntryWeight`` is not kept: it departs ``RemovalCause/evicted``
+///   as it is stored (and the value it replaced departs ``RemovalCause/replaced``).
+/// - A weighted cache is one shard unless `shardCount` says otherwise; with more, each shard holds
+///   its share of the weight, and ``maximumEntryWeight`` is that share.
+/// - ``totalWeight`` never exceeds ``maximumWeight`` while no call is in progress.
+///
 /// ## Memory
 /// Storage grows with the number of entries, not with the capacity: a cache created with a
 /// capacity of 100 million that holds ten entries uses a few kilobytes.
@@ -123,12 +139,13 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     @usableFromInline
     let _weigher: (@Sendable (Key, Value) -> Int)?
 
-    /// The maximum number of entries the cache holds: ``Cache/maximumCapacity`` for a weighted
-    /// cache, which is bounded by weight instead.
+    /// The maximum number of entries the cache holds. A weighted cache
+    /// (``init(maximumWeight:weigher:policy:shardCount:clock:onRemoval:)``) is bounded by weight
+    /// instead, and reports ``Cache/maximumCapacity``: no bound by count.
     public let capacity: Int
 
     /// The most the entries of a weighted cache weigh together; `nil` for a cache bounded by count.
-    let maximumWeight: Int?
+    public let maximumWeight: Int?
 
     /// The eviction policy the cache follows.
     public let policy: EvictionPolicy
@@ -231,14 +248,87 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         )
     }
 
-    /// Creates an empty cache bounded by weight: the entries weigh at most `maximumWeight`
-    /// together, each weighing what `weigher` returns for it (at least 0). One shard unless
-    /// `shardCount` asks for more; each shard then holds its share of the weight, and no entry
-    /// heavier than the smallest share (``maximumEntryWeight``) is kept. For the simulator and
-    /// tests, until every policy evicts by weight (only ``EvictionPolicy/lru`` does).
+    /// Creates an empty cache that holds entries weighing at most `maximumWeight` together, each
+    /// weighing what `weigher` returns for it: bytes, rows, or any unit.
     ///
-    /// - Precondition: `maximumWeight` is in `1...Cache.maximumWeightLimit`, and `shardCount`, if
-    ///   any, in `1...Cache.maximumShardCount`.
+    /// ```swift
+    /// let pages = Cache<URL, Data>(maximumWeight: 64 << 20) { _, body in body.count }
+    /// ```
+    ///
+    /// See "Weights" above for the rules: an entry of weight 0 is never evicted for size, and one
+    /// heavier than ``maximumEntryWeight`` is not kept.
+    ///
+    /// - Parameters:
+    ///   - maximumWeight: the most the entries weigh together, in `1...Cache.maximumWeightLimit`.
+    ///   - weigher: the weight of a value stored for a key, at least 0. It runs once per write
+    ///     (``set(_:_:ttl:)``, ``setIfAbsent(_:_:ttl:)``, a load's store), on the writing thread,
+    ///     outside the cache's locks.
+    ///   - policy: the eviction policy; adaptive W-TinyLFU (``EvictionPolicy/tinyLFU``) by default.
+    ///   - shardCount: `nil` (the default) for one shard; otherwise a number in
+    ///     `1...Cache.maximumShardCount`, rounded up to a power of two, and each shard holds its
+    ///     share of the weight (so ``maximumEntryWeight`` shrinks with it).
+    ///   - clock: the time TTLs are measured in; ``ContinuousCacheClock`` by default.
+    ///   - onRemoval: the removal listener, as for ``init(capacity:policy:shardCount:clock:onRemoval:)``.
+    /// - Precondition: `maximumWeight` is in `1...Cache.maximumWeightLimit` and `shardCount`, if
+    ///   any, in `1...Cache.maximumShardCount`; anything else traps. For values read from
+    ///   configuration, use ``init(validatingMaximumWeight:weigher:policy:shardCount:clock:onRemoval:)``.
+    ///   The weigher returning a negative weight is a programmer error too, and traps with the
+    ///   weight and the key's type (not the key).
+    public convenience init(
+        maximumWeight: Int,
+        weigher: @escaping @Sendable (Key, Value) -> Int,
+        policy: EvictionPolicy = .tinyLFU,
+        shardCount: Int? = nil,
+        clock: any CacheClock = ContinuousCacheClock(),
+        onRemoval: (@Sendable (Key, Value, RemovalCause) -> Void)? = nil
+    ) {
+        self.init(
+            maximumWeight: maximumWeight,
+            weigher: weigher,
+            policy: policy,
+            admissionSeed: UInt64.random(in: .min ... .max),
+            shardCount: shardCount,
+            clock: clock,
+            onRemoval: onRemoval
+        )
+    }
+
+    /// Creates an empty cache bounded by weight from run-time configuration, throwing on an invalid
+    /// maximum weight or shard count.
+    ///
+    /// ```swift
+    /// let pages = try Cache<URL, Data>(validatingMaximumWeight: settings.cacheBytes) { _, body in body.count }
+    /// ```
+    ///
+    /// - Parameters: as for ``init(maximumWeight:weigher:policy:shardCount:clock:onRemoval:)``.
+    /// - Throws: ``CacheError/invalidMaximumWeight(_:)`` when `maximumWeight` is not in
+    ///   `1...Cache.maximumWeightLimit`, ``CacheError/invalidShardCount(_:)`` when `shardCount` is
+    ///   out of range.
+    public convenience init(
+        validatingMaximumWeight maximumWeight: Int,
+        weigher: @escaping @Sendable (Key, Value) -> Int,
+        policy: EvictionPolicy = .tinyLFU,
+        shardCount: Int? = nil,
+        clock: any CacheClock = ContinuousCacheClock(),
+        onRemoval: (@Sendable (Key, Value, RemovalCause) -> Void)? = nil
+    ) throws(CacheError) {
+        guard (1...Self.maximumWeightLimit).contains(maximumWeight) else {
+            throw .invalidMaximumWeight(maximumWeight)
+        }
+        if let shardCount, !ShardLayout.validCounts.contains(shardCount) { throw .invalidShardCount(shardCount) }
+        self.init(
+            maximumWeight: maximumWeight,
+            weigher: weigher,
+            policy: policy,
+            shardCount: shardCount,
+            clock: clock,
+            onRemoval: onRemoval
+        )
+    }
+
+    /// ``init(maximumWeight:weigher:policy:shardCount:clock:onRemoval:)`` whose random admission
+    /// decisions follow `admissionSeed` and whose expirations `ticker` visits, as for the
+    /// count-bounded twin. For the simulator and tests.
     package convenience init(
         maximumWeight: Int,
         weigher: @escaping @Sendable (Key, Value) -> Int,
@@ -265,7 +355,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
 
     /// The largest maximum weight a cache accepts: `Int.max / 2`, so that a shard's total plus one
     /// more entry never overflows.
-    static var maximumWeightLimit: Int { Int.max / 2 }
+    public static var maximumWeightLimit: Int { Int.max / 2 }
 
     /// What bounds a cache: the number of its entries, or their weight.
     enum Bound {

@@ -1,12 +1,15 @@
 /// An error in a cache's run-time configuration.
 ///
-/// Thrown by ``Cache/init(validatingCapacity:policy:shardCount:clock:onRemoval:)`` and
+/// Thrown by ``Cache/init(validatingCapacity:policy:shardCount:clock:onRemoval:)``,
+/// ``Cache/init(validatingMaximumWeight:weigher:policy:shardCount:clock:onRemoval:)`` and
 /// ``EvictionPolicy/init(name:)``, the constructors for configuration that comes from outside the
 /// program (files, environment, server settings). Code that passes literals uses the non-throwing
 /// initializer, where the same mistakes are programmer errors and trap.
 public enum CacheError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The capacity is not in `1...Cache.maximumCapacity`; carries the rejected value.
     case invalidCapacity(Int)
+    /// The maximum weight is not in `1...Cache.maximumWeightLimit`; carries the rejected value.
+    case invalidMaximumWeight(Int)
     /// The shard count is not in `1...Cache.maximumShardCount`; carries the rejected value.
     case invalidShardCount(Int)
     /// No eviction policy has this name; carries the rejected name.
@@ -16,6 +19,8 @@ public enum CacheError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .invalidCapacity(let capacity):
             "invalid cache capacity \(capacity): must be in 1...\(maximumCacheCapacity)"
+        case .invalidMaximumWeight(let maximumWeight):
+            "invalid maximum weight \(maximumWeight): must be in 1...\(Int.max / 2)"
         case .invalidShardCount(let shardCount):
             "invalid shard count \(shardCount): must be in \(ShardLayout.validCounts)"
         case .unknownPolicy(let name):

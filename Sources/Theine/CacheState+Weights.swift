@@ -15,6 +15,7 @@ extension CacheState {
         let weights = _weights!
         guard weight <= weights.maximumEntryWeight else {
             _evictionCount &+= 1
+            _evictionWeight &+= weight
             departures.append(key, value, cause: .evicted)
             return
         }
@@ -42,6 +43,7 @@ extension CacheState {
             _policy.recordRemoval(slot)
             let entry = removeEntry(at: slot)
             _evictionCount &+= 1
+            _evictionWeight &+= weight
             departures.append(entry.key, entry.value, cause: .evicted)
             return
         }
@@ -67,6 +69,7 @@ extension CacheState {
     mutating func removeEvicted(departures: inout Departures<Key, Value>) {
         guard !_evictedSlots.isEmpty else { return }
         for victim in _evictedSlots {
+            _evictionWeight &+= _weights.unsafelyUnwrapped.weight(of: victim)
             _wheel.cancel(victim)
             let evicted = removeEntry(at: victim)
             departures.append(evicted.key, evicted.value, cause: .evicted)

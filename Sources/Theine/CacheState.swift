@@ -39,6 +39,9 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     @usableFromInline var _hitCount = 0
     @usableFromInline var _missCount = 0
     @usableFromInline var _evictionCount = 0
+    /// The weight of the entries evicted, in a weighted shard (a count-bounded one reports its
+    /// count).
+    @usableFromInline var _evictionWeight = 0
     @usableFromInline var _expirationCount = 0
     @usableFromInline var _explicitRemovalCount = 0
     @usableFromInline var _replacementCount = 0
@@ -380,6 +383,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
             hitCount: _hitCount,
             missCount: _missCount,
             evictionCount: _evictionCount,
+            evictionWeight: _weights == nil ? _evictionCount : _evictionWeight,
             expirationCount: _expirationCount,
             explicitRemovalCount: _explicitRemovalCount,
             replacementCount: _replacementCount,

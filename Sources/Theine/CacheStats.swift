@@ -25,6 +25,9 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
     /// The number of entries removed to keep the cache within its capacity (not explicit removals,
     /// not expirations).
     public var evictionCount: Int
+    /// The weight of the entries counted in ``evictionCount``: for a cache bounded by weight, what
+    /// its weigher gave them; for a cache bounded by count, where every entry weighs 1, the count.
+    public var evictionWeight: Int
     /// The number of entries removed because their TTL had passed, whether a read found them
     /// expired or the background expiry removed them.
     public var expirationCount: Int
@@ -46,6 +49,7 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
         hitCount: Int = 0,
         missCount: Int = 0,
         evictionCount: Int = 0,
+        evictionWeight: Int = 0,
         expirationCount: Int = 0,
         explicitRemovalCount: Int = 0,
         replacementCount: Int = 0,
@@ -56,6 +60,7 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
         self.hitCount = hitCount
         self.missCount = missCount
         self.evictionCount = evictionCount
+        self.evictionWeight = evictionWeight
         self.expirationCount = expirationCount
         self.explicitRemovalCount = explicitRemovalCount
         self.replacementCount = replacementCount
@@ -87,7 +92,7 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         "CacheStats(requests: \(requestCount), hits: \(hitCount), misses: \(missCount), "
-            + "hitRate: \(hitRate), evictions: \(evictionCount), "
+            + "hitRate: \(hitRate), evictions: \(evictionCount), evictionWeight: \(evictionWeight), "
             + "expirations: \(expirationCount), explicitRemovals: \(explicitRemovalCount), "
             + "replacements: \(replacementCount), loadSuccesses: \(loadSuccessCount), "
             + "loadFailures: \(loadFailureCount), totalLoadTime: \(totalLoadTime))"
@@ -99,6 +104,7 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
             hitCount: later.hitCount - earlier.hitCount,
             missCount: later.missCount - earlier.missCount,
             evictionCount: later.evictionCount - earlier.evictionCount,
+            evictionWeight: later.evictionWeight - earlier.evictionWeight,
             expirationCount: later.expirationCount - earlier.expirationCount,
             explicitRemovalCount: later.explicitRemovalCount - earlier.explicitRemovalCount,
             replacementCount: later.replacementCount - earlier.replacementCount,
@@ -114,6 +120,7 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
             hitCount: left.hitCount + right.hitCount,
             missCount: left.missCount + right.missCount,
             evictionCount: left.evictionCount + right.evictionCount,
+            evictionWeight: left.evictionWeight + right.evictionWeight,
             expirationCount: left.expirationCount + right.expirationCount,
             explicitRemovalCount: left.explicitRemovalCount + right.explicitRemovalCount,
             replacementCount: left.replacementCount + right.replacementCount,

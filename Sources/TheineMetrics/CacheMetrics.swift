@@ -20,6 +20,7 @@ import Theine
 /// | `theine_cache_hits`                    | counter | lookups that found a value              |
 /// | `theine_cache_misses`                  | counter | lookups that found none                 |
 /// | `theine_cache_evictions`               | counter | entries evicted for capacity            |
+/// | `theine_cache_eviction_weight`         | counter | their weight (their number if unweighted)|
 /// | `theine_cache_expirations`             | counter | entries removed because their TTL passed|
 /// | `theine_cache_explicit_removals`       | counter | live entries removed by a call          |
 /// | `theine_cache_replacements`            | counter | live values overwritten                 |
@@ -27,6 +28,7 @@ import Theine
 /// | `theine_cache_load_failures`           | counter | loads that threw                        |
 /// | `theine_cache_load_time_nanoseconds`   | counter | time spent in loads                     |
 /// | `theine_cache_size`                    | gauge   | entries in the cache                    |
+/// | `theine_cache_weight`                  | gauge   | their total weight (`Cache.totalWeight`)|
 ///
 /// The counters are cumulative, as swift-metrics' counters are, so a backend computes rates from
 /// them (Prometheus: `rate(theine_cache_hits_total[1m])`).
@@ -36,12 +38,14 @@ public final class CacheMetrics: Sendable {
 
     private let readStats: @Sendable () -> CacheStats
     private let readCount: @Sendable () -> Int
+    private let readTotalWeight: @Sendable () -> Int
     /// The snapshot recorded last, so that each update increments the counters by the difference.
     private let recorded = Mutex(CacheStats())
 
     private let hits: Counter
     private let misses: Counter
     private let evictions: Counter
+    private let evictionWeight: Counter
     private let expirations: Counter
     private let explicitRemovals: Counter
     private let replacements: Counter
@@ -49,6 +53,7 @@ public final class CacheMetrics: Sendable {
     private let loadFailures: Counter
     private let loadTime: Counter
     private let size: Gauge
+    private let weight: Gauge
 
     /// Creates the metrics of `cache`, labelled with `name`; nothing is recorded until the first
     /// ``update()``.
@@ -65,6 +70,7 @@ public final class CacheMetrics: Sendable {
         self.name = name
         readStats = { cache.stats() }
         readCount = { cache.count }
+        readTotalWeight = { cache.totalWeight }
         let dimensions = [("cache", name)]
         func counter(_ label: String) -> Counter {
             Counter(label: "theine_cache_\(label)", dimensions: dimensions, factory: factory)
@@ -72,6 +78,7 @@ public final class CacheMetrics: Sendable {
         hits = counter("hits")
         misses = counter("misses")
         evictions = counter("evictions")
+        evictionWeight = counter("eviction_weight")
         expirations = counter("expirations")
         explicitRemovals = counter("explicit_removals")
         replacements = counter("replacements")
@@ -79,9 +86,11 @@ public final class CacheMetrics: Sendable {
         loadFailures = counter("load_failures")
         loadTime = counter("load_time_nanoseconds")
         size = Gauge(label: "theine_cache_size", dimensions: dimensions, factory: factory)
+        weight = Gauge(label: "theine_cache_weight", dimensions: dimensions, factory: factory)
     }
 
-    /// Reads the cache's statistics and records what changed since the last update, and its size.
+    /// Reads the cache's statistics and records what changed since the last update, its size and
+    /// its total weight.
     ///
     /// Call it when the metrics are collected (before rendering a scrape), or let ``run(every:)``
     /// call it periodically. Concurrent updates record each change once.
@@ -96,6 +105,7 @@ public final class CacheMetrics: Sendable {
         hits.increment(by: delta.hitCount)
         misses.increment(by: delta.missCount)
         evictions.increment(by: delta.evictionCount)
+        evictionWeight.increment(by: delta.evictionWeight)
         expirations.increment(by: delta.expirationCount)
         explicitRemovals.increment(by: delta.explicitRemovalCount)
         replacements.increment(by: delta.replacementCount)
@@ -103,6 +113,7 @@ public final class CacheMetrics: Sendable {
         loadFailures.increment(by: delta.loadFailureCount)
         loadTime.increment(by: delta.totalLoadTime.nanoseconds)
         size.record(readCount())
+        weight.record(readTotalWeight())
     }
 
     /// Calls ``update()`` every `interval` until the task is cancelled.

@@ -42,6 +42,7 @@ struct CacheMetricsTests {
         #expect(try Self.total("hits", in: metrics) == 3)
         #expect(try Self.total("misses", in: metrics) == 2)
         #expect(try Self.total("evictions", in: metrics) == 1)
+        #expect(try Self.total("eviction_weight", in: metrics) == 1)
         #expect(try Self.total("expirations", in: metrics) == 1)
         #expect(try Self.total("explicit_removals", in: metrics) == 1)
         #expect(try Self.total("replacements", in: metrics) == 1)
@@ -49,6 +50,23 @@ struct CacheMetricsTests {
         #expect(try Self.total("load_failures", in: metrics) == 0)
         #expect(try Self.total("load_time_nanoseconds", in: metrics) == 0)
         #expect(try metrics.expectGauge("theine_cache_size", Self.dimensions).lastValue == 2)
+    }
+
+    @Test func update_ofAWeightedCache_recordsTheEvictedWeightAndTheTotalWeight() throws {
+        let metrics = TestMetrics()
+        let cache = Cache<String, Int>(maximumWeight: 10, weigher: { _, value in value }, policy: .lru)
+        let cacheMetrics = CacheMetrics(name: "sessions", cache: cache, factory: metrics)
+        cache.set("a", 4)
+        cache.set("b", 3)
+        cache.set("c", 6)  // 13: evicts a (4)
+        cache.set("d", 11)  // heavier than the cache: evicted at once
+
+        cacheMetrics.update()
+
+        #expect(try Self.total("evictions", in: metrics) == 2)
+        #expect(try Self.total("eviction_weight", in: metrics) == 15)
+        #expect(try metrics.expectGauge("theine_cache_size", Self.dimensions).lastValue == 2)
+        #expect(try metrics.expectGauge("theine_cache_weight", Self.dimensions).lastValue == 9)
     }
 
     @Test func update_twice_recordsEachChangeOnce() throws {

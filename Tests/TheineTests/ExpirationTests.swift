@@ -191,7 +191,7 @@ struct ExpirationTests {
         #expect(cache.removeExpired() == 0)
         #expect(cache.get("d") == 4)
         #expect(cache.get("e") == 5)
-        #expect(cache.stats() == CacheStats(hitCount: 2, evictionCount: 3, expirationCount: 0))
+        #expect(cache.stats() == CacheStats(hitCount: 2, evictionCount: 3, evictionWeight: 3, expirationCount: 0))
         cache.checkInvariants()
     }
 

@@ -92,6 +92,47 @@ struct WeightTests {
         #expect(uneven.maximumEntryWeight == 250)
     }
 
+    @Test func publicInitializer_defaultsToTinyLFUInOneShard() {
+        let cache = Cache<String, [UInt8]>(maximumWeight: 1 << 20) { _, bytes in bytes.count }
+        #expect(cache.policy == .tinyLFU)
+        #expect(cache.shardCount == 1)
+        #expect(cache.maximumWeight == 1 << 20)
+        cache.set("page", Array(repeating: 0, count: 4_096))
+        #expect(cache.totalWeight == 4_096)
+    }
+
+    @Test func validatingMaximumWeight_throwsOutOfRange() throws {
+        let weigher: @Sendable (Int, Int) -> Int = { _, value in value }
+        for invalid in [0, -1, Int.min, Int.max / 2 + 1, Int.max] {
+            #expect(throws: CacheError.invalidMaximumWeight(invalid)) {
+                try Cache<Int, Int>(validatingMaximumWeight: invalid, weigher: weigher)
+            }
+        }
+        #expect(throws: CacheError.invalidShardCount(0)) {
+            try Cache<Int, Int>(validatingMaximumWeight: 10, weigher: weigher, shardCount: 0)
+        }
+        #expect(
+            CacheError.invalidMaximumWeight(0).description
+                == "invalid maximum weight 0: must be in 1...\(Int.max / 2)"
+        )
+        let largest = try Cache<Int, Int>(
+            validatingMaximumWeight: Cache<Int, Int>.maximumWeightLimit,
+            weigher: weigher,
+            policy: .clockPro,
+            shardCount: 2
+        )
+        #expect(largest.maximumWeight == Int.max / 2)
+        #expect(largest.policy == .clockPro)
+        #expect(largest.shardCount == 2)
+    }
+
+    @Test func countBoundedCache_reportsItsEvictionCountAsEvictionWeight() {
+        let cache = Cache<Int, Int>(capacity: 10, policy: .lru)
+        for key in 0..<25 { cache.set(key, 1_000) }
+        #expect(cache.stats().evictionCount == 15)
+        #expect(cache.stats().evictionWeight == 15)
+    }
+
     @Test func maximumWeightZero_trapsNamingTheValue() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Cache<Int, Int>(maximumWeight: 0, weigher: { _, _ in 1 }, policy: .lru, admissionSeed: 1)
@@ -165,6 +206,7 @@ struct WeightTests {
         #expect(probe.departures.map(\.key) == [0, 1, 2, 3, 4])
         #expect(probe.departures.allSatisfy { $0.cause == .evicted })
         #expect(cache.stats().evictionCount == 5)
+        #expect(cache.stats().evictionWeight == 5)
         cache.checkInvariants()
     }
 
@@ -198,6 +240,7 @@ struct WeightTests {
         #expect(probe.departures.map(\.cause) == [.evicted, .evicted, .replaced, .evicted])
         let stats = cache.stats()
         #expect(stats.evictionCount == 3)
+        #expect(stats.evictionWeight == 101 + 500 + 200)
         #expect(stats.replacementCount == 1)
         cache.checkInvariants()
     }
