@@ -300,7 +300,14 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// let pages = try Cache<URL, Data>(validatingMaximumWeight: settings.cacheBytes) { _, body in body.count }
     /// ```
     ///
-    /// - Parameters: as for ``init(maximumWeight:weigher:policy:shardCount:clock:onRemoval:)``.
+    /// - Parameters:
+    ///   - maximumWeight: the most the entries weigh together, in `1...Cache.maximumWeightLimit`.
+    ///   - weigher: the weight of a value stored for a key, at least 0, as for
+    ///     ``init(maximumWeight:weigher:policy:shardCount:clock:onRemoval:)``.
+    ///   - policy: the eviction policy; adaptive W-TinyLFU by default.
+    ///   - shardCount: `nil` (the default) for one shard, otherwise in `1...Cache.maximumShardCount`.
+    ///   - clock: the time TTLs are measured in; ``ContinuousCacheClock`` by default.
+    ///   - onRemoval: the removal listener, as for ``init(capacity:policy:shardCount:clock:onRemoval:)``.
     /// - Throws: ``CacheError/invalidMaximumWeight(_:)`` when `maximumWeight` is not in
     ///   `1...Cache.maximumWeightLimit`, ``CacheError/invalidShardCount(_:)`` when `shardCount` is
     ///   out of range.
