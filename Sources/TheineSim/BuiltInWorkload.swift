@@ -7,16 +7,50 @@ struct BuiltInWorkload: Sendable {
     let name: String
     /// What it shows, for `--help`.
     let summary: String
-    /// The workload's request keys for a seed.
-    let requests: @Sendable (_ seed: UInt64) -> [UInt64]
+    /// Whether its requests carry weights (sizes in bytes).
+    let isWeighted: Bool
+    /// The sizes replayed when `--sizes` is not given.
+    let defaultSizes: [CacheSize]
+    /// The workload's requests for a seed and, for a weighted workload, a size correlation in
+    /// `-1...1` (see ``SizedZipfWorkload/sizeCorrelation``).
+    let requests: @Sendable (_ seed: UInt64, _ sizeCorrelation: Double) -> Requests
 
     /// The number of requests each built-in workload makes: enough for stable hit ratios, few
     /// enough that the default run takes seconds.
     static let requestCount = 250_000
     /// The number of distinct keys of the Zipf workloads.
     static let itemCount = 100_000
-    /// The default sizes: 0.1%, 1% and 10% of the Zipf items; the loop is longer than the largest.
-    static let defaultSizes = CacheSizes.fractions([0.001, 0.01, 0.1], of: itemCount)
+    /// The default sizes of the unweighted workloads: 0.1%, 1% and 10% of the Zipf items; the loop
+    /// is longer than the largest.
+    static let defaultEntryCounts = CacheSizes.fractions([0.001, 0.01, 0.1], of: itemCount)
+    /// The default sizes of the weighted workload: 0.1%, 1% and 10% of the distinct items' weight.
+    static let defaultWeightFractions = [0.001, 0.01, 0.1]
+
+    /// Creates an unweighted workload replayed at ``defaultEntryCounts``.
+    private init(name: String, summary: String, keys: @escaping @Sendable (_ seed: UInt64) -> [UInt64]) {
+        self.name = name
+        self.summary = summary
+        isWeighted = false
+        defaultSizes = Self.defaultEntryCounts.map { .entries($0) }
+        requests = { seed, _ in Requests(keys: keys(seed)) }
+    }
+
+    /// Creates a weighted workload replayed at ``defaultWeightFractions``.
+    private init(name: String, summary: String, sized: SizedZipfWorkload) {
+        self.name = name
+        self.summary = summary
+        isWeighted = true
+        defaultSizes = Self.defaultWeightFractions.map { .fraction($0) }
+        requests = { seed, correlation in
+            SizedZipfWorkload(
+                zipf: sized.zipf,
+                sizeCorrelation: correlation,
+                minimumSize: sized.minimumSize,
+                maximumSize: sized.maximumSize,
+                tailIndex: sized.tailIndex
+            ).requests(count: BuiltInWorkload.requestCount, seed: seed)
+        }
+    }
 
     /// The built-in workloads, in the order the default run replays them.
     static let all: [BuiltInWorkload] = {
@@ -24,6 +58,7 @@ struct BuiltInWorkload: Sendable {
         let scans = ScanMixedWorkload(zipf: zipf[1], scanLength: 2_000, scanInterval: 8_000)
         let loop = LoopWorkload(length: 15_000)
         let shift = ShiftingWorkload(zipf: zipf[1])
+        let sized = SizedZipfWorkload(zipf: zipf[1])
         return zipf.map { zipf in
             BuiltInWorkload(
                 name: "zipf-\(zipf.exponent)",
@@ -39,6 +74,12 @@ struct BuiltInWorkload: Sendable {
             BuiltInWorkload(name: "recency-to-frequency", summary: "recency-biased, then zipf-1.0 from the midpoint") {
                 seed in shift.requests(count: requestCount, seed: seed)
             },
+            BuiltInWorkload(
+                name: "zipf-sized",
+                summary: "zipf-1.0 keys weighing Pareto sizes (1 KiB up, tail index \(sized.tailIndex), "
+                    + "cut at 1 MiB), replayed by weight; --size-correlation ties size to popularity",
+                sized: sized
+            ),
         ]
     }()
 }

@@ -13,18 +13,27 @@ struct TheineSim: AsyncParsableCommand {
         discussion: """
             Each request is a lookup; on a miss the key is inserted. Without --trace, replays the built-in \
             workloads (\(BuiltInWorkload.requestCount) requests each) at \
-            \(BuiltInWorkload.defaultSizes.map(String.init).joined(separator: ", ")) entries: \
+            \(BuiltInWorkload.defaultEntryCounts.map(String.init).joined(separator: ", ")) entries (the weighted \
+            one at \(BuiltInWorkload.defaultWeightFractions.map { "\($0 * 100)%" }.joined(separator: ", ")) of its \
+            items' weight): \
             \(BuiltInWorkload.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")).
 
             Several --trace options replay one after another as one stream; --format, --key-column, \
-            --repeat and --key-offset apply to the --trace before them (--format and --key-column given \
-            before the first --trace apply to every trace). Example, corda+loop of ANCHORS.md:
+            --weight-column, --repeat and --key-offset apply to the --trace before them (--format, \
+            --key-column and --weight-column given before the first --trace apply to every trace). \
+            Example, corda+loop of ANCHORS.md:
               theine-sim --trace corda.bin.gz --format u64be --trace lirs-loop.trace.gz --repeat 5 \
             --key-offset 2^62 --trace corda.bin.gz --format u64be --sizes 512,1024
 
             Memory: traces stream through the caches, except when OPT or a percentage size is asked for \
             (both by default), which hold the trace: 8 bytes a request, and while OPT runs 4 more bytes \
             a request plus 1 byte a request for each size.
+
+            Weighted replays (a csv trace's --weight-column, the zipf-sized workload) bound each cache by \
+            weight: sizes are then maximum weights, and a second table gives the byte hit ratio (the \
+            share of the requested weight that hit). A request hits when its key is present with the \
+            same weight. OPT is not offered for them (with sizes the optimum is NP-hard, and Bélády's \
+            rule is not optimal), nor ARC (simulated by entry count only).
 
             TinyLFU hashes keys, and Swift seeds hashing per process: for hit ratios that repeat \
             exactly from run to run, set SWIFT_DETERMINISTIC_HASHING=1.
@@ -52,6 +61,16 @@ struct TheineSim: AsyncParsableCommand {
         transform: parsePositiveCount
     )
     var keyColumn: [Int] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "The 1-based column of each request's weight in a csv trace (an unsigned decimal below 2^32, "
+                + "bytes say): replays by weight.",
+            valueName: "n"
+        ),
+        transform: parsePositiveCount
+    )
+    var weightColumn: [Int] = []
 
     @Option(
         name: .customLong("repeat"),
@@ -83,7 +102,17 @@ struct TheineSim: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Cache sizes, separated by commas: entries (250) or percentages of the distinct keys (1%) "
+            "How the zipf-sized workload's sizes follow popularity, in -1...1: 1 the most popular largest, "
+                + "-1 smallest, 0 unrelated (default 0).",
+            valueName: "r"
+        )
+    )
+    var sizeCorrelation: Double?
+
+    @Option(
+        help: ArgumentHelp(
+            "Cache sizes, separated by commas: entries (250) or percentages of the distinct keys (1%); for a "
+                + "weighted replay, maximum weights or percentages of the distinct keys' weight "
                 + "(default for traces: 1%,5%,10%,25%).",
             valueName: "n|p%,..."
         ),
@@ -114,9 +143,12 @@ struct TheineSim: AsyncParsableCommand {
         if !trace.isEmpty, !workload.isEmpty {
             throw ValidationError("--workload replays a built-in workload: it cannot be combined with --trace")
         }
-        if trace.isEmpty, !(format.isEmpty && keyColumn.isEmpty && repeatCount.isEmpty && keyOffset.isEmpty) {
+        if trace.isEmpty,
+            !(format.isEmpty && keyColumn.isEmpty && weightColumn.isEmpty && repeatCount.isEmpty && keyOffset.isEmpty)
+        {
             throw ValidationError(
-                "--format, --key-column, --repeat and --key-offset describe a trace: pass them with --trace"
+                "--format, --key-column, --weight-column, --repeat and --key-offset describe a trace: "
+                    + "pass them with --trace"
             )
         }
         for name in workload where !BuiltInWorkload.all.contains(where: { $0.name == name }) {
@@ -125,6 +157,17 @@ struct TheineSim: AsyncParsableCommand {
                     + BuiltInWorkload.all.map(\.name).joined(separator: ", ")
             )
         }
+        if let sizeCorrelation {
+            guard (-1...1).contains(sizeCorrelation) else {
+                throw ValidationError("--size-correlation must be in -1...1, got \(sizeCorrelation)")
+            }
+            guard chosenWorkloads.contains(where: \.isWeighted) else {
+                throw ValidationError(
+                    "--size-correlation sets the sizes of a weighted built-in workload: "
+                        + BuiltInWorkload.all.filter(\.isWeighted).map(\.name).joined(separator: ", ")
+                )
+            }
+        }
         _ = try traceStream()
     }
 
@@ -132,12 +175,10 @@ struct TheineSim: AsyncParsableCommand {
         let progress = ProgressLine()
         var reports: [Report] = []
         if trace.isEmpty {
-            let chosen =
-                workload.isEmpty ? BuiltInWorkload.all : BuiltInWorkload.all.filter { workload.contains($0.name) }
-            for workload in chosen {
-                let keys = workload.requests(seed)
-                let sizes = Self.resolve(sizes ?? BuiltInWorkload.defaultSizes.map { .entries($0) }, for: keys)
-                reports.append(report(workload.name, replaying: keys, sizes: sizes, progress: progress))
+            for workload in chosenWorkloads {
+                let requests = workload.requests(seed, sizeCorrelation ?? 0)
+                let sizes = Self.resolve(sizes ?? workload.defaultSizes, for: requests)
+                reports.append(try report(workload.name, replaying: requests, sizes: sizes, progress: progress))
             }
         } else {
             reports.append(try replayTraces(progress: progress))
@@ -146,8 +187,34 @@ struct TheineSim: AsyncParsableCommand {
         try write(HitRatioChart(reports: reports).svg(), to: svg, what: "SVG chart")
     }
 
-    /// The chosen policies: `--policies`, or every one.
-    private var chosenPolicies: [SimulatedPolicy] { policies ?? SimulatedPolicy.allPolicies }
+    /// The built-in workloads to replay: `--workload`, or every one.
+    private var chosenWorkloads: [BuiltInWorkload] {
+        workload.isEmpty ? BuiltInWorkload.all : BuiltInWorkload.all.filter { workload.contains($0.name) }
+    }
+
+    /// The policies to replay: `--policies`, or every one; for a weighted replay only those that
+    /// ``SimulatedPolicy/supportsWeights``, and the line that names the others.
+    ///
+    /// - Throws: a `ValidationError` when none of the chosen policies replays weighted workloads.
+    private func chosenPolicies(weighted: Bool) throws -> (policies: [SimulatedPolicy], note: String?) {
+        let chosen = policies ?? SimulatedPolicy.allPolicies
+        guard weighted else { return (chosen, nil) }
+        let leftOut = chosen.filter { !$0.supportsWeights }
+        let kept = chosen.filter(\.supportsWeights)
+        guard !kept.isEmpty else {
+            throw ValidationError(
+                "\(leftOut.map(\.name).joined(separator: ", ")) cannot replay weighted requests; choose among "
+                    + SimulatedPolicy.allPolicies.filter(\.supportsWeights).map(\.name).joined(separator: ", ")
+            )
+        }
+        guard !leftOut.isEmpty else { return (kept, nil) }
+        var reasons: [String] = []
+        if leftOut.contains(.optimal) {
+            reasons.append("opt: with sizes the optimum is NP-hard to compute and Bélády's rule is not optimal")
+        }
+        if leftOut.contains(.arc) { reasons.append("arc: simulated by entry count only") }
+        return (kept, "not offered for weighted replays: " + reasons.joined(separator: "; ") + "\n")
+    }
 
     /// Reads the traces and replays them: streaming through the caches, or held in memory when OPT
     /// or a percentage size needs the whole trace.
@@ -155,36 +222,47 @@ struct TheineSim: AsyncParsableCommand {
         guard let stream = try traceStream() else { preconditionFailure("replayTraces needs --trace") }
         let title = name ?? stream.name
         let sizes = sizes ?? CacheSizes.traceFractions.map { .fraction($0) }
+        let (policies, note) = try chosenPolicies(weighted: stream.isWeighted)
         let summary: TraceReader.Summary
         let report: Report
         progress.begin("reading \(title)")
-        if chosenPolicies.contains(where: \.needsWholeTrace) || sizes.contains(where: \.needsDistinctKeyCount) {
+        if policies.contains(where: \.needsWholeTrace) || sizes.contains(where: \.needsDistinctKeyCount) {
             var keys: [UInt64] = []
-            summary = try stream.forEachKey(progress: { progress.update(requests: keys.count, fraction: $0) }) {
-                keys.append($0)
+            var weights: [UInt32] = []
+            summary = try stream.forEachRequest(progress: { progress.update(requests: keys.count, fraction: $0) }) {
+                key,
+                weight in
+                keys.append(key)
+                if stream.isWeighted { weights.append(weight) }
             }
-            report = self.report(title, replaying: keys, sizes: Self.resolve(sizes, for: keys), progress: progress)
-        } else {
-            let grid = ReplayGrid(
-                policies: chosenPolicies,
-                capacities: CacheSize.resolve(sizes, distinctKeyCount: 0),
-                seed: seed
+            let requests = Requests(keys: keys, weights: stream.isWeighted ? weights : nil)
+            report = try self.report(
+                title,
+                replaying: requests,
+                sizes: Self.resolve(sizes, for: requests),
+                progress: progress
             )
-            var batch: [UInt64] = []
-            batch.reserveCapacity(ReplayGrid.batchSize)
+        } else {
+            let capacities = CacheSize.resolve(sizes, distinctKeyCount: 0)
+            let grid =
+                stream.isWeighted
+                ? ReplayGrid(policies: policies, maximumWeights: capacities, seed: seed)
+                : ReplayGrid(policies: policies, capacities: capacities, seed: seed)
+            var batch = RequestBatch(isWeighted: stream.isWeighted)
             var replayed = 0
-            summary = try stream.forEachKey(progress: { progress.update(requests: replayed, fraction: $0) }) { key in
-                batch.append(key)
-                if batch.count == ReplayGrid.batchSize {
-                    grid.replay(batch)
-                    replayed += batch.count
-                    batch.removeAll(keepingCapacity: true)
+            summary = try stream.forEachRequest(progress: { progress.update(requests: replayed, fraction: $0) }) {
+                key,
+                weight in
+                batch.append(key, weight)
+                if batch.isFull {
+                    batch.replay(through: grid)
+                    replayed += ReplayGrid.batchSize
                 }
             }
-            grid.replay(batch)
+            batch.replay(through: grid)
             progress.clear()
             report = Report(trace: title, results: grid.results)
-            print(report.table())
+            print(report.table() + (note ?? ""))
         }
         if summary.skippedLineCount > 0 {
             FileHandle.standardError.write(
@@ -194,23 +272,32 @@ struct TheineSim: AsyncParsableCommand {
         return report
     }
 
-    /// `sizes` in entries; percentages of the distinct keys of `keys`, which are counted only for them.
+    /// `sizes` in entries (or weight, for weighted requests); percentages of the distinct keys of
+    /// `requests` (of their weight), which are counted only for them.
     ///
     /// - Complexity: O(n) expected time and a set of the distinct keys when a size is a percentage.
-    private static func resolve(_ sizes: [CacheSize], for keys: [UInt64]) -> [Int] {
-        let distinctKeyCount = sizes.contains(where: \.needsDistinctKeyCount) ? Set(keys).count : 0
-        return CacheSize.resolve(sizes, distinctKeyCount: distinctKeyCount)
+    private static func resolve(_ sizes: [CacheSize], for requests: Requests) -> [Int] {
+        let distinctTotal = sizes.contains(where: \.needsDistinctKeyCount) ? requests.distinctWeight : 0
+        return CacheSize.resolve(sizes, distinctKeyCount: distinctTotal)
     }
 
-    /// Replays `keys` through each chosen policy at each size, prints the table and returns it.
-    private func report(_ name: String, replaying keys: [UInt64], sizes: [Int], progress: ProgressLine) -> Report {
+    /// Replays `requests` through each chosen policy at each size, prints the table and returns it.
+    ///
+    /// - Throws: a `ValidationError` when the requests are weighted and no chosen policy replays them.
+    private func report(
+        _ name: String,
+        replaying requests: Requests,
+        sizes: [Int],
+        progress: ProgressLine
+    ) throws -> Report {
+        let (policies, note) = try chosenPolicies(weighted: requests.isWeighted)
         progress.begin("replaying \(name)")
-        let results = replay(keys, policies: chosenPolicies, capacities: sizes, seed: seed) { replayed in
-            progress.update(requests: replayed, fraction: Double(replayed) / Double(max(keys.count, 1)))
+        let results = replay(requests, policies: policies, capacities: sizes, seed: seed) { replayed in
+            progress.update(requests: replayed, fraction: Double(replayed) / Double(max(requests.count, 1)))
         }
         progress.clear()
         let report = Report(trace: name, results: results)
-        print(report.table())
+        print(report.table() + (note ?? ""))
         return report
     }
 
@@ -232,10 +319,17 @@ struct TheineSim: AsyncParsableCommand {
                             + TraceFormat.allCases.map(\.rawValue).joined(separator: "|") + " after it"
                     )
                 }
+                let weightColumn = try arguments.value(of: .weightColumn, forTrace: index, in: weightColumn)
+                if weightColumn != nil, format != .csv {
+                    throw ValidationError(
+                        "--weight-column reads a csv trace's column; '\(path)' is \(format.rawValue)"
+                    )
+                }
                 let reader = TraceReader(
                     path: path,
                     format: format,
                     keyColumn: try arguments.value(of: .keyColumn, forTrace: index, in: keyColumn) ?? 1,
+                    weightColumn: weightColumn,
                     skipsMalformedLines: skipBad
                 )
                 return TraceSource(

@@ -1,17 +1,18 @@
 import ArgumentParser
 
-/// Which `--trace` each trace option (`--format`, `--key-column`, `--repeat`, `--key-offset`)
-/// belongs to, from the order of the command line's arguments.
+/// Which `--trace` each trace option (`--format`, `--key-column`, `--weight-column`, `--repeat`,
+/// `--key-offset`) belongs to, from the order of the command line's arguments.
 ///
 /// ArgumentParser collects each repeated option into its own array and forgets how the arrays
 /// interleave; this walk over the raw arguments restores it. An option belongs to the nearest
-/// `--trace` before it. `--format` and `--key-column` given before the first `--trace` apply to
-/// every trace that gives none of its own; `--repeat` and `--key-offset` must follow a trace.
+/// `--trace` before it. `--format`, `--key-column` and `--weight-column` given before the first
+/// `--trace` apply to every trace that gives none of its own; `--repeat` and `--key-offset` must follow a trace.
 struct TraceArguments {
     /// The options that modify a trace.
     enum Modifier: String, CaseIterable {
         case format = "--format"
         case keyColumn = "--key-column"
+        case weightColumn = "--weight-column"
         case repeatCount = "--repeat"
         case keyOffset = "--key-offset"
     }

@@ -19,7 +19,7 @@ struct BinaryTraceDecoder<Key: FixedWidthInteger & UnsignedInteger>: TraceDecode
         self.file = file
     }
 
-    mutating func decode(_ chunk: UnsafeRawBufferPointer, emit: (UInt64) throws -> Void) throws {
+    mutating func decode(_ chunk: UnsafeRawBufferPointer, emit: TraceRequestHandler) throws {
         byteCount += chunk.count
         var offset = 0
         if partialByteCount > 0 {
@@ -28,16 +28,16 @@ struct BinaryTraceDecoder<Key: FixedWidthInteger & UnsignedInteger>: TraceDecode
             let key = partialKey
             partialKey = 0
             partialByteCount = 0
-            try emit(key)
+            try emit(key, 1)
         }
         while offset + keySize <= chunk.count {
-            try emit(UInt64(Key(bigEndian: chunk.loadUnaligned(fromByteOffset: offset, as: Key.self))))
+            try emit(UInt64(Key(bigEndian: chunk.loadUnaligned(fromByteOffset: offset, as: Key.self))), 1)
             offset += keySize
         }
         _ = accumulate(chunk, from: offset)
     }
 
-    mutating func finish(emit: (UInt64) throws -> Void) throws {
+    mutating func finish(emit: TraceRequestHandler) throws {
         guard partialByteCount == 0 else {
             throw TraceError.truncated(file: file, byteCount: byteCount, keySize: keySize)
         }

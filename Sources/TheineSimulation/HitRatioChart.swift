@@ -91,7 +91,8 @@ public struct HitRatioChart: Sendable {
         }
         let scale = isLogarithmic ? ", log scale" : ""
         text += "<text x=\"\(Self.number((plot.left + plot.right) / 2))\" y=\"\(Self.number(plot.bottom + 45))\" "
-        text += "text-anchor=\"middle\">cache size (entries\(scale))</text>\n"
+        let unit = report.isWeighted ? "weight" : "entries"
+        text += "text-anchor=\"middle\">cache size (\(unit)\(scale))</text>\n"
         text += "<text transform=\"translate(22 \(Self.number((plot.top + plot.bottom) / 2))) rotate(-90)\" "
         text += "text-anchor=\"middle\">hit ratio (%)</text>\n"
         // One line per policy, then its legend entry.

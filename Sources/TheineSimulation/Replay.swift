@@ -105,6 +105,50 @@ public func replay(
     }
 }
 
+/// Replays `requests`, held in memory, through one cache for each policy and capacity, in
+/// parallel: by weight when the requests are weighted, otherwise as
+/// `replay(_:policies:capacities:seed:progress:)` replays their keys.
+///
+/// ```swift
+/// let sized = SizedZipfWorkload(zipf: ZipfWorkload(itemCount: 100_000), sizeCorrelation: 0.5)
+/// let requests = sized.requests(count: 250_000, seed: 42)
+/// let results = replay(requests, policies: [.library(.lru), .library(.tinyLFU)], capacities: [4 << 20], seed: 42)
+/// print(results[0].byteHitRatio)
+/// ```
+///
+/// A weighted replay's caches are bounded by weight (``ReplayGrid/init(policies:maximumWeights:seed:)``),
+/// and its results report the byte hit ratio.
+///
+/// - Parameters:
+///   - requests: the requests, in order.
+///   - policies: the policies to compare; for weighted requests, each
+///     ``SimulatedPolicy/supportsWeights``.
+///   - capacities: the cache capacities: entries, or maximum weights for weighted requests.
+///   - seed: the seed of every cache's random admission decisions.
+///   - progress: called on the calling thread with the number of requests replayed so far.
+/// - Returns: one result for each policy and capacity, ordered by policy, then capacity, as given.
+/// - Complexity: O(n) cache operations for each policy and capacity.
+public func replay(
+    _ requests: Requests,
+    policies: [SimulatedPolicy],
+    capacities: [Int],
+    seed: UInt64,
+    progress: (_ requestsReplayed: Int) -> Void = { _ in }
+) -> [ReplayResult] {
+    guard let weights = requests.weights else {
+        return replay(requests.keys, policies: policies, capacities: capacities, seed: seed, progress: progress)
+    }
+    let grid = ReplayGrid(policies: policies, maximumWeights: capacities, seed: seed)
+    var start = 0
+    while start < requests.count {
+        let end = min(start + ReplayGrid.batchSize, requests.count)
+        grid.replay(keys: Array(requests.keys[start..<end]), weights: Array(weights[start..<end]))
+        progress(end)
+        start = end
+    }
+    return grid.results
+}
+
 /// One OPT replay's capacity and, once replayed, its result; written by one worker only.
 private final class OptimalCell: @unchecked Sendable {
     let capacity: Int

@@ -19,6 +19,8 @@ import Theine
 /// policy     250    500
 /// lru      16.47  23.45
 /// ```
+///
+/// A weighted replay's sizes are maximum weights, and a second table gives the byte hit ratio.
 public struct Report: Sendable {
     /// The workload's name, such as ``TraceFormat/traceName(ofPath:)`` gives.
     public var trace: String
@@ -31,14 +33,32 @@ public struct Report: Sendable {
         self.results = results
     }
 
-    /// The first line of a CSV file of results.
-    public static let csvHeader = "trace,policy,size,requests,hits,hit_ratio"
+    /// The first line of a CSV file of results. `byte_hit_ratio` equals `hit_ratio` for an
+    /// unweighted replay.
+    public static let csvHeader = "trace,policy,size,requests,hits,hit_ratio,byte_hit_ratio"
 
-    /// The results as an aligned text table under a title line, ending with a newline.
+    /// Whether the replays were bounded by weight.
+    public var isWeighted: Bool { results.contains(where: \.isWeighted) }
+
+    /// The results as aligned text tables under their title lines, ending with a newline: the hit
+    /// ratio, and for a weighted replay the byte hit ratio.
     ///
     /// Policies and sizes appear in the order of their first result; a policy and size without
     /// a result show `-`.
     public func table() -> String {
+        let requestCount = results.first?.requestCount ?? 0
+        guard isWeighted else {
+            return "\(trace): \(requestCount) requests; hit ratio (%) by cache size (entries)\n"
+                + grid(of: \.hitRatio)
+        }
+        return "\(trace): \(requestCount) weighted requests; hit ratio (%) by cache size (weight)\n"
+            + grid(of: \.hitRatio)
+            + "\(trace): byte hit ratio (%) by cache size (weight)\n"
+            + grid(of: \.byteHitRatio)
+    }
+
+    /// One aligned table of `ratio` for each policy and size, with a header row.
+    private func grid(of ratio: KeyPath<ReplayResult, Double>) -> String {
         var policies: [SimulatedPolicy] = []
         var capacities: [Int] = []
         for result in results {
@@ -51,13 +71,12 @@ public struct Report: Sendable {
                 [policy.name]
                     + capacities.map { capacity in
                         results.first { $0.policy == policy && $0.capacity == capacity }
-                            .map { Self.formatted($0.hitRatio, decimals: 2) } ?? "-"
+                            .map { Self.formatted($0[keyPath: ratio], decimals: 2) } ?? "-"
                     }
             )
         }
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        let requestCount = results.first?.requestCount ?? 0
-        var text = "\(trace): \(requestCount) requests; hit ratio (%) by cache size (entries)\n"
+        var text = ""
         for row in rows {
             let cells = row.indices.map { column in
                 let padding = String(repeating: " ", count: widths[column] - row[column].count)
@@ -69,12 +88,13 @@ public struct Report: Sendable {
     }
 
     /// One CSV line (without its newline) for each result, in order, matching ``csvHeader``;
-    /// `hit_ratio` is in percent with 4 decimals.
+    /// `hit_ratio` and `byte_hit_ratio` are in percent with 4 decimals.
     public func csvRows() -> [String] {
         results.map { result in
             [
                 Self.csvField(trace), result.policy.name, String(result.capacity), String(result.requestCount),
                 String(result.hitCount), Self.formatted(result.hitRatio, decimals: 4),
+                Self.formatted(result.byteHitRatio, decimals: 4),
             ].joined(separator: ",")
         }
     }

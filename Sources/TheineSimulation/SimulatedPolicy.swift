@@ -56,6 +56,13 @@ public struct SimulatedPolicy: Hashable, Sendable, CustomStringConvertible {
     /// Whether the policy must see the whole trace before its first request (only ``optimal``).
     public var needsWholeTrace: Bool { kind == .optimal }
 
+    /// Whether the policy replays weighted workloads: the library's policies do. ``arc`` is
+    /// simulated by entry count only, and ``optimal`` is not offered: with sizes, the optimum is
+    /// NP-hard to compute, and Bélády's rule is no longer optimal.
+    public var supportsWeights: Bool {
+        if case .library = kind { true } else { false }
+    }
+
     /// The policy called `name`, spelled as ``name`` spells it.
     ///
     /// - Throws: ``UnknownPolicyError`` listing the known names.

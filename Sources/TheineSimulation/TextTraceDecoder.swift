@@ -16,8 +16,9 @@ struct TextTraceDecoder: TraceDecoder {
         /// One key a line, any text, hashed by ``TextKeyHash``.
         case keys
         /// Comma-separated records after a header line; the key is the text of field `keyColumn`
-        /// (1-based), hashed by ``TextKeyHash``.
-        case csv(keyColumn: Int)
+        /// (1-based), hashed by ``TextKeyHash``, and the weight the unsigned decimal in field
+        /// `weightColumn` (below 2^32), or 1 without one.
+        case csv(keyColumn: Int, weightColumn: Int?)
     }
 
     /// The most requests one ARC line may stand for. Real traces use at most a few hundred; a
@@ -46,7 +47,7 @@ struct TextTraceDecoder: TraceDecoder {
         self.skipsMalformedLines = skipsMalformedLines
     }
 
-    mutating func decode(_ chunk: UnsafeRawBufferPointer, emit: (UInt64) throws -> Void) throws {
+    mutating func decode(_ chunk: UnsafeRawBufferPointer, emit: TraceRequestHandler) throws {
         var lineStart = 0
         for index in chunk.indices where chunk[index] == UInt8(ascii: "\n") {
             lineNumber += 1
@@ -64,7 +65,7 @@ struct TextTraceDecoder: TraceDecoder {
         pendingLine.append(contentsOf: chunk[lineStart...])
     }
 
-    mutating func finish(emit: (UInt64) throws -> Void) throws {
+    mutating func finish(emit: TraceRequestHandler) throws {
         guard !pendingLine.isEmpty else { return }
         lineNumber += 1
         let completed = pendingLine
@@ -74,7 +75,7 @@ struct TextTraceDecoder: TraceDecoder {
 
     /// Parses line number ``lineNumber``, or counts it in ``skippedLineCount`` if it is malformed
     /// and ``skipsMalformedLines`` is set. A malformed line emits no key: it is checked whole first.
-    private mutating func parseOrSkip(_ line: UnsafeRawBufferPointer, emit: (UInt64) throws -> Void) throws {
+    private mutating func parseOrSkip(_ line: UnsafeRawBufferPointer, emit: TraceRequestHandler) throws {
         guard skipsMalformedLines else { return try parse(line, emit: emit) }
         do {
             try parse(line, emit: emit)
@@ -88,22 +89,31 @@ struct TextTraceDecoder: TraceDecoder {
     }
 
     /// Parses line number ``lineNumber``, without its `\n`.
-    private func parse(_ line: UnsafeRawBufferPointer, emit: (UInt64) throws -> Void) throws {
+    private func parse(_ line: UnsafeRawBufferPointer, emit: TraceRequestHandler) throws {
         var fields = FieldScanner(line)
         guard let first = fields.next() else { return }
         switch layout {
         case .keys:
             var last = first
             while let field = fields.next() { last = field }
-            try emit(TextKeyHash.key(of: line[first.lowerBound..<last.upperBound]))
-        case .csv(let keyColumn):
+            try emit(TextKeyHash.key(of: line[first.lowerBound..<last.upperBound]), 1)
+        case .csv(let keyColumn, let weightColumn):
             guard lineNumber > 1 else { return }  // the header
-            try emit(TextKeyHash.key(of: csvField(keyColumn, of: line)))
+            let key = TextKeyHash.key(of: try csvField(keyColumn, of: line))
+            guard let weightColumn else { return try emit(key, 1) }
+            let weightText = try csvField(weightColumn, of: line).trimmingSpaces()
+            let weight = try weightText.withUnsafeBytes { text in
+                try number(text, text.indices, named: "weight", line: line)
+            }
+            guard let narrowWeight = UInt32(exactly: weight) else {
+                throw malformed(line, "weight \(weight) does not fit in 32 bits")
+            }
+            try emit(key, narrowWeight)
         case .lirs:
             if first.count == 1, line[first.lowerBound] == UInt8(ascii: "*"), fields.next() == nil { return }
             let key = try number(line, first, named: "key")
             guard fields.next() == nil else { throw malformed(line, "expected one key a line") }
-            try emit(key)
+            try emit(key, 1)
         case .arc:
             let second = fields.next()
             let third = fields.next()
@@ -121,7 +131,7 @@ struct TextTraceDecoder: TraceDecoder {
             let (last, overflow) = start.addingReportingOverflow(count - 1)
             guard !overflow else { throw malformed(line, "keys start ... start + count - 1 exceed 2^64 - 1") }
             for key in start...last {
-                try emit(key)
+                try emit(key, 1)
             }
         }
     }
@@ -172,15 +182,23 @@ struct TextTraceDecoder: TraceDecoder {
         }
     }
 
-    /// The unsigned decimal in `line[field]`; `name` names the field in the error if it is not one.
-    private func number(_ line: UnsafeRawBufferPointer, _ field: Range<Int>, named name: String) throws -> UInt64 {
+    /// The unsigned decimal in `text[field]`; `name` names the field in the error if it is not one,
+    /// which quotes `line` (`text` itself by default).
+    private func number(
+        _ text: UnsafeRawBufferPointer,
+        _ field: Range<Int>,
+        named name: String,
+        line: UnsafeRawBufferPointer? = nil
+    ) throws -> UInt64 {
+        let line = line ?? text
+        guard !field.isEmpty else { throw malformed(line, "\(name) is empty") }
         var value: UInt64 = 0
-        for byte in line[field] {
+        for byte in text[field] {
             let digit = byte &- UInt8(ascii: "0")
             guard digit < 10 else {
-                let magnitude = line[field].dropFirst()
+                let magnitude = text[field].dropFirst()
                 let isNegative =
-                    line[field.lowerBound] == UInt8(ascii: "-") && !magnitude.isEmpty
+                    text[field.lowerBound] == UInt8(ascii: "-") && !magnitude.isEmpty
                     && magnitude.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
                 throw malformed(line, isNegative ? "\(name) is negative" : "\(name) is not a decimal number")
             }
@@ -226,5 +244,16 @@ private struct FieldScanner {
     /// Space, tab, carriage return, vertical tab or form feed.
     private static func isWhitespace(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: " ") || (9...13).contains(byte)
+    }
+}
+
+extension [UInt8] {
+    /// The bytes without the spaces at either end.
+    fileprivate func trimmingSpaces() -> ArraySlice<UInt8> {
+        let space = UInt8(ascii: " ")
+        guard let first = firstIndex(where: { $0 != space }), let last = lastIndex(where: { $0 != space }) else {
+            return []
+        }
+        return self[first...last]
     }
 }

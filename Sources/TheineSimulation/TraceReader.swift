@@ -20,6 +20,9 @@ public struct TraceReader: Sendable {
     public let format: TraceFormat
     /// The 1-based column that holds the key in a ``TraceFormat/csv`` trace.
     public let keyColumn: Int
+    /// The 1-based column that holds each request's weight in a ``TraceFormat/csv`` trace, or
+    /// `nil` when the trace is not weighted (every request then weighs 1).
+    public let weightColumn: Int?
     /// Whether malformed lines of a text trace are skipped (and counted) instead of thrown.
     public let skipsMalformedLines: Bool
 
@@ -30,14 +33,30 @@ public struct TraceReader: Sendable {
     ///   - format: the trace's layout; ``TraceFormat/guess(fromFileName:)`` tells it for text
     ///     traces.
     ///   - keyColumn: the 1-based column of the key in a CSV trace; at least 1. 1 by default.
+    ///   - weightColumn: the 1-based column of the weight in a CSV trace, an unsigned decimal
+    ///     below 2^32 (bytes, say), or `nil` (the default) for a trace without weights.
     ///   - skipsMalformedLines: whether a malformed line is skipped and counted instead of thrown.
-    public init(path: String, format: TraceFormat, keyColumn: Int = 1, skipsMalformedLines: Bool = false) {
-        precondition(keyColumn >= 1, "CSV columns are numbered from 1, got \(keyColumn)")
+    public init(
+        path: String,
+        format: TraceFormat,
+        keyColumn: Int = 1,
+        weightColumn: Int? = nil,
+        skipsMalformedLines: Bool = false
+    ) {
+        precondition(keyColumn >= 1, "CSV columns are numbered from 1, got keyColumn \(keyColumn)")
+        if let weightColumn {
+            precondition(weightColumn >= 1, "CSV columns are numbered from 1, got weightColumn \(weightColumn)")
+            precondition(format == .csv, "only csv traces have a weight column, got format \(format)")
+        }
         self.path = path
         self.format = format
         self.keyColumn = keyColumn
+        self.weightColumn = weightColumn
         self.skipsMalformedLines = skipsMalformedLines
     }
+
+    /// Whether the trace gives each request a weight (a ``weightColumn``).
+    public var isWeighted: Bool { weightColumn != nil }
 
     /// The trace's name in error messages: the path, or `<stdin>`.
     public var file: String { path == "-" ? "<stdin>" : path }
@@ -65,11 +84,31 @@ public struct TraceReader: Sendable {
         progress: (_ fractionRead: Double) -> Void = { _ in },
         _ body: (UInt64) throws -> Void
     ) throws -> Summary {
+        try forEachRequest(progress: progress) { key, _ in try body(key) }
+    }
+
+    /// Reads the trace from the start and calls `body` with each request's key and weight, in
+    /// order; a trace without a ``weightColumn`` gives every request weight 1.
+    ///
+    /// - Parameters:
+    ///   - progress: called now and then with the fraction of the file read, in `0...1`, when the
+    ///     file's size is known.
+    ///   - body: called once per request; whatever it throws stops the read and is rethrown.
+    /// - Returns: how many requests were read and lines skipped.
+    /// - Throws: what ``forEachKey(progress:_:)`` throws, and a
+    ///   ``TraceError/malformedLine(file:line:text:problem:)`` for a weight that is not an unsigned
+    ///   decimal below 2^32.
+    /// - Complexity: O(n) in the trace's size; memory is constant.
+    @discardableResult
+    public func forEachRequest(
+        progress: (_ fractionRead: Double) -> Void = { _ in },
+        _ body: (_ key: UInt64, _ weight: UInt32) throws -> Void
+    ) throws -> Summary {
         var decoder = makeDecoder()
         var requestCount = 0
-        func emit(_ key: UInt64) throws {
+        func emit(_ key: UInt64, _ weight: UInt32) throws {
             requestCount += 1
-            try body(key)
+            try body(key, weight)
         }
         try TraceInput(path: path, file: file).forEachChunk(progress: progress) { chunk in
             try decoder.decode(chunk, emit: emit)
@@ -96,7 +135,11 @@ public struct TraceReader: Sendable {
         case .arc: TextTraceDecoder(file: file, layout: .arc, skipsMalformedLines: skipsMalformedLines)
         case .keys: TextTraceDecoder(file: file, layout: .keys, skipsMalformedLines: skipsMalformedLines)
         case .csv:
-            TextTraceDecoder(file: file, layout: .csv(keyColumn: keyColumn), skipsMalformedLines: skipsMalformedLines)
+            TextTraceDecoder(
+                file: file,
+                layout: .csv(keyColumn: keyColumn, weightColumn: weightColumn),
+                skipsMalformedLines: skipsMalformedLines
+            )
         case .u32be: BinaryTraceDecoder<UInt32>(file: file)
         case .u64be: BinaryTraceDecoder<UInt64>(file: file)
         }

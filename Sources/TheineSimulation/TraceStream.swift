@@ -51,6 +51,10 @@ public struct TraceStream: Sendable {
         }.joined(separator: "+")
     }
 
+    /// Whether any trace gives its requests weights (a CSV ``TraceReader/weightColumn``); the
+    /// requests of the other traces then weigh 1 each.
+    public var isWeighted: Bool { sources.contains { $0.reader.isWeighted } }
+
     /// Reads every pass of every trace, in order, calling `body` with each request's key (its
     /// offset added).
     ///
@@ -67,6 +71,23 @@ public struct TraceStream: Sendable {
         progress: (_ fractionRead: Double) -> Void = { _ in },
         _ body: (UInt64) throws -> Void
     ) throws -> TraceReader.Summary {
+        try forEachRequest(progress: progress) { key, _ in try body(key) }
+    }
+
+    /// Reads every pass of every trace, in order, calling `body` with each request's key (its
+    /// offset added) and weight (1 for a trace without weights).
+    ///
+    /// - Parameters:
+    ///   - progress: called now and then with the fraction of the passes read, in `0...1`.
+    ///   - body: called once per request.
+    /// - Returns: the requests read and lines skipped over all passes.
+    /// - Throws: what ``forEachKey(progress:_:)`` throws.
+    /// - Complexity: O(n); memory is constant.
+    @discardableResult
+    public func forEachRequest(
+        progress: (_ fractionRead: Double) -> Void = { _ in },
+        _ body: (_ key: UInt64, _ weight: UInt32) throws -> Void
+    ) throws -> TraceReader.Summary {
         let standardInputReads = sources.filter { $0.reader.path == "-" }.map(\.repeatCount).reduce(0, +)
         if standardInputReads > 1 { throw TraceError.unrepeatable(file: "<stdin>") }
         let passCount = Double(sources.map(\.repeatCount).reduce(0, +))
@@ -75,9 +96,9 @@ public struct TraceStream: Sendable {
         for source in sources {
             for _ in 0..<source.repeatCount {
                 let offset = source.keyOffset
-                let summary = try source.reader.forEachKey(
+                let summary = try source.reader.forEachRequest(
                     progress: { progress((passesDone + $0) / passCount) },
-                    { try body($0 &+ offset) }
+                    { key, weight in try body(key &+ offset, weight) }
                 )
                 total.requestCount += summary.requestCount
                 total.skippedLineCount += summary.skippedLineCount
@@ -94,5 +115,19 @@ public struct TraceStream: Sendable {
         var keys: [UInt64] = []
         try forEachKey { keys.append($0) }
         return keys
+    }
+
+    /// Reads the whole stream into memory, with each request's weight when ``isWeighted``.
+    ///
+    /// - Complexity: O(n); 8 bytes a request, 12 when weighted.
+    public func readAllRequests() throws -> Requests {
+        guard isWeighted else { return Requests(keys: try readAll()) }
+        var keys: [UInt64] = []
+        var weights: [UInt32] = []
+        try forEachRequest { key, weight in
+            keys.append(key)
+            weights.append(weight)
+        }
+        return Requests(keys: keys, weights: weights)
     }
 }

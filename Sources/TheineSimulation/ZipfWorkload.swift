@@ -59,6 +59,13 @@ public struct ZipfWorkload: Sendable {
     ///
     /// - Complexity: O(log ``itemCount``).
     public func nextKey(using generator: inout some RandomNumberGenerator) -> UInt64 {
+        key(ofRank: nextRank(using: &generator))
+    }
+
+    /// Draws the popularity rank of the next request's item from `generator`, in `0..<itemCount`.
+    ///
+    /// - Complexity: O(log ``itemCount``).
+    public func nextRank(using generator: inout some RandomNumberGenerator) -> Int {
         // 53 random bits: a uniform double in [0, 1).
         let uniform = Double(generator.next() >> 11) * 0x1p-53
         var low = 0
@@ -71,7 +78,7 @@ public struct ZipfWorkload: Sendable {
                 low = middle + 1
             }
         }
-        return key(ofRank: low)
+        return low
     }
 
     /// `count` request keys drawn from a SplitMix64 generator seeded with `seed`.

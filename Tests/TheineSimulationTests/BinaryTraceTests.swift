@@ -35,10 +35,10 @@ struct BinaryTraceTests {
         var keys: [UInt64] = []
         for start in stride(from: 0, to: bytes.count, by: chunkSize) {
             try bytes[start..<min(start + chunkSize, bytes.count)].withUnsafeBytes { chunk in
-                try decoder.decode(chunk) { keys.append($0) }
+                try decoder.decode(chunk) { key, _ in keys.append(key) }
             }
         }
-        try decoder.finish { keys.append($0) }
+        try decoder.finish { key, _ in keys.append(key) }
         #expect(keys == expected)
     }
 

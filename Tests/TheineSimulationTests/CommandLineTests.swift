@@ -64,6 +64,57 @@ struct CommandLineTests {
         }
     }
 
+    @Test func weightedCSV_printsTheByteHitRatio_andSaysWhyOPTIsLeftOut() throws {
+        let trace = "key,size\na,100\nb,50\na,100\nc,30\nb,50\na,100\nb,60\nb,60\n"
+        let arguments = ["--trace", "-", "--format", "csv", "--weight-column", "2", "--sizes", "150"]
+        let run = try Self.run(arguments, input: trace)
+        #expect(run.status == 0, "\(run.errors)")
+        let lines = run.output.split(separator: "\n")
+        #expect(lines.contains("stdin: 8 weighted requests; hit ratio (%) by cache size (weight)"))
+        #expect(lines.contains("stdin: byte hit ratio (%) by cache size (weight)"))
+        #expect(
+            lines.filter { $0.hasPrefix("lru ") }.map { $0.split(separator: " ") } == [
+                ["lru", "25.00"], ["lru", "29.09"],
+            ]
+        )
+        #expect(!lines.contains { $0.hasPrefix("opt ") || $0.hasPrefix("arc ") })
+        #expect(run.output.contains("not offered for weighted replays: opt: with sizes the optimum is NP-hard"))
+        let onlyOPT = try Self.run(arguments + ["--policies", "opt"], input: trace)
+        #expect(onlyOPT.status != 0 && onlyOPT.errors.contains("opt cannot replay weighted requests"))
+    }
+
+    @Test func weightOptions_misused_exitNonZeroWithTheMessage() throws {
+        try withFixtureDirectory { fixtures in
+            let lirs = try fixtures.write("keys.trace", "1\n2\n")
+            let notCSV = try Self.run(["--trace", lirs, "--weight-column", "2"])
+            #expect(notCSV.status != 0 && notCSV.errors.contains("--weight-column reads a csv trace's column"))
+            let badWeight = try Self.run(
+                ["--trace", "-", "--format", "csv", "--weight-column", "2", "--sizes", "9"],
+                input: "key,size\na,-4\n"
+            )
+            #expect(badWeight.status != 0 && badWeight.errors.contains("<stdin>:2: weight is negative: 'a,-4'"))
+            let outOfRange = try Self.run(["--workload", "zipf-sized", "--size-correlation", "1.5"])
+            #expect(outOfRange.status != 0 && outOfRange.errors.contains("--size-correlation must be in -1...1"))
+            let unweighted = try Self.run(["--workload", "loop", "--size-correlation", "0.5"])
+            #expect(unweighted.status != 0 && unweighted.errors.contains("weighted built-in workload: zipf-sized"))
+        }
+    }
+
+    @Test func sizedWorkload_popularItemsLarge_lowerTheHitRatio() throws {
+        let arguments = ["--workload", "zipf-sized", "--sizes", "1%", "--policies", "lru"]
+        let unrelated = try Self.run(arguments)
+        let popularLarge = try Self.run(arguments + ["--size-correlation", "1"])
+        #expect(unrelated.status == 0 && popularLarge.status == 0, "\(unrelated.errors)\(popularLarge.errors)")
+        #expect(unrelated.output.contains("zipf-sized: 250000 weighted requests"))
+        func hitRatio(_ output: String) -> Double? {
+            output.split(separator: "\n").first { $0.hasPrefix("lru ") }.flatMap { Double($0.split(separator: " ")[1]) }
+        }
+        // At the same weight, fewer items fit when the popular ones are the largest.
+        let unrelatedRatio = try #require(hitRatio(unrelated.output))
+        let popularLargeRatio = try #require(hitRatio(popularLarge.output))
+        #expect(unrelatedRatio > popularLargeRatio + 5)
+    }
+
     @Test func workloadWithCSVAndSVG_writesBoth() throws {
         try withFixtureDirectory { fixtures in
             let csv = fixtures.path + "/loop.csv"
@@ -71,7 +122,7 @@ struct CommandLineTests {
             let run = try Self.run(["--workload", "loop", "--sizes", "100,20000", "--csv", csv, "--svg", svg])
             #expect(run.status == 0, "\(run.errors)")
             let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
-            #expect(lines.first == "trace,policy,size,requests,hits,hit_ratio")
+            #expect(lines.first == "trace,policy,size,requests,hits,hit_ratio,byte_hit_ratio")
             #expect(lines.count == 1 + 2 * SimulatedPolicy.allPolicies.count)
             let names = try HitRatioChartTests.elementNames(try String(contentsOfFile: svg, encoding: .utf8))
             #expect(names.filter { $0 == "path" }.count == SimulatedPolicy.allPolicies.count)

@@ -13,6 +13,46 @@ struct ReplayTests {
         #expect(result.hitRatio == 37.5)
     }
 
+    @Test func replay_weightedLRUOnHandWorkedSequence_countsHitsAndHitWeight() {
+        // Maximum weight 150, LRU: a miss, b miss (150), a hit, c miss (evicts b), b miss (evicts a),
+        // a miss (evicts c), b with a new weight misses and is stored again (evicts a), b hits.
+        let requests = Requests(
+            keys: [1, 2, 1, 3, 2, 1, 2, 2],
+            weights: [100, 50, 100, 30, 50, 100, 60, 60]
+        )
+        let result = replay(requests, policies: [.library(.lru)], capacities: [150], seed: 0)[0]
+        let expected = ReplayResult(
+            policy: .library(.lru),
+            maximumWeight: 150,
+            requestCount: 8,
+            hitCount: 2,
+            requestedWeight: 550,
+            hitWeight: 160
+        )
+        #expect(result == expected)
+        #expect(result.hitRatio == 25)
+        #expect(abs(result.byteHitRatio - 100 * 160 / 550) < 1e-9)
+    }
+
+    @Test(arguments: EvictionPolicy.allPolicies)
+    func replay_unitWeights_givesTheUnweightedHits(policy: EvictionPolicy) {
+        let keys =
+            ZipfWorkload(itemCount: 5_000, exponent: 0.9).requests(count: 100_000, seed: 3)
+            + LoopWorkload(length: 1_500).requests(count: 6_000)
+        let capacities = [10, 500, 1_000]
+        let unweighted = replay(keys, policies: [.library(policy)], capacities: capacities, seed: 7)
+        let weighted = replay(
+            Requests(keys: keys, weights: keys.map { _ in 1 }),
+            policies: [.library(policy)],
+            capacities: capacities,
+            seed: 7
+        )
+        #expect(weighted.map(\.hitCount) == unweighted.map(\.hitCount))
+        #expect(weighted.map(\.hitWeight) == unweighted.map(\.hitCount))
+        #expect(weighted.allSatisfy { $0.isWeighted && $0.requestedWeight == keys.count })
+        #expect(unweighted.allSatisfy { !$0.isWeighted && $0.byteHitRatio == $0.hitRatio })
+    }
+
     @Test func replay_anySequence_matchesTheArrayForm() {
         let lazyKeys = Self.keys.lazy.map { $0 }
         #expect(

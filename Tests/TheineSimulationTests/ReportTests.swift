@@ -14,7 +14,7 @@ struct ReportTests {
     )
 
     @Test func csvHeader_isTheAgreedColumns() {
-        #expect(Report.csvHeader == "trace,policy,size,requests,hits,hit_ratio")
+        #expect(Report.csvHeader == "trace,policy,size,requests,hits,hit_ratio,byte_hit_ratio")
     }
 
     @Test func csv_writesOneRowPerResultWithFourDecimals() {
@@ -24,12 +24,12 @@ struct ReportTests {
         )
         #expect(
             Report.csv([Self.report, third]) == """
-                trace,policy,size,requests,hits,hit_ratio
-                arc-OLTP,lru,250,10000,1647,16.4700
-                arc-OLTP,lru,2000,10000,4247,42.4700
-                arc-OLTP,tinyLFU,250,10000,1,0.0100
-                arc-OLTP,tinyLFU,2000,10000,10000,100.0000
-                "a,b",lru,3,3,1,33.3333
+                trace,policy,size,requests,hits,hit_ratio,byte_hit_ratio
+                arc-OLTP,lru,250,10000,1647,16.4700,16.4700
+                arc-OLTP,lru,2000,10000,4247,42.4700,42.4700
+                arc-OLTP,tinyLFU,250,10000,1,0.0100,0.0100
+                arc-OLTP,tinyLFU,2000,10000,10000,100.0000,100.0000
+                "a,b",lru,3,3,1,33.3333,33.3333
 
                 """
         )
@@ -45,6 +45,34 @@ struct ReportTests {
 
                 """
         )
+    }
+
+    @Test func weighted_tableAddsTheByteHitRatio_csvGivesIt() {
+        let weighted = Report(
+            trace: "sized",
+            results: [
+                ReplayResult(
+                    policy: .library(.lru),
+                    maximumWeight: 4_096,
+                    requestCount: 8,
+                    hitCount: 2,
+                    requestedWeight: 550,
+                    hitWeight: 160
+                )
+            ]
+        )
+        #expect(
+            weighted.table() == """
+                sized: 8 weighted requests; hit ratio (%) by cache size (weight)
+                policy   4096
+                lru     25.00
+                sized: byte hit ratio (%) by cache size (weight)
+                policy   4096
+                lru     29.09
+
+                """
+        )
+        #expect(weighted.csvRows() == ["sized,lru,4096,8,2,25.0000,29.0909"])
     }
 
     @Test func table_missingResult_showsDash() {

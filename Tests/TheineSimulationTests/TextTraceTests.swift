@@ -29,31 +29,78 @@ struct TextTraceTests {
         #expect(keys == expected)
     }
 
-    @Test(arguments: [TextTraceDecoder.Layout.lirs, .arc, .keys, .csv(keyColumn: 2)], [1, 2, 3, 7])
-    func decode_anyChunkSize_givesTheSameKeys(layout: TextTraceDecoder.Layout, chunkSize: Int) throws {
+    @Test(
+        arguments: [
+            TextTraceDecoder.Layout.lirs, .arc, .keys, .csv(keyColumn: 2, weightColumn: nil),
+            .csv(keyColumn: 2, weightColumn: 1),
+        ],
+        [1, 2, 3, 7]
+    )
+    func decode_anyChunkSize_givesTheSameRequests(layout: TextTraceDecoder.Layout, chunkSize: Int) throws {
         let text: [UInt8] =
             switch layout {
             case .lirs: Array("1\n*\n22\r\n\n333\n4444".utf8)
             case .arc: Array("1 2 0 0\n\n30 1 0 1\r\n400 3 0 2".utf8)
             case .keys: Array("alpha\n\n  beta gamma \r\nalpha".utf8)
-            case .csv: Array("time,key\n1,alpha\r\n\n2,\"beta, \"\"gamma\"\"\"\n3,alpha".utf8)
+            case .csv: Array("size,key\n1,alpha\r\n\n20,\"beta, \"\"gamma\"\"\"\n300,alpha".utf8)
             }
-        let expected: [UInt64] =
+        let expectedKeys: [UInt64] =
             switch layout {
             case .lirs: [1, 22, 333, 4444]
             case .arc: [1, 2, 30, 400, 401, 402]
             case .keys: ["alpha", "beta gamma", "alpha"].map { TextKeyHash.key(of: $0.utf8) }
             case .csv: ["alpha", "beta, \"gamma\"", "alpha"].map { TextKeyHash.key(of: $0.utf8) }
             }
+        let expectedWeights: [UInt32] =
+            if case .csv(_, weightColumn: .some(1)) = layout { [1, 20, 300] } else { expectedKeys.map { _ in 1 } }
         var decoder = TextTraceDecoder(file: "t", layout: layout)
         var keys: [UInt64] = []
+        var weights: [UInt32] = []
         for start in stride(from: 0, to: text.count, by: chunkSize) {
             try text[start..<min(start + chunkSize, text.count)].withUnsafeBytes { chunk in
-                try decoder.decode(chunk) { keys.append($0) }
+                try decoder.decode(chunk) { key, weight in
+                    keys.append(key)
+                    weights.append(weight)
+                }
             }
         }
-        try decoder.finish { keys.append($0) }
-        #expect(keys == expected)
+        try decoder.finish { key, weight in
+            keys.append(key)
+            weights.append(weight)
+        }
+        #expect(keys == expectedKeys)
+        #expect(weights == expectedWeights)
+    }
+
+    @Test func readAllRequests_csvWithWeightColumn_givesEachRequestsWeight() throws {
+        let requests = try withFixtureDirectory { fixtures in
+            let path = try fixtures.write("requests.csv", "key,size\n7, 100 \n8,5\n7,0\n9,4294967295\n")
+            let reader = TraceReader(path: path, format: .csv, keyColumn: 1, weightColumn: 2)
+            return try TraceStream([TraceSource(reader: reader)]).readAllRequests()
+        }
+        #expect(requests.keys == ["7", "8", "7", "9"].map { TextKeyHash.key(of: $0.utf8) })
+        #expect(requests.weights == [100, 5, 0, 4_294_967_295])
+        #expect(requests.distinctWeight == 100 + 5 + 4_294_967_295)
+    }
+
+    @Test(
+        arguments: [
+            ("7,-3", "weight is negative"),
+            ("7,big", "weight is not a decimal number"),
+            ("7,", "weight is empty"),
+            ("7", "expected at least 2 fields, found 1"),
+            ("7,4294967296", "weight 4294967296 does not fit in 32 bits"),
+            ("7,99999999999999999999", "weight does not fit in 64 bits"),
+        ]
+    )
+    func readAll_csvWithBadWeight_throwsNamingTheLine(line: String, problem: String) throws {
+        try withFixtureDirectory { fixtures in
+            let path = try fixtures.write("requests.csv", "key,size\n8,5\n\(line)\n")
+            let reader = TraceReader(path: path, format: .csv, weightColumn: 2)
+            #expect(throws: TraceError.malformedLine(file: path, line: 3, text: line, problem: problem)) {
+                try reader.forEachRequest { _, _ in }
+            }
+        }
     }
 
     @Test func textKeyHash_isFNV1a() {

@@ -332,7 +332,7 @@ struct WeightTests {
 
     // Replays 800,000 requests at the largest size: tagged as the hit-ratio replays are, so that the
     // invariant-checked step (O(n) a mutation) leaves it to the release step.
-    @Test(.tags(.hitRatio), arguments: EvictionPolicy.allPolicies, [100, 1_000, 5_000])
+    @Test(.tags(.hitRatio), arguments: EvictionPolicy.allPolicies, [10, 100, 1_000, 5_000])
     func unitWeights_decideExactlyAsTheCountBoundedPolicy(policy: EvictionPolicy, capacity: Int) {
         let keys =
             Workloads.zipf(items: 20 * capacity, count: 40 * capacity, exponent: 0.9, seed: 3)

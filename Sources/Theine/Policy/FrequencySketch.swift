@@ -51,13 +51,17 @@ struct FrequencySketch: ~Copyable {
     private static let lowBitOfEachCounter: UInt64 = 0x1111_1111_1111_1111
     private static let allButHighBitOfEachCounter: UInt64 = 0x7777_7777_7777_7777
 
-    /// Creates an empty sketch for a cache of `capacity` entries; without a capacity, for a cache
-    /// bounded otherwise (by weight), whose table and sample follow the entry count.
-    init(capacity: Int? = nil) {
-        let capped = min(max(capacity ?? 1, 1), 1 << 30)
-        maximumWordCount = capacity == nil ? 1 << 30 : max(8, capped.roundedUpToPowerOfTwo)
-        sampleSize = 10 * capped
-        wordCount = min(Self.initialWordCount, maximumWordCount)
+    /// Creates an empty sketch for a cache of `capacity` entries; or, when `followsEntryCount`,
+    /// for a cache bounded by a weight of `capacity`, whose table and sample follow the entry count.
+    ///
+    /// Both start with the same table for the same `capacity` (a weighted cache of unit weights
+    /// holds as many entries), so that unit weights count exactly as entries do.
+    init(capacity: Int, followsEntryCount: Bool = false) {
+        let capped = min(max(capacity, 1), 1 << 30)
+        let countBoundedWordCount = max(8, capped.roundedUpToPowerOfTwo)
+        maximumWordCount = followsEntryCount ? 1 << 30 : countBoundedWordCount
+        sampleSize = followsEntryCount ? 10 : 10 * capped
+        wordCount = min(Self.initialWordCount, countBoundedWordCount)
         table = Self.allocateTable(wordCount: wordCount)
         table.initialize(repeating: 0, count: wordCount)
         blockMask = wordCount / 8 - 1

@@ -117,7 +117,7 @@ final class TinyLFUPolicy: CachePolicy {
         self.weights = weights
         windowMaximum = capacity - Int(0.99 * Double(capacity))
         protectedMaximum = Int(0.8 * Double(capacity - windowMaximum))
-        sketch = FrequencySketch(capacity: weights == nil ? capacity : nil)
+        sketch = FrequencySketch(capacity: capacity, followsEntryCount: weights != nil)
         climber = WindowClimber(capacity: capacity)
         random = SplitMix64(seed: seed)
         self.seed = seed
