@@ -101,6 +101,7 @@ struct TheineSim: AsyncParsableCommand {
     var workload: [String] = []
 
     @Option(
+        parsing: .unconditional,  // takes -1 as the value, not as an option
         help: ArgumentHelp(
             "How the zipf-sized workload's sizes follow popularity, in -1...1: 1 the most popular largest, "
                 + "-1 smallest, 0 unrelated (default 0).",

@@ -93,7 +93,7 @@ struct CommandLineTests {
                 input: "key,size\na,-4\n"
             )
             #expect(badWeight.status != 0 && badWeight.errors.contains("<stdin>:2: weight is negative: 'a,-4'"))
-            let outOfRange = try Self.run(["--workload", "zipf-sized", "--size-correlation", "1.5"])
+            let outOfRange = try Self.run(["--workload", "zipf-sized", "--size-correlation", "-1.5"])
             #expect(outOfRange.status != 0 && outOfRange.errors.contains("--size-correlation must be in -1...1"))
             let unweighted = try Self.run(["--workload", "loop", "--size-correlation", "0.5"])
             #expect(unweighted.status != 0 && unweighted.errors.contains("weighted built-in workload: zipf-sized"))
