@@ -3,7 +3,7 @@ extension CacheState {
     /// Inserts a new entry weighing `weight` into a weighted shard, then evicts by weight until the
     /// shard is within its maximum. An entry heavier than the shard keeps departs evicted at once,
     /// never stored.
-    @usableFromInline
+    @inlinable @inline(never)
     mutating func insertNewWeighted(
         _ key: Key,
         _ value: Value,
@@ -35,9 +35,12 @@ extension CacheState {
 
     /// Gives the entry in `slot`, whose value a write just replaced, its new `weight`, then evicts
     /// by weight. An entry now heavier than the shard keeps departs evicted at once.
-    @usableFromInline
+    @inlinable @inline(never)
     mutating func reweigh(_ slot: SlotIndex, weight: Int, departures: inout Departures<Key, Value>) {
-        let weights = _weights!
+        let weights = _weights.unsafelyUnwrapped
+        let oldWeight = weights.weight(of: slot)
+        // The same weight again (a value of the same size): nothing to rebalance or evict.
+        if weight == oldWeight { return }
         guard weight <= weights.maximumEntryWeight else {
             _wheel.cancel(slot)
             _policy.recordRemoval(slot)
@@ -47,7 +50,7 @@ extension CacheState {
             departures.append(entry.key, entry.value, cause: .evicted)
             return
         }
-        _weightedPolicy!.recordWeightChange(slot, from: weights.weight(of: slot), to: weight)
+        _weightedPolicy.unsafelyUnwrapped.recordWeightChange(slot, from: oldWeight, to: weight)
         weights.setWeight(weight, of: slot)
         evictForWeight(departures: &departures)
     }
@@ -56,7 +59,7 @@ extension CacheState {
     /// shard's total weight is within its maximum; they depart evicted.
     ///
     /// - Complexity: O(k) for k entries evicted or compared.
-    @usableFromInline
+    @inlinable
     mutating func evictForWeight(departures: inout Departures<Key, Value>) {
         let weights = _weights!
         _weightedPolicy!.evict(weight: weights.total - weights.maximum, weights: weights, into: &_evictedSlots)
@@ -65,7 +68,7 @@ extension CacheState {
 
     /// Removes the entries of the slots the policy evicted (it has forgotten them already); they
     /// depart evicted.
-    @usableFromInline
+    @inlinable
     mutating func removeEvicted(departures: inout Departures<Key, Value>) {
         guard !_evictedSlots.isEmpty else { return }
         for victim in _evictedSlots {
@@ -75,6 +78,11 @@ extension CacheState {
             departures.append(evicted.key, evicted.value, cause: .evicted)
         }
         _evictionCount &+= _evictedSlots.count
-        _evictedSlots.removeAll(keepingCapacity: _evictedSlots.count <= 1024)
+        // Popping the few slots of a write costs less than `removeAll(keepingCapacity:)`.
+        if _evictedSlots.count > 1024 {
+            _evictedSlots = []
+        } else {
+            while !_evictedSlots.isEmpty { _evictedSlots.removeLast() }
+        }
     }
 }

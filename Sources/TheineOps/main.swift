@@ -2,11 +2,13 @@
 // instructions it takes (valgrind 3.19 crashes when `theine-bench` starts; it runs this plain
 // executable). Instructions per operation: (count at 2N - count at N) / N, which cancels start-up.
 //
-//   theine-ops OPERATION POLICY COUNT [--listener]
+//   theine-ops OPERATION POLICY COUNT [--listener] [--weighted]
 //
 // OPERATION: `hit` (get of a present key), `overwrite` (set of a present key: its old value departs
 // replaced), `insert` (set of a new key into a full cache: one entry departs evicted). POLICY: lru,
 // tinyLFU or clockPro. `--listener`: the cache has a removal listener that does nothing.
+// `--weighted`: the cache is bounded by weight, every entry weighing 1 (so it holds and evicts the
+// same entries as the count-bounded one, and the difference is the cost of weights).
 import Theine
 
 #if canImport(Glibc)
@@ -20,16 +22,25 @@ guard arguments.count >= 4, let count = Int(arguments[3]), count >= 0,
     let policy = try? EvictionPolicy(name: arguments[2]),
     ["hit", "overwrite", "insert"].contains(arguments[1])
 else {
-    print("usage: theine-ops hit|overwrite|insert lru|tinyLFU|clockPro COUNT [--listener]")
+    print("usage: theine-ops hit|overwrite|insert lru|tinyLFU|clockPro COUNT [--listener] [--weighted]")
     exit(2)
 }
 let capacity = 100_000
 let doNothing: @Sendable (Int, Int, RemovalCause) -> Void = { _, _, _ in }
-let cache = Cache<Int, Int>(
-    capacity: capacity,
-    policy: policy,
-    onRemoval: arguments.contains("--listener") ? doNothing : nil
-)
+let listener = arguments.contains("--listener") ? doNothing : nil
+/// The cache: bounded by count, or by weight with as many shards, so that only the bound differs.
+func makeCache() -> Cache<Int, Int> {
+    let counted = Cache<Int, Int>(capacity: capacity, policy: policy, onRemoval: listener)
+    guard arguments.contains("--weighted") else { return counted }
+    return Cache<Int, Int>(
+        maximumWeight: capacity,
+        weigher: { _, _ in 1 },
+        policy: policy,
+        shardCount: counted.shardCount,
+        onRemoval: listener
+    )
+}
+let cache = makeCache()
 for key in 0..<capacity { cache.set(key, key) }
 
 var checksum = 0

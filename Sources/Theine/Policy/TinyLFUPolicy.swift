@@ -280,13 +280,22 @@ final class TinyLFUPolicy: CachePolicy {
     /// Takes `slot` off whichever list holds it, and its weight off the list's in `measure`.
     @inline(__always)
     private func unlink<Measure: SegmentMeasure>(_ slot: SlotIndex, measuredBy measure: Measure) {
+        let queue = unlinkFromList(slot)
+        if !Measure.countsEntries { addWeight(-measure.weight(of: slot), to: queue) }
+    }
+
+    /// Takes `slot` off whichever list holds it, leaving the weights as they are.
+    ///
+    /// - Returns: the queue it was in.
+    @inline(__always)
+    private func unlinkFromList(_ slot: SlotIndex) -> Queue {
         let queue = queueOfSlot[Int(slot)]
         switch queue {
         case .window: links.remove(slot, from: &window)
         case .probation: links.remove(slot, from: &probation)
         case .protected: links.remove(slot, from: &protected)
         }
-        if !Measure.countsEntries { addWeight(-measure.weight(of: slot), to: queue) }
+        return queue
     }
 
     /// Moves `slot` to the most recent end of `queue`'s list.
@@ -298,17 +307,22 @@ final class TinyLFUPolicy: CachePolicy {
         }
     }
 
-    /// Moves `slot` to the most recent end of `queue`'s list, and its weight in `measure`.
+    /// Moves `slot` to the most recent end of `queue`'s list, and its weight in `measure` (read
+    /// once).
     @inline(__always)
     private func move<Measure: SegmentMeasure>(_ slot: SlotIndex, to queue: Queue, measuredBy measure: Measure) {
-        unlink(slot, measuredBy: measure)
+        let source = unlinkFromList(slot)
         queueOfSlot[Int(slot)] = queue
         switch queue {
         case .window: links.append(slot, to: &window)
         case .probation: links.append(slot, to: &probation)
         case .protected: links.append(slot, to: &protected)
         }
-        if !Measure.countsEntries { addWeight(measure.weight(of: slot), to: queue) }
+        if !Measure.countsEntries {
+            let weight = measure.weight(of: slot)
+            addWeight(-weight, to: source)
+            addWeight(weight, to: queue)
+        }
     }
 
     /// Adds `weight` to the weight kept for `queue` (the window's or protected's).

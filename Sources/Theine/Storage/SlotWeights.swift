@@ -20,12 +20,15 @@ final class SlotWeights {
     @exclusivity(unchecked) private var heavyWeights: [SlotIndex: Int] = [:]
 
     /// The sum of the resident entries' weights.
+    @usableFromInline
     @exclusivity(unchecked) private(set) var total = 0
 
     /// The most ``total`` may be between calls: the shard's share of the cache's maximum weight.
+    @usableFromInline
     let maximum: Int
 
     /// The heaviest entry the shard keeps: a heavier one departs as soon as it is stored.
+    @usableFromInline
     let maximumEntryWeight: Int
 
     /// Weights for a shard that holds at most `maximum` in all and `maximumEntryWeight` in one
@@ -40,27 +43,56 @@ final class SlotWeights {
     var isOverweight: Bool { total > maximum }
 
     /// The weight of the entry in `slot` (0 if the slot holds none).
+    ///
+    /// Inlined into the policies' list moves, which read a weight on every promotion; a heavy
+    /// weight's dictionary lookup stays out of line.
+    @usableFromInline @inline(__always)
     func weight(of slot: SlotIndex) -> Int {
         let index = Int(slot)
         guard index < weights.count else { return 0 }
         let stored = weights[index]
-        return stored == Self.heavyMark ? heavyWeights[slot]! : Int(stored)
+        guard stored != Self.heavyMark else { return heavyWeight(of: slot) }
+        return Int(stored)
+    }
+
+    /// The weight kept in ``heavyWeights`` for `slot`.
+    @inline(never)
+    private func heavyWeight(of slot: SlotIndex) -> Int {
+        heavyWeights[slot]!
     }
 
     /// Gives the entry in `slot` its `weight` (at least 0, at most ``maximumEntryWeight``),
     /// replacing the weight it had (0 for a new entry).
+    @usableFromInline
     func setWeight(_ weight: Int, of slot: SlotIndex) {
         assert(weight >= 0 && weight <= maximumEntryWeight, "weight \(weight) outside 0...\(maximumEntryWeight)")
         let index = Int(slot)
-        while weights.count <= index { weights.append(0) }
+        if index >= weights.count { growWeights(toInclude: index) }
+        let stored = weights[index]
+        // The common case, a weight below the mark replacing one: one read and one write.
+        guard stored != Self.heavyMark, weight < Int(Self.heavyMark) else {
+            return setHeavyWeight(weight, of: slot)
+        }
+        total += weight - Int(stored)
+        weights[index] = UInt32(truncatingIfNeeded: weight)
+    }
+
+    /// ``setWeight(_:of:)`` where the old or the new weight is kept in ``heavyWeights``.
+    private func setHeavyWeight(_ weight: Int, of slot: SlotIndex) {
+        let index = Int(slot)
         total += weight - self.weight(of: slot)
         if weight < Int(Self.heavyMark) {
-            if weights[index] == Self.heavyMark { heavyWeights[slot] = nil }
+            heavyWeights[slot] = nil
             weights[index] = UInt32(weight)
         } else {
             weights[index] = Self.heavyMark
             heavyWeights[slot] = weight
         }
+    }
+
+    /// Extends the weights with zeros up to and including `index`.
+    private func growWeights(toInclude index: Int) {
+        while weights.count <= index { weights.append(0) }
     }
 
     /// Forgets the weight of the entry that left `slot`.
