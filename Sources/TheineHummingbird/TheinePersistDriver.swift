@@ -3,7 +3,8 @@ import Hummingbird
 import Theine
 
 /// A Hummingbird `PersistDriver` backed by a bounded, expiring Theine cache: a drop-in for
-/// `MemoryPersistDriver` that never holds more than its capacity.
+/// `MemoryPersistDriver` that never holds more than its capacity, in values or, with
+/// ``init(maximumWeight:weigher:policy:shardCount:clock:)``, in weight (bytes, say).
 ///
 /// ```swift
 /// let persist = try TheinePersistDriver(capacity: 10_000)
@@ -57,6 +58,47 @@ public struct TheinePersistDriver: PersistDriver {
         clock: any CacheClock = ContinuousCacheClock()
     ) throws(CacheError) {
         cache = try Theine.Cache(validatingCapacity: capacity, policy: policy, shardCount: shardCount, clock: clock)
+        self.clock = clock
+    }
+
+    /// Creates a driver whose values weigh at most `maximumWeight` together: a budget of bytes
+    /// rather than of values.
+    ///
+    /// ```swift
+    /// // Sessions weigh their key and their encoded size, estimated by the app.
+    /// let persist = try TheinePersistDriver(maximumWeight: 32 << 20) { key, value in
+    ///     key.utf8.count + ((value as? Session)?.estimatedSize ?? 512)
+    /// }
+    /// ```
+    ///
+    /// The rules are `Theine.Cache.init(maximumWeight:weigher:policy:shardCount:clock:onRemoval:)`'s:
+    /// the weigher runs once per write, outside the cache's locks; a value of weight 0 is never
+    /// evicted for size; one heavier than the cache's `maximumEntryWeight` is not kept (a
+    /// ``create(key:value:expires:)`` of it succeeds, and the key then holds nothing).
+    ///
+    /// - Parameters:
+    ///   - maximumWeight: the most the values weigh together, in `1...Theine.Cache.maximumWeightLimit`.
+    ///   - weigher: the weight of a value as it is stored (not encoded) for a key, at least 0.
+    ///   - policy: the eviction policy; adaptive W-TinyLFU (`.tinyLFU`) by default.
+    ///   - shardCount: `nil` (the default) for one shard; more let more threads write at once, each
+    ///     shard holding its share of the weight.
+    ///   - clock: the time expiry is measured in; `ContinuousCacheClock` by default.
+    /// - Throws: `CacheError.invalidMaximumWeight(_:)` when `maximumWeight` is out of range,
+    ///   `CacheError.invalidShardCount(_:)` when `shardCount` is.
+    public init(
+        maximumWeight: Int,
+        weigher: @escaping @Sendable (_ key: String, _ value: any Codable & Sendable) -> Int,
+        policy: EvictionPolicy = .tinyLFU,
+        shardCount: Int? = nil,
+        clock: any CacheClock = ContinuousCacheClock()
+    ) throws(CacheError) {
+        cache = try Theine.Cache(
+            validatingMaximumWeight: maximumWeight,
+            weigher: { key, entry in weigher(key, entry.value) },
+            policy: policy,
+            shardCount: shardCount,
+            clock: clock
+        )
         self.clock = clock
     }
 

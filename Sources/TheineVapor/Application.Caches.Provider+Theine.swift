@@ -43,6 +43,49 @@ extension Application.Caches.Provider {
         )
     }
 
+    /// A bounded, expiring in-memory cache backed by Theine, created now to hold entries weighing
+    /// at most `maximumWeight` together: a budget of bytes rather than of entries.
+    ///
+    /// ```swift
+    /// // Values stored as Data or String weigh their bytes; anything else 256.
+    /// try app.caches.use(.theine(maximumWeight: 64 << 20) { key, value in
+    ///     key.utf8.count + ((value as? Data)?.count ?? (value as? String)?.utf8.count ?? 256)
+    /// })
+    /// ```
+    ///
+    /// The rules are `Theine.Cache.init(maximumWeight:weigher:policy:shardCount:clock:onRemoval:)`'s:
+    /// the weigher runs once per `set`, outside the cache's locks; a value of weight 0 is never
+    /// evicted for size; one heavier than the cache's `maximumEntryWeight` is not kept. The maximum
+    /// weight is checked here, when the application is configured, as for
+    /// ``theine(capacity:policy:shardCount:clock:)``.
+    ///
+    /// - Parameters:
+    ///   - maximumWeight: the most the entries weigh together, in `1...Theine.Cache.maximumWeightLimit`.
+    ///   - weigher: the weight of a value as it is stored (not encoded) for a key, at least 0.
+    ///   - policy: the eviction policy; adaptive W-TinyLFU (`.tinyLFU`) by default.
+    ///   - shardCount: `nil` (the default) for one shard; more let more threads write at once, each
+    ///     shard holding its share of the weight.
+    ///   - clock: the time expiry is measured in; `ContinuousCacheClock` by default.
+    /// - Throws: `CacheError.invalidMaximumWeight(_:)` when `maximumWeight` is out of range,
+    ///   `CacheError.invalidShardCount(_:)` when `shardCount` is.
+    public static func theine(
+        maximumWeight: Int,
+        weigher: @escaping @Sendable (_ key: String, _ value: any Encodable & Sendable) -> Int,
+        policy: EvictionPolicy = .tinyLFU,
+        shardCount: Int? = nil,
+        clock: any CacheClock = ContinuousCacheClock()
+    ) throws(CacheError) -> Self {
+        .theine(
+            try TheineVaporCache.Storage(
+                validatingMaximumWeight: maximumWeight,
+                weigher: weigher,
+                policy: policy,
+                shardCount: shardCount,
+                clock: clock
+            )
+        )
+    }
+
     /// A cache backed by `storage`, a Theine cache you created and keep, for its statistics:
     ///
     /// ```swift

@@ -305,6 +305,28 @@ struct TheinePersistDriverTests {
         }
     }
 
+    @Test func init_maximumWeight_boundsTheValuesWeight() async throws {
+        #expect(throws: CacheError.invalidMaximumWeight(-1)) {
+            try TheinePersistDriver(maximumWeight: -1) { _, _ in 1 }
+        }
+        let persist = try TheinePersistDriver(
+            maximumWeight: 100,
+            weigher: { key, value in key.utf8.count + ((value as? String)?.utf8.count ?? 0) },
+            policy: .lru
+        )
+        #expect(persist.cache.maximumWeight == 100)
+        for key in ["a", "b", "c", "d"] {
+            try await persist.set(key: key, value: String(repeating: "x", count: 29))  // weighs 30
+        }
+        #expect(persist.cache.totalWeight == 90)
+        #expect(try await persist.get(key: "a", as: String.self) == nil)
+        #expect(persist.cache.stats().evictionWeight == 30)
+        // Heavier than the whole budget: the create succeeds, and nothing is kept.
+        try await persist.create(key: "big", value: String(repeating: "x", count: 100))
+        #expect(try await persist.get(key: "big", as: String.self) == nil)
+        #expect(try await persist.get(key: "d", as: String.self) != nil)
+    }
+
     @Test func set_beyondCapacity_evicts() async throws {
         let persist = try TheinePersistDriver(capacity: 2, policy: .lru)
         for key in ["a", "b", "c"] {

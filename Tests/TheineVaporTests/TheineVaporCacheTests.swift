@@ -98,6 +98,30 @@ struct TheineVaporCacheTests {
         }
     }
 
+    @Test func use_maximumWeight_boundsTheValuesWeight() async throws {
+        try await withApp { app in
+            #expect(throws: CacheError.invalidMaximumWeight(0)) {
+                try app.caches.use(.theine(maximumWeight: 0) { _, _ in 1 })
+            }
+            try app.caches.use(
+                .theine(maximumWeight: 100, weigher: { _, value in (value as? String)?.utf8.count ?? 1 }, policy: .lru)
+            )
+            let storage = try #require((app.cache as? TheineVaporCache)?.storage)
+            #expect(storage.maximumWeight == 100)
+            for key in 0..<10 {
+                try await app.cache.set("k\(key)", to: String(repeating: "x", count: 30))
+            }
+            #expect(storage.count == 3)
+            #expect(storage.totalWeight == 90)
+            #expect(storage.stats().evictionWeight == 7 * 30)
+            try await app.cache.set("answer", to: 42)  // not a String: weighs 1
+            #expect(storage.totalWeight == 91)
+            try await app.cache.set("huge", to: String(repeating: "x", count: 101))  // over the whole budget
+            #expect(try await app.cache.get("huge", as: String.self) == nil)
+            #expect(try await app.cache.get("k9", as: String.self) != nil)
+        }
+    }
+
     @Test func set_nil_removesTheValue() async throws {
         try await withApp { app in
             try app.caches.use(.theine(capacity: 10))
