@@ -35,20 +35,16 @@ struct BuiltInWorkload: Sendable {
         requests = { seed, _ in Requests(keys: keys(seed)) }
     }
 
-    /// Creates a weighted workload replayed at ``defaultWeightFractions``.
-    private init(name: String, summary: String, sized: SizedZipfWorkload) {
+    /// Creates a weighted workload of `zipf`'s keys with ``SizedZipfWorkload``'s default sizes,
+    /// replayed at ``defaultWeightFractions``.
+    private init(name: String, summary: String, sizing zipf: ZipfWorkload) {
         self.name = name
         self.summary = summary
         isWeighted = true
         defaultSizes = Self.defaultWeightFractions.map { .fraction($0) }
         requests = { seed, correlation in
-            SizedZipfWorkload(
-                zipf: sized.zipf,
-                sizeCorrelation: correlation,
-                minimumSize: sized.minimumSize,
-                maximumSize: sized.maximumSize,
-                tailIndex: sized.tailIndex
-            ).requests(count: BuiltInWorkload.requestCount, seed: seed)
+            SizedZipfWorkload(zipf: zipf, sizeCorrelation: correlation)
+                .requests(count: BuiltInWorkload.requestCount, seed: seed)
         }
     }
 
@@ -58,7 +54,7 @@ struct BuiltInWorkload: Sendable {
         let scans = ScanMixedWorkload(zipf: zipf[1], scanLength: 2_000, scanInterval: 8_000)
         let loop = LoopWorkload(length: 15_000)
         let shift = ShiftingWorkload(zipf: zipf[1])
-        let sized = SizedZipfWorkload(zipf: zipf[1])
+        let sizes = SizedZipfWorkload(zipf: zipf[1])
         return zipf.map { zipf in
             BuiltInWorkload(
                 name: "zipf-\(zipf.exponent)",
@@ -76,9 +72,10 @@ struct BuiltInWorkload: Sendable {
             },
             BuiltInWorkload(
                 name: "zipf-sized",
-                summary: "zipf-1.0 keys weighing Pareto sizes (1 KiB up, tail index \(sized.tailIndex), "
-                    + "cut at 1 MiB), replayed by weight; --size-correlation ties size to popularity",
-                sized: sized
+                summary: "zipf-1.0 keys weighing Pareto sizes (\(sizes.minimumSize) bytes up, tail index "
+                    + "\(sizes.tailIndex), cut at \(sizes.maximumSize)), replayed by weight; --size-correlation "
+                    + "ties size to popularity",
+                sizing: zipf[1]
             ),
         ]
     }()
