@@ -17,10 +17,23 @@ protocol BenchmarkedCache: AnyObject, Sendable {
 final class TheineCache: BenchmarkedCache {
     let cache: Cache<Int, Int>
 
-    /// A cache with a removal listener that does nothing if `listens`, else none.
-    init(capacity: Int, policy: EvictionPolicy, shardCount: Int?, listens: Bool = false) {
+    /// A cache with a removal listener that does nothing if `listens`, else none; if `weighted`,
+    /// bounded by weight (`capacity`, every entry weighing 1, in as many shards as the
+    /// count-bounded cache) rather than by count.
+    init(capacity: Int, policy: EvictionPolicy, shardCount: Int?, listens: Bool = false, weighted: Bool = false) {
         let doNothing: @Sendable (Int, Int, RemovalCause) -> Void = { _, _, _ in }
-        cache = Cache(capacity: capacity, policy: policy, shardCount: shardCount, onRemoval: listens ? doNothing : nil)
+        let onRemoval = listens ? doNothing : nil
+        let counted = Cache<Int, Int>(capacity: capacity, policy: policy, shardCount: shardCount, onRemoval: onRemoval)
+        cache =
+            weighted
+            ? Cache(
+                maximumWeight: capacity,
+                weigher: { _, _ in 1 },
+                policy: policy,
+                shardCount: counted.shardCount,
+                onRemoval: onRemoval
+            )
+            : counted
     }
 
     @inline(__always) func get(_ key: Int) -> Int? { cache.get(key) }

@@ -41,6 +41,9 @@ struct ThroughputBenchmark: ParsableCommand {
     @Flag(help: "Give Theine's caches a removal listener that does nothing, to measure what listening costs.")
     var onRemoval = false
 
+    @Flag(help: "Bound Theine's caches by weight (every entry weighing 1) rather than by count.")
+    var weighted = false
+
     @Flag(help: "Report the metadata bytes per entry of each policy at --entries instead.")
     var memory = false
 
@@ -85,7 +88,7 @@ struct ThroughputBenchmark: ParsableCommand {
         }
         let shardCount = Cache<Int, Int>(capacity: capacity, shardCount: shards).shardCount
         print(
-            "capacity \(capacity) (Theine: \(shardCount) shard\(shardCount == 1 ? "" : "s")), \(operations) operations per thread, Zipf theta 0.99, median of \(rounds) rounds"
+            "capacity \(capacity)\(weighted ? " by weight" : "") (Theine: \(shardCount) shard\(shardCount == 1 ? "" : "s")), \(operations) operations per thread, Zipf theta 0.99, median of \(rounds) rounds"
         )
         print(table.text())
         if let csv {
@@ -100,7 +103,13 @@ struct ThroughputBenchmark: ParsableCommand {
         switch contestant {
         case .theine(let policy):
             measure(
-                TheineCache(capacity: capacity, policy: policy, shardCount: shards, listens: onRemoval),
+                TheineCache(
+                    capacity: capacity,
+                    policy: policy,
+                    shardCount: shards,
+                    listens: onRemoval,
+                    weighted: weighted
+                ),
                 workload: workload,
                 keys: keys
             )
