@@ -28,7 +28,7 @@ extension Cache {
     /// - Complexity: O(shards).
     public var totalWeight: Int {
         _shards.reduce(0) { total, shard in
-            total + shard.withLock { $0._weights?.total ?? $0._table.count }
+            total + shard.withLock { $0._evictor?.weights.total ?? $0._table.count }
         }
     }
 

@@ -12,24 +12,16 @@ extension CacheState {
         deadline: Int64,
         departures: inout Departures<Key, Value>
     ) {
-        let weights = _weights!
-        guard weight <= weights.maximumEntryWeight else {
+        guard weight <= _evictor!.weights.maximumEntryWeight else {
             _evictionCount &+= 1
             _evictionWeight &+= weight
             departures.append(key, value, cause: .evicted)
             return
         }
         let slot = _table.insert(key, value, hashValue: hashValue)
-        weights.setWeight(weight, of: slot)
         setDeadline(deadline, of: slot, departures: &departures)
-        _weightedPolicy!.recordInsertion(
-            slot,
-            hash: policyHash(ofHashValue: hashValue),
-            excess: weights.total - weights.maximum,
-            weights: weights,
-            into: &_evictedSlots
-        )
-        removeEvicted(departures: &departures)
+        let victims = _evictor!.recordInsertion(slot, weight: weight, hash: policyHash(ofHashValue: hashValue))
+        removeVictims(victims, departures: &departures)
         checkInvariantsIfEnabled()
     }
 
@@ -37,11 +29,9 @@ extension CacheState {
     /// by weight. An entry now heavier than the shard keeps departs evicted at once.
     @inlinable @inline(never)
     mutating func reweigh(_ slot: SlotIndex, weight: Int, departures: inout Departures<Key, Value>) {
-        let weights = _weights.unsafelyUnwrapped
-        let oldWeight = weights.weight(of: slot)
         // The same weight again (a value of the same size): nothing to rebalance or evict.
-        if weight == oldWeight { return }
-        guard weight <= weights.maximumEntryWeight else {
+        if weight == _evictor!.weights.weight(of: slot) { return }
+        guard weight <= _evictor!.weights.maximumEntryWeight else {
             _wheel.cancel(slot)
             _policy.recordRemoval(slot)
             let entry = removeEntry(at: slot)
@@ -50,39 +40,30 @@ extension CacheState {
             departures.append(entry.key, entry.value, cause: .evicted)
             return
         }
-        _weightedPolicy.unsafelyUnwrapped.recordWeightChange(slot, from: oldWeight, to: weight)
-        weights.setWeight(weight, of: slot)
-        evictForWeight(departures: &departures)
+        let victims = _evictor!.recordWeightChange(slot, to: weight)
+        removeVictims(victims, departures: &departures)
     }
 
-    /// Lets the policy rebalance after a weight changed, and evicts the entries it chooses until the
-    /// shard's total weight is within its maximum; they depart evicted.
-    ///
-    /// - Complexity: O(k) for k entries evicted or compared.
+    /// Removes the entries the evictor chose (the policy and the weights have forgotten them
+    /// already), in the policy's order; they depart evicted.
     @inlinable
-    mutating func evictForWeight(departures: inout Departures<Key, Value>) {
-        let weights = _weights!
-        _weightedPolicy!.evict(weight: weights.total - weights.maximum, weights: weights, into: &_evictedSlots)
-        removeEvicted(departures: &departures)
+    mutating func removeVictims(_ victims: WeightedEvictor.Victims, departures: inout Departures<Key, Value>) {
+        guard victims.count > 0 else { return }
+        removeVictim(victims.first, departures: &departures)
+        var index = 1
+        while index < victims.count {
+            removeVictim(_evictor!.victim(at: index), departures: &departures)
+            index += 1
+        }
+        _evictionCount &+= victims.count
+        _evictionWeight &+= victims.weight
     }
 
-    /// Removes the entries of the slots the policy evicted (it has forgotten them already); they
-    /// depart evicted.
-    @inlinable
-    mutating func removeEvicted(departures: inout Departures<Key, Value>) {
-        guard !_evictedSlots.isEmpty else { return }
-        for victim in _evictedSlots {
-            _evictionWeight &+= _weights.unsafelyUnwrapped.weight(of: victim)
-            _wheel.cancel(victim)
-            let evicted = removeEntry(at: victim)
-            departures.append(evicted.key, evicted.value, cause: .evicted)
-        }
-        _evictionCount &+= _evictedSlots.count
-        // Popping the few slots of a write costs less than `removeAll(keepingCapacity:)`.
-        if _evictedSlots.count > 1024 {
-            _evictedSlots = []
-        } else {
-            while !_evictedSlots.isEmpty { _evictedSlots.removeLast() }
-        }
+    /// Removes the entry in `slot` from the table and the wheel; it departs evicted.
+    @inlinable @inline(__always)
+    mutating func removeVictim(_ slot: SlotIndex, departures: inout Departures<Key, Value>) {
+        _wheel.cancel(slot)
+        let evicted = _table.removeEntry(at: slot)
+        departures.append(evicted.key, evicted.value, cause: .evicted)
     }
 }

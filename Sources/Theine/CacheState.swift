@@ -10,12 +10,12 @@ let maximumCacheCapacity = Int(Int32.max)
 ///
 /// Invariants (checked by `checkInvariants()`): the table, the policy and the timer wheel hold the
 /// same entries (the wheel, those with a deadline); `table.count <= capacity`; in a weighted shard,
-/// `_weights` holds the weight of every entry and their total is at most its maximum between calls;
-/// the counters only grow.
+/// `_evictor`'s weights hold the weight of every entry and their total is at most its maximum
+/// between calls; the counters only grow.
 ///
-/// Weights: a weighted shard (`_weights` not `nil`) has a policy without a bound on the number of
+/// Weights: a weighted shard (`_evictor` not `nil`) has a policy without a bound on the number of
 /// entries; every write gives its entry the weight the cache's weigher returned (outside the lock),
-/// then evicts by weight (``evictForWeight(departures:)``) until the total is within the maximum. An
+/// then evicts by weight (``WeightedEvictor``) until the total is within the maximum. An
 /// entry heavier than ``SlotWeights/maximumEntryWeight`` is not kept: it departs evicted at once.
 ///
 /// Expiry: an entry whose deadline is at or before the clock's present is logically absent. Reads
@@ -52,26 +52,15 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     @usableFromInline var _flights: [Key: LoadFlight<Value>] = [:]
     /// Scratch space for the slots the wheel expires, kept to avoid allocating on every advance.
     @usableFromInline var _expiredSlots: [SlotIndex] = []
-    /// The entries' weights in a weighted shard; `nil` in a count-bounded one.
-    @usableFromInline let _weights: SlotWeights?
-    /// `_policy`, in a weighted shard.
-    @usableFromInline let _weightedPolicy: (any WeightedEviction)?
-    /// Scratch space for the slots evicted by weight.
-    @usableFromInline var _evictedSlots: [SlotIndex] = []
+    /// The entries' weights and the eviction by weight in a weighted shard; `nil` in a
+    /// count-bounded one.
+    @usableFromInline let _evictor: WeightedEvictor?
 
     /// A count-bounded shard (`weights` `nil`), or a weighted one whose `policy` evicts by weight.
     init(policy: any CachePolicy, clock: any CacheClock, weights: SlotWeights? = nil) {
         _table = EntryTable()
         _policy = policy
-        _weights = weights
-        if weights != nil {
-            guard let weightedPolicy = policy as? any WeightedEviction else {
-                fatalError("the \(type(of: policy)) policy does not evict by weight")
-            }
-            _weightedPolicy = weightedPolicy
-        } else {
-            _weightedPolicy = nil
-        }
+        _evictor = weights.map { WeightedEvictor(weights: $0, policy: policy) }
         _clock = clock
         let systemNanoseconds = clock is ContinuousCacheClock ? ContinuousCacheClock.systemNanoseconds() : nil
         _readsSystemClock = systemNanoseconds != nil
@@ -176,7 +165,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
             }
             _policy.recordAccess(slot)
             setDeadline(deadline, of: slot, departures: &departures)
-            if _weights != nil { reweigh(slot, weight: weight, departures: &departures) }
+            if _evictor != nil { reweigh(slot, weight: weight, departures: &departures) }
             checkInvariantsIfEnabled()
             return
         }
@@ -241,7 +230,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         _explicitRemovalCount &+= _table.count
         _policy.removeAll()
         _wheel.removeAll()
-        _weights?.removeAll()
+        _evictor?.weights.removeAll()
         var old = EntryTable<Key, Value>()
         swap(&old, &_table)
         checkInvariantsIfEnabled()
@@ -273,7 +262,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         deadline: Int64,
         departures: inout Departures<Key, Value>
     ) {
-        guard _weights == nil else {
+        guard _evictor == nil else {
             insertNewWeighted(
                 key,
                 value,
@@ -302,7 +291,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     /// and the wheel are the caller's.
     @inlinable
     mutating func removeEntry(at slot: SlotIndex) -> Entry {
-        _weights?.clearWeight(of: slot)
+        _evictor?.weights.clearWeight(of: slot)
         return _table.removeEntry(at: slot)
     }
 
@@ -383,7 +372,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
             hitCount: _hitCount,
             missCount: _missCount,
             evictionCount: _evictionCount,
-            evictionWeight: _weights == nil ? _evictionCount : _evictionWeight,
+            evictionWeight: _evictor == nil ? _evictionCount : _evictionWeight,
             expirationCount: _expirationCount,
             explicitRemovalCount: _explicitRemovalCount,
             replacementCount: _replacementCount,
@@ -400,7 +389,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         precondition(_table.count <= _policy.capacity, "count \(_table.count) above capacity \(_policy.capacity)")
         _policy.checkInvariants(residentCount: _table.count)
         _wheel.checkInvariants(isResident: { _table.isOccupied($0) })
-        if let weights = _weights {
+        if let weights = _evictor?.weights {
             weights.checkInvariants(isResident: { _table.isOccupied($0) })
             precondition(!weights.isOverweight, "total weight \(weights.total) above \(weights.maximum)")
         }

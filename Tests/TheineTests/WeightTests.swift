@@ -323,7 +323,7 @@ struct WeightTests {
         #expect(!cache.containsQuietly(5_000))
         for shard in cache._shards {
             shard.withLock { state in
-                #expect(state._weights!.total <= 25)
+                #expect(state._evictor!.weights.total <= 25)
             }
         }
         #expect(cache.totalWeight <= 100)

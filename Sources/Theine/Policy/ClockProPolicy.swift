@@ -521,7 +521,7 @@ extension ClockProPolicy: WeightedEviction {
         hash: UInt64,
         excess: Int,
         weights: SlotWeights,
-        into victims: inout [SlotIndex]
+        into victims: inout OwnedArray<SlotIndex>
     ) {
         while nodeOfSlot.count <= Int(slot) { nodeOfSlot.append(.none) }
         followEntryCount(weights, pages: residentCount + 1, weight: weights.total)
@@ -537,7 +537,7 @@ extension ClockProPolicy: WeightedEviction {
     /// insertion or eviction.
     func recordWeightChange(_ slot: SlotIndex, from oldWeight: Int, to newWeight: Int) {}
 
-    func evict(weight excess: Int, weights: SlotWeights, into victims: inout [SlotIndex]) {
+    func evict(weight excess: Int, weights: SlotWeights, into victims: inout OwnedArray<SlotIndex>) {
         guard excess > 0 else { return }
         let freed = evictColdPages(excess, weights: weights, into: &victims)
         settleHands()
@@ -548,7 +548,7 @@ extension ClockProPolicy: WeightedEviction {
     /// hand finds only pages of weight 0.
     ///
     /// - Returns: the weight freed.
-    private func evictColdPages(_ excess: Int, weights: SlotWeights, into victims: inout [SlotIndex]) -> Int {
+    private func evictColdPages(_ excess: Int, weights: SlotWeights, into victims: inout OwnedArray<SlotIndex>) -> Int {
         var freed = 0
         while freed < excess {
             if residentColdCount > 0 {

@@ -56,7 +56,7 @@ extension LRUPolicy: WeightedEviction {
         hash: UInt64,
         excess: Int,
         weights: SlotWeights,
-        into victims: inout [SlotIndex]
+        into victims: inout OwnedArray<SlotIndex>
     ) {
         _ = recordInsertion(slot, hash: hash)
         evict(weight: excess, weights: weights, into: &victims)
@@ -67,7 +67,7 @@ extension LRUPolicy: WeightedEviction {
 
     /// Evicts from the least recently used end until `excess` is freed; an entry of weight 0 found
     /// there moves to the most recent end, as if used, so that it is passed over once per round.
-    func evict(weight excess: Int, weights: SlotWeights, into victims: inout [SlotIndex]) {
+    func evict(weight excess: Int, weights: SlotWeights, into victims: inout OwnedArray<SlotIndex>) {
         var freed = 0
         var passedOver = 0
         while freed < excess && passedOver < accessOrder.count {

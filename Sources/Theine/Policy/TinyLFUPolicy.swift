@@ -580,7 +580,7 @@ extension TinyLFUPolicy: WeightedEviction {
         hash: UInt64,
         excess: Int,
         weights: SlotWeights,
-        into victims: inout [SlotIndex]
+        into victims: inout OwnedArray<SlotIndex>
     ) {
         enterWindow(slot, hash: hash)
         evict(weight: excess, weights: weights, into: &victims)
@@ -594,7 +594,7 @@ extension TinyLFUPolicy: WeightedEviction {
     /// Demotes protected's overflow and moves the window's to probation, then, while `excess`
     /// remains, judges candidates (the entries just moved, then the window's least recent ones):
     /// each stays only if it beats every victim it must displace, else it leaves alone.
-    func evict(weight excess: Int, weights: SlotWeights, into victims: inout [SlotIndex]) {
+    func evict(weight excess: Int, weights: SlotWeights, into victims: inout OwnedArray<SlotIndex>) {
         demoteProtectedOverflow(measuredBy: weights)
         var candidate = SlotIndex.none
         while windowWeight > windowMaximum && !window.isEmpty {
@@ -622,11 +622,11 @@ extension TinyLFUPolicy: WeightedEviction {
             let judged = victims.count
             let freed = displace(needed, for: candidate, into: &victims)
             if freed >= needed {
-                for victim in victims[judged...] { unlink(victim, measuredBy: weights) }
+                for index in judged..<victims.count { unlink(victims[index], measuredBy: weights) }
                 remaining -= freed
                 candidate = links.successor(of: candidate)
             } else {
-                victims.removeSubrange(judged...)
+                victims.removeLast(victims.count - judged)
                 let next = links.successor(of: candidate)
                 remaining -= candidateWeight
                 unlink(candidate, measuredBy: weights)
@@ -642,7 +642,7 @@ extension TinyLFUPolicy: WeightedEviction {
     /// the candidate does not beat (``admits(_:over:)``).
     ///
     /// - Returns: the weight of the entries appended: `needed` or more if the candidate wins.
-    private func displace(_ needed: Int, for candidate: SlotIndex, into victims: inout [SlotIndex]) -> Int {
+    private func displace(_ needed: Int, for candidate: SlotIndex, into victims: inout OwnedArray<SlotIndex>) -> Int {
         var freed = 0
         var victim = nextVictim(after: .none)
         // The least recent entry is the candidate itself: it leaves, as in the count-bounded policy.
@@ -666,7 +666,7 @@ extension TinyLFUPolicy: WeightedEviction {
 
     /// Evicts in eviction order, passing over weight 0, until `needed` is freed: when no candidate
     /// is left to judge.
-    private func evictInOrder(_ needed: Int, into victims: inout [SlotIndex]) {
+    private func evictInOrder(_ needed: Int, into victims: inout OwnedArray<SlotIndex>) {
         var freed = 0
         var victim = nextVictim(after: .none)
         while freed < needed && victim != .none {

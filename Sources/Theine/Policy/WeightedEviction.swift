@@ -7,7 +7,6 @@
 /// shard calls ``recordWeightChange(_:from:to:)``, then ``evict(weight:weights:into:)``. With every
 /// weight 1 and the maximum weight as the capacity, a policy decides exactly as the count-bounded
 /// one.
-@usableFromInline
 protocol WeightedEviction: CachePolicy {
     /// Records that a new entry, whose key hashes to `hash`, now occupies `slot`, as
     /// ``CachePolicy/recordInsertion(_:hash:)`` does, and evicts as ``evict(weight:weights:into:)``
@@ -18,7 +17,7 @@ protocol WeightedEviction: CachePolicy {
         hash: UInt64,
         excess: Int,
         weights: SlotWeights,
-        into victims: inout [SlotIndex]
+        into victims: inout OwnedArray<SlotIndex>
     )
 
     /// Records that the resident entry in `slot`, weighing `oldWeight`, is about to weigh
@@ -33,5 +32,5 @@ protocol WeightedEviction: CachePolicy {
     ///
     /// - Complexity: O(k) for the k entries chosen or compared, plus the entries of weight 0 passed
     ///   over (each is passed over once before every other entry has been).
-    func evict(weight excess: Int, weights: SlotWeights, into victims: inout [SlotIndex])
+    func evict(weight excess: Int, weights: SlotWeights, into victims: inout OwnedArray<SlotIndex>)
 }

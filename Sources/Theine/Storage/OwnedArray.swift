@@ -1,5 +1,5 @@
 /// A growable array of trivial elements in memory it owns, for per-slot and per-node metadata
-/// written on a cache hit.
+/// written on a cache hit, and for the slots a weighted write evicts.
 ///
 /// A Swift `Array` stored in a class property checks on every write that its buffer is uniquely
 /// referenced (a runtime call) and checks the index; this array does neither: indices are checked
@@ -78,5 +78,20 @@ struct OwnedArray<Element: BitwiseCopyable>: ~Copyable {
         }
         (elements + count).initialize(to: element)
         count += 1
+    }
+
+    /// Removes the last `k` elements (at most ``count``), keeping the storage.
+    ///
+    /// - Complexity: O(1).
+    mutating func removeLast(_ k: Int) {
+        assert(k >= 0 && k <= count, "removing \(k) of \(count) elements")
+        count -= k
+    }
+
+    /// Removes every element, keeping the storage.
+    ///
+    /// - Complexity: O(1).
+    mutating func removeAll() {
+        count = 0
     }
 }

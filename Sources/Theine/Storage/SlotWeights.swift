@@ -3,8 +3,8 @@
 ///
 /// Four bytes a slot: a weight up to `UInt32.max - 1` is stored in place; a heavier one (an entry
 /// of 4 GiB or more, when weights are bytes) is marked in place and kept in a dictionary beside.
-/// The shard's ``CacheState`` writes the weights under the shard's lock; its policy reads them to
-/// evict (``WeightedEviction``), under the same lock. A count-bounded cache has none.
+/// The shard's ``CacheState`` and ``WeightedEvictor`` write the weights under the shard's lock; its
+/// policy reads them to evict (``WeightedEviction``), under the same lock. A count-bounded cache has none.
 ///
 /// Invariants (``checkInvariants(isResident:)``): ``total`` is the sum of the resident slots'
 /// weights; a slot that holds no entry weighs 0. ``total`` is at most ``maximum`` between calls
@@ -63,7 +63,7 @@ final class SlotWeights {
 
     /// Gives the entry in `slot` its `weight` (at least 0, at most ``maximumEntryWeight``),
     /// replacing the weight it had (0 for a new entry).
-    @usableFromInline
+    @inline(__always)
     func setWeight(_ weight: Int, of slot: SlotIndex) {
         assert(weight >= 0 && weight <= maximumEntryWeight, "weight \(weight) outside 0...\(maximumEntryWeight)")
         let index = Int(slot)
@@ -93,6 +93,22 @@ final class SlotWeights {
     /// Extends the weights with zeros up to and including `index`.
     private func growWeights(toInclude index: Int) {
         while weights.count <= index { weights.append(0) }
+    }
+
+    /// Forgets the weight of the entry that left `slot`, and returns it.
+    @inline(__always)
+    func takeWeight(of slot: SlotIndex) -> Int {
+        let index = Int(slot)
+        guard index < weights.count else { return 0 }
+        let stored = weights[index]
+        guard stored != Self.heavyMark else {
+            let weight = heavyWeight(of: slot)
+            setHeavyWeight(0, of: slot)
+            return weight
+        }
+        total -= Int(stored)
+        weights[index] = 0
+        return Int(stored)
     }
 
     /// Forgets the weight of the entry that left `slot`.
