@@ -50,6 +50,8 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     @usableFromInline var _totalLoadTime = Duration.zero
     /// The loads in flight, by key (`Cache.get(_:ttl:loader:)`).
     @usableFromInline var _flights: [Key: LoadFlight<Value>] = [:]
+    /// The keys that updates and bulk removals are reading outside the lock (``KeyWatch``).
+    @usableFromInline var _watches: [Key: KeyWatch<Value>] = [:]
     /// Scratch space for the slots the wheel expires, kept to avoid allocating on every advance.
     @usableFromInline var _expiredSlots: [SlotIndex] = []
     /// The entries' weights and the eviction by weight in a weighted shard; `nil` in a
@@ -153,7 +155,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         hashValue: Int,
         departures: inout Departures<Key, Value>
     ) {
-        supersedeLoad(of: key)
+        noteWrite(of: key)
         let (present, deadline) = advanceTime(for: ttl, departures: &departures)
         if let (slot, oldValue) = _table.replaceValue(ofKey: key, hashValue: hashValue, with: value) {
             if _wheel.deadline(of: slot) <= present {
@@ -191,7 +193,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
             guard _wheel.deadline(of: slot) <= present else { return false }
             removeExpired(slot, departures: &departures)
         }
-        supersedeLoad(of: key)
+        noteWrite(of: key)
         insertNew(key, value, weight: weight, hashValue: hashValue, deadline: deadline, departures: &departures)
         return true
     }
@@ -202,7 +204,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     ///   it departs as expired, and is counted so).
     @inlinable
     mutating func remove(_ key: Key, hashValue: Int, departures: inout Departures<Key, Value>) -> Value? {
-        supersedeLoad(of: key)
+        noteWrite(of: key)
         guard let slot = _table.slot(of: key, hashValue: hashValue) else { return nil }
         if isExpired(slot) {
             removeExpired(slot, departures: &departures)
@@ -225,7 +227,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     ///   present second; the rest O(1) (an empty table is allocated in its place).
     @inlinable
     mutating func removeAll(departures: inout Departures<Key, Value>) {
-        supersedeAllLoads()
+        noteEveryChange()
         _ = removeExpired(departures: &departures)
         _explicitRemovalCount &+= _table.count
         _policy.removeAll()

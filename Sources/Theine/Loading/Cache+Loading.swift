@@ -46,7 +46,35 @@ extension Cache {
         let hashValue = hashValue(of: key)
         let shard = _shard(hashValue: hashValue)
         let ticket = LoadTicket()
-        return try await withTaskCancellationHandler {
+        while true {
+            do {
+                return try await joinLoad(
+                    key,
+                    hashValue: hashValue,
+                    shard: shard,
+                    ticket: ticket,
+                    ttl: ttl,
+                    interruptible: interruptible,
+                    loader: loader
+                )
+            } catch is WatchEnded {
+                // An update of the key held the load back: look again, for its value.
+            }
+        }
+    }
+
+    /// Waits for the load of `key` (its `hashValue` given, in `shard`), starting it if none is in
+    /// flight; throws ``WatchEnded`` when an update of the key held the caller back instead.
+    private func joinLoad(
+        _ key: Key,
+        hashValue: Int,
+        shard: CacheShard<Key, Value>,
+        ticket: LoadTicket,
+        ttl: Duration?,
+        interruptible: Bool,
+        loader: @escaping @Sendable (Key) async throws -> Value
+    ) async throws -> Value {
+        try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
                 let action = shard.withLock { state in
                     state.joinLoad(of: key, hashValue: hashValue, ticket: ticket, continuation: continuation) {
@@ -115,18 +143,23 @@ extension Cache {
     @usableFromInline
     func load(_ key: Key, ttl: Duration?, loader: (Key) throws -> Value) throws -> Value {
         let hashValue = hashValue(of: key)
-        let role = _shard(hashValue: hashValue).withLock { $0.beginBlockingLoad(of: key, hashValue: hashValue) }
-        switch role {
-        case .found(let value):
-            return value
-        case .wait(let completion):
-            return try completion.wait().get()
-        case .load(let flight):
-            let clock = ContinuousClock()
-            let start = clock.now
-            let result = Result { try loader(key) }
-            finishLoad(key, flight: flight, result: result, duration: clock.now - start, ttl: ttl)
-            return try result.get()
+        while true {
+            let role = _shard(hashValue: hashValue).withLock { $0.beginBlockingLoad(of: key, hashValue: hashValue) }
+            switch role {
+            case .found(let value):
+                return value
+            case .wait(let completion):
+                return try completion.wait().get()
+            case .waitForWatch(let completion):
+                // An update of the key holds the load back: look again once it ends, for its value.
+                _ = completion.wait()
+            case .load(let flight):
+                let clock = ContinuousClock()
+                let start = clock.now
+                let result = Result { try loader(key) }
+                finishLoad(key, flight: flight, result: result, duration: clock.now - start, ttl: ttl)
+                return try result.get()
+            }
         }
     }
 

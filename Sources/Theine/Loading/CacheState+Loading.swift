@@ -13,10 +13,12 @@ extension CacheState {
     }
 
     /// What a thread that missed does in the blocking `get`: return a value that arrived
-    /// meanwhile, wait for another caller's load, or run the load itself.
+    /// meanwhile, wait for another caller's load, wait for an update of the key to end and look
+    /// again, or run the load itself.
     enum BlockingLoadRole {
         case found(Value)
         case wait(BlockingCompletion<Value>)
+        case waitForWatch(BlockingCompletion<Value>)
         case load(LoadFlight<Value>)
     }
 
@@ -36,7 +38,8 @@ extension CacheState {
 
     /// Joins the load of `key` (its `hashValue` given) for the task holding `ticket`, starting one
     /// with `startLoad` if none is in flight, unless a live value is there already or the caller
-    /// was cancelled.
+    /// was cancelled. While the key is watched (``KeyWatch``: an update in progress), the caller
+    /// waits for the watch to end instead, and is resumed with ``WatchEnded`` to look again.
     ///
     /// - Complexity: O(1).
     mutating func joinLoad(
@@ -48,6 +51,10 @@ extension CacheState {
     ) -> AsyncLoadAction {
         if ticket.isCancelled { return .resume(.failure(CancellationError())) }
         if let value = peekLiveValue(key, hashValue: hashValue) { return .resume(.success(value)) }
+        if let watch = _watches[key] {
+            watch.waitingLoads[ObjectIdentifier(ticket)] = continuation
+            return .wait
+        }
         let flight: LoadFlight<Value>
         if let existing = _flights[key] {
             flight = existing
@@ -67,6 +74,9 @@ extension CacheState {
     /// - Complexity: O(1).
     mutating func cancelWaiter(holding ticket: LoadTicket, of key: Key) -> LoadCancellation {
         ticket.isCancelled = true
+        if let continuation = _watches[key]?.waitingLoads.removeValue(forKey: ObjectIdentifier(ticket)) {
+            return LoadCancellation(continuation: continuation, abandonedTask: nil)
+        }
         guard let flight = _flights[key],
             let continuation = flight.waiters.removeValue(forKey: ObjectIdentifier(ticket))
         else { return LoadCancellation() }
@@ -79,6 +89,11 @@ extension CacheState {
     /// - Complexity: O(1).
     mutating func beginBlockingLoad(of key: Key, hashValue: Int) -> BlockingLoadRole {
         if let value = peekLiveValue(key, hashValue: hashValue) { return .found(value) }
+        if let watch = _watches[key] {
+            let completion = watch.blockedLoads ?? BlockingCompletion()
+            watch.blockedLoads = completion
+            return .waitForWatch(completion)
+        }
         if let flight = _flights[key] {
             let completion = flight.completion ?? BlockingCompletion()
             flight.completion = completion
@@ -124,21 +139,10 @@ extension CacheState {
     }
 
     /// Marks the load in flight for `key`, if any, as superseded by a write: its value will not be
-    /// stored. O(1); a count check when no load is in flight.
-    @inlinable @inline(__always)
-    func supersedeLoad(of key: Key) {
-        guard !_flights.isEmpty else { return }
-        markSuperseded(key)
-    }
-
+    /// stored (``noteWrite(of:)``).
     @usableFromInline
     func markSuperseded(_ key: Key) {
         _flights[key]?.isSuperseded = true
-    }
-
-    @usableFromInline
-    func supersedeAllLoads() {
-        for flight in _flights.values { flight.isSuperseded = true }
     }
 
     /// Counts a finished load.

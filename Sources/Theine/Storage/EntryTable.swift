@@ -170,9 +170,17 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
     mutating func replaceValue(ofKey key: Key, hashValue: Int, with value: Value) -> (slot: SlotIndex, oldValue: Value)?
     {
         guard let slot = slot(of: key, hashValue: hashValue) else { return nil }
+        return (slot, replaceValue(at: slot, with: value))
+    }
+
+    /// Replaces the value in `slot`, which must hold an entry, and returns the old one.
+    ///
+    /// - Complexity: O(1); in place.
+    @inlinable
+    mutating func replaceValue(at slot: SlotIndex, with value: Value) -> Value {
         var value = value
         swap(&_entries[Int(slot)].value, &value)
-        return (slot, value)
+        return value
     }
 
     /// Stores a new entry for `key` (its `hashValue` given), which must not be in the table, and
