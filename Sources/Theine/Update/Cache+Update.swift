@@ -62,7 +62,7 @@ extension Cache {
     }
 
     /// Replaces `key`'s value with what the async `body` makes of it, atomically: the async twin of
-    /// the blocking ``update(_:ttl:_:)-(_,_,(Value?)throws->Value?)``, with the same rules.
+    /// the blocking form (the same name, with a synchronous body), with the same rules.
     ///
     /// ```swift
     /// let balance = try await balances.update(account) { old in
