@@ -10,26 +10,6 @@ import Darwin
 
 private struct BodyFailure: Error, Equatable {}
 
-/// What a removal listener heard, in order. Guarded by `LockedState` (a pthread mutex), which
-/// ThreadSanitizer models.
-private final class Departed: Sendable {
-    private let state = LockedState<[(key: Int, value: Int, cause: RemovalCause)]>([])
-    var all: [(key: Int, value: Int, cause: RemovalCause)] { state.withLock { $0 } }
-    func record(_ key: Int, _ value: Int, _ cause: RemovalCause) { state.withLock { $0.append((key, value, cause)) } }
-}
-
-/// A counter shared by a body and its test, safe from any thread.
-private final class Counter: Sendable {
-    private let state = LockedState(0)
-    var value: Int { state.withLock { $0 } }
-    @discardableResult func increment() -> Int {
-        state.withLock {
-            $0 += 1
-            return $0
-        }
-    }
-}
-
 @Suite(.tags(.concurrency, .invariants))
 struct UpdateTests {
     static func makeClock() -> ManualCacheClock { ManualCacheClock(now: .seconds(1_000)) }

@@ -57,6 +57,9 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
 
     /// The number of entries.
     @usableFromInline private(set) var count = 0
+    /// The insertions so far: a walk over the slots that sees it change knows an entry may have
+    /// moved to a slot it had not reached yet.
+    @usableFromInline private(set) var insertionCount = 0
 
     private static var initialBucketCount: Int { 8 }
     private static var initialSlotCapacity: Int { 64 }
@@ -96,6 +99,26 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
             }
         }
     }
+
+    /// Calls `body` with each occupied slot of `slots` (whose bounds are multiples of 64), in order.
+    ///
+    /// - Complexity: O(slots / 64 + entries among them).
+    func forEachOccupiedSlot(in slots: Range<Int>, _ body: (Int) -> Void) {
+        let words = (slots.lowerBound >> 6)..<min(slots.upperBound >> 6, Self.wordCount(forSlots: _slotCount))
+        for wordIndex in words {
+            var word = _occupied[wordIndex]
+            while word != 0 {
+                body(wordIndex << 6 | word.trailingZeroBitCount)
+                word &= word - 1
+            }
+        }
+    }
+
+    /// The number of slots handed out so far: every occupied slot is below.
+    var slotCount: Int { _slotCount }
+
+    /// The entry in `slot`, which must hold one.
+    func entry(at slot: Int) -> Entry { _entries[slot] }
 
     /// Calls `body` with every entry, in slot order.
     ///
@@ -194,6 +217,7 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
         (_entries + Int(slot)).initialize(to: Entry(key: key, value: value))
         place(Self.bucket(slot: slot, hashValue: hashValue))
         count += 1
+        insertionCount &+= 1
         return slot
     }
 

@@ -26,6 +26,9 @@ struct WatchRelease<Value: Sendable> {
     var waitingLoads: [CheckedContinuation<Value, any Error>] = []
     var blockedLoads: BlockingCompletion<Value>?
 
+    /// Whether no load was held back.
+    var isEmpty: Bool { waitingLoads.isEmpty && blockedLoads == nil }
+
     /// Wakes every load held back; each then looks the key up again.
     func wake() {
         for load in waitingLoads { load.resume(throwing: WatchEnded()) }
