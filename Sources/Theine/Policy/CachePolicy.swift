@@ -38,6 +38,13 @@ protocol CachePolicy: AnyObject {
     /// Forgets every resident entry. Frequency history, where a policy keeps one, may survive.
     func removeAll()
 
+    /// Continues `walk` over the resident entries in the policy's order (``RetentionOrder``),
+    /// appending their slots to `slots` and visiting at most `limit` positions (a position of
+    /// another kind, passed over, counts). Changes nothing.
+    ///
+    /// - Complexity: O(`limit`).
+    func continueWalk(_ walk: inout PolicyWalk, visiting limit: Int, into slots: inout [SlotIndex])
+
     /// Traps if the policy's internal structure is inconsistent or does not hold `residentCount`
     /// entries. O(n): for tests and `THEINE_INTERNAL_CHECKS` builds.
     func checkInvariants(residentCount: Int)

@@ -460,6 +460,42 @@ final class ClockProPolicy: CachePolicy {
 
     // MARK: - Invariants
 
+    /// Coldest first: the resident cold pages in the order the cold hand meets them (from the hand
+    /// round the clock), then the hot pages in the order the hot hand meets them; hottest first, the
+    /// reverse (hot pages, then cold, each from the page before its hand, going back round the
+    /// clock). Non-resident pages are passed over. A position that left the clock starts its pass
+    /// again; a pass ends after as many positions as the clock held when it began.
+    func continueWalk(_ walk: inout PolicyWalk, visiting limit: Int, into slots: inout [SlotIndex]) {
+        let forward = walk.order == .coldestFirst
+        var visited = 0
+        while visited < limit {
+            guard walk.segment < 2, head != .none else {
+                walk.isFinished = true
+                return
+            }
+            let wantsHot = (walk.segment == 0) != forward
+            if walk.position == .none || nodes[Int(walk.position)].state == .detached {
+                if walk.position != .none { walk.restartCount += 1 }
+                let hand = wantsHot ? hotHand : coldHand
+                let start = hand != .none ? hand : nodes[Int(head)].clockwise
+                // Forward, the pass starts at the hand; backward, at the page before it: so that
+                // the clock is passed once, in either direction, visiting the hand's page.
+                walk.position = forward ? nodes[Int(start)].counterclockwise : start
+                walk.remaining = hotCount + residentColdCount + nonResidentCount
+            }
+            guard walk.remaining > 0 else {
+                walk.startNextSegment()
+                continue
+            }
+            let node = forward ? nodes[Int(walk.position)].clockwise : nodes[Int(walk.position)].counterclockwise
+            walk.position = node
+            walk.remaining -= 1
+            visited += 1
+            let state = nodes[Int(node)].state
+            if wantsHot ? state == .hot : state.isResidentCold { slots.append(nodes[Int(node)].slot) }
+        }
+    }
+
     func checkInvariants(residentCount expected: Int) {
         precondition(residentCount == expected, "Clock-Pro holds \(residentCount), cache \(expected)")
         precondition(residentCount <= capacity, "Clock-Pro over capacity")

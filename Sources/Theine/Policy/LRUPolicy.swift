@@ -43,6 +43,17 @@ final class LRUPolicy: CachePolicy {
         accessOrder = SlotList()
     }
 
+    /// One segment: the access order, from its least recent end when coldest first.
+    func continueWalk(_ walk: inout PolicyWalk, visiting limit: Int, into slots: inout [SlotIndex]) {
+        links.continueWalk(
+            &walk,
+            over: [accessOrder],
+            isOnSegment: { slot, _ in links.isLinked(slot, on: accessOrder) },
+            visiting: limit,
+            into: &slots
+        )
+    }
+
     func checkInvariants(residentCount: Int) {
         precondition(accessOrder.count == residentCount, "LRU holds \(accessOrder.count), cache \(residentCount)")
         precondition(accessOrder.count <= capacity, "LRU over capacity")

@@ -535,6 +535,31 @@ final class TinyLFUPolicy: CachePolicy {
 
     // MARK: - Invariants
 
+    /// Coldest first: probation (whose least recent entry is the next victim), the window (whose
+    /// least recent entries are the next candidates for the main space), then protected, each from
+    /// its least recent end; hottest first, the reverse.
+    func continueWalk(_ walk: inout PolicyWalk, visiting limit: Int, into slots: inout [SlotIndex]) {
+        let queues: [Queue] =
+            walk.order == .coldestFirst ? [.probation, .window, .protected] : [.protected, .window, .probation]
+        let lists = queues.map { queue in
+            switch queue {
+            case .window: window
+            case .probation: probation
+            case .protected: protected
+            }
+        }
+        links.continueWalk(
+            &walk,
+            over: lists,
+            isOnSegment: { slot, segment in
+                Int(slot) < queueOfSlot.count && queueOfSlot[Int(slot)] == queues[segment]
+                    && links.isLinked(slot, on: lists[segment])
+            },
+            visiting: limit,
+            into: &slots
+        )
+    }
+
     func checkInvariants(residentCount expected: Int) {
         precondition(residentCount == expected, "W-TinyLFU holds \(residentCount), cache \(expected)")
         precondition(residentCount <= capacity, "W-TinyLFU over capacity")
