@@ -139,13 +139,26 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     @usableFromInline
     let _weigher: (@Sendable (Key, Value) -> Int)?
 
-    /// The maximum number of entries the cache holds. A weighted cache
+    /// The cache's bound: its capacity, or for a weighted cache its maximum weight; changed by
+    /// ``resize(to:)``.
+    let _bound: Atomic<Int>
+
+    /// Whether the cache is bounded by weight.
+    let _isWeighted: Bool
+
+    /// The maximum number of entries the cache holds: as created, or as last resized
+    /// (``resize(to:)``). A weighted cache
     /// (``init(maximumWeight:weigher:policy:shardCount:clock:onRemoval:)``) is bounded by weight
     /// instead, and reports ``Cache/maximumCapacity``: no bound by count.
-    public let capacity: Int
+    public var capacity: Int {
+        _isWeighted ? maximumCacheCapacity : _bound.load(ordering: .relaxed)
+    }
 
-    /// The most the entries of a weighted cache weigh together; `nil` for a cache bounded by count.
-    public let maximumWeight: Int?
+    /// The most the entries of a weighted cache weigh together, as created or as last resized
+    /// (``resize(to:)``); `nil` for a cache bounded by count.
+    public var maximumWeight: Int? {
+        _isWeighted ? _bound.load(ordering: .relaxed) : nil
+    }
 
     /// The eviction policy the cache follows.
     public let policy: EvictionPolicy
@@ -384,25 +397,24 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         switch bound {
         case .count(let capacity):
             total = capacity
-            self.capacity = capacity
-            maximumWeight = nil
+            _isWeighted = false
             _weigher = nil
             layout =
                 shardCount.map { Self.requestedLayout(count: $0, total: capacity) } ?? .automatic(capacity: capacity)
         case .weight(let maximumWeight, let weigher):
             total = maximumWeight
-            capacity = maximumCacheCapacity
-            self.maximumWeight = maximumWeight
+            _isWeighted = true
             _weigher = weigher
             layout = shardCount.map { Self.requestedLayout(count: $0, total: maximumWeight) } ?? .single
         }
+        _bound = Atomic(total)
         self.policy = policy
         _layout = layout
         _ticker = ticker
         _onRemoval = onRemoval
         _removalQueue = onRemoval == nil ? nil : DispatchQueue(label: "Theine.Cache.removals")
         let ownedStripeCount = ReadStripe.ownedCountPerShard
-        let isWeighted = maximumWeight != nil
+        let isWeighted = _isWeighted
         let maximumEntryWeight = total / layout.count
         _shards = ContiguousArray(
             (0..<layout.count).map { index in

@@ -1,10 +1,10 @@
 /// An error in a cache's run-time configuration.
 ///
 /// Thrown by ``Cache/init(validatingCapacity:policy:shardCount:clock:onRemoval:)``,
-/// ``Cache/init(validatingMaximumWeight:weigher:policy:shardCount:clock:onRemoval:)`` and
-/// ``EvictionPolicy/init(name:)``, the constructors for configuration that comes from outside the
-/// program (files, environment, server settings). Code that passes literals uses the non-throwing
-/// initializer, where the same mistakes are programmer errors and trap.
+/// ``Cache/init(validatingMaximumWeight:weigher:policy:shardCount:clock:onRemoval:)``,
+/// ``Cache/validatingResize(to:)`` and ``EvictionPolicy/init(name:)``, the calls for configuration
+/// that comes from outside the program (files, environment, server settings). Code that passes
+/// literals uses the non-throwing forms, where the same mistakes are programmer errors and trap.
 public enum CacheError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The capacity is not in `1...Cache.maximumCapacity`; carries the rejected value.
     case invalidCapacity(Int)
@@ -14,6 +14,9 @@ public enum CacheError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidShardCount(Int)
     /// No eviction policy has this name; carries the rejected name.
     case unknownPolicy(String)
+    /// A new bound for ``Cache/validatingResize(to:)`` outside ``Cache/resizableBounds``; carries
+    /// the rejected value and the bounds.
+    case invalidResize(Int, allowed: ClosedRange<Int>)
 
     public var description: String {
         switch self {
@@ -23,6 +26,8 @@ public enum CacheError: Error, Equatable, Sendable, CustomStringConvertible {
             "invalid maximum weight \(maximumWeight): must be in 1...\(Int.max / 2)"
         case .invalidShardCount(let shardCount):
             "invalid shard count \(shardCount): must be in \(ShardLayout.validCounts)"
+        case .invalidResize(let bound, let allowed):
+            "cannot resize the cache to \(bound): the new bound must be in \(allowed)"
         case .unknownPolicy(let name):
             "unknown eviction policy '\(name)': expected one of "
                 + EvictionPolicy.allPolicies.map(\.name).joined(separator: ", ")

@@ -73,7 +73,7 @@ public struct EvictionPolicy: Hashable, Sendable, CustomStringConvertible {
     /// by ``SlotWeights/maximum`` in weight.
     func makePolicy(capacity: Int, seed: UInt64, weights: SlotWeights? = nil) -> any CachePolicy {
         switch kind {
-        case .lru: LRUPolicy(capacity: weights == nil ? capacity : maximumCacheCapacity)
+        case .lru: LRUPolicy(capacity: capacity, isBoundedByWeight: weights != nil)
         case .tinyLFU: TinyLFUPolicy(capacity: capacity, seed: seed, weights: weights)
         case .clockPro: ClockProPolicy(capacity: capacity, weights: weights)
         }

@@ -61,7 +61,8 @@ extension Cache {
         limit: Int,
         afterEachBatch: () -> Void = {}
     ) -> [(key: Key, value: Value)] {
-        precondition(limit >= 0, "limit must not be negative, got \(limit)")
+        // `fatalError`, not `precondition`: its message survives an optimized build.
+        guard limit >= 0 else { fatalError("limit must not be negative, got \(limit)") }
         guard limit > 0 else { return [] }
         let ranked = _shards.map { entries(of: $0, in: order, limit: limit, afterEachBatch: afterEachBatch) }
         var merged: [(key: Key, value: Value)] = []

@@ -38,6 +38,15 @@ protocol CachePolicy: AnyObject {
     /// Forgets every resident entry. Frequency history, where a policy keeps one, may survive.
     func removeAll()
 
+    /// Sets the bound the policy works to: a count-bounded policy's capacity, or a weighted shard's
+    /// maximum weight (which its ``SlotWeights/maximum`` already holds; the shard's evictor then
+    /// evicts by weight). The policy's targets follow the new bound. A count-bounded policy evicts
+    /// down to its new capacity, appending the victims (already forgotten) to `victims` in the order
+    /// it chose them.
+    ///
+    /// - Complexity: O(k) for the k entries evicted or demoted, plus O(1) adjustments.
+    func resize(to bound: Int, into victims: inout [SlotIndex])
+
     /// Continues `walk` over the resident entries in the policy's order (``RetentionOrder``),
     /// appending their slots to `slots` and visiting at most `limit` positions (a position of
     /// another kind, passed over, counts). Changes nothing.

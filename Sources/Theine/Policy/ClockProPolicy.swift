@@ -114,7 +114,9 @@ final class ClockProPolicy: CachePolicy {
         var hash: UInt64 = 0
     }
 
-    let capacity: Int
+    @exclusivity(unchecked) private(set) var capacity: Int
+    /// Whether a weighted shard bounds the clock by weight instead of ``capacity``.
+    private let isBoundedByWeight: Bool
     /// The number of pages the clock works with: ``capacity``, or in a weighted shard the entries
     /// it holds when full (see the notes above).
     @exclusivity(unchecked) private(set) var pageCapacity: Int
@@ -145,6 +147,7 @@ final class ClockProPolicy: CachePolicy {
     /// maximum weight is ``SlotWeights/maximum``).
     init(capacity: Int, weights: SlotWeights? = nil) {
         self.capacity = weights == nil ? capacity : maximumCacheCapacity
+        isBoundedByWeight = weights != nil
         pageCapacity = weights == nil ? capacity : 1
         minimumColdTarget = max(1, pageCapacity / 100)
         maximumColdTarget = max(minimumColdTarget, pageCapacity - minimumColdTarget)
@@ -459,6 +462,28 @@ final class ClockProPolicy: CachePolicy {
     }
 
     // MARK: - Invariants
+
+    /// Sets a count-bounded clock's capacity and page capacity to `bound`, with the cold target's
+    /// bounds (the target kept within them); ends test periods while the non-resident pages exceed
+    /// the new page capacity; then, while the clock holds more resident pages than the capacity,
+    /// the hot hand demotes while hot pages exceed their share and the cold hand evicts. A weighted
+    /// clock follows its shard's new maximum weight at its next eviction.
+    func resize(to bound: Int, into victims: inout [SlotIndex]) {
+        guard !isBoundedByWeight else { return }
+        capacity = bound
+        pageCapacity = bound
+        minimumColdTarget = max(1, pageCapacity / 100)
+        maximumColdTarget = max(minimumColdTarget, pageCapacity - minimumColdTarget)
+        coldTarget = min(max(coldTarget, minimumColdTarget), maximumColdTarget)
+        while nonResidentCount > pageCapacity { runTestHand() }
+        while residentCount > capacity {
+            while hotCount > 0 && (residentColdCount == 0 || hotCount > pageCapacity - coldTarget) {
+                _ = runHotHand(upTo: .none)
+            }
+            victims.append(runColdHand(measuredBy: EntryCount()))
+        }
+        settleHands()
+    }
 
     /// Coldest first: the resident cold pages in the order the cold hand meets them (from the hand
     /// round the clock), then the hot pages in the order the hot hand meets them; hottest first, the

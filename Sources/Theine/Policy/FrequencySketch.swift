@@ -39,7 +39,7 @@ struct FrequencySketch: ~Copyable {
     /// The number of 64-bit words in the table.
     private(set) var wordCount: Int
     private var blockMask: Int
-    private let maximumWordCount: Int
+    private var maximumWordCount: Int
     private var additions = 0
 
     /// The number of increments after which every counter is halved: 10 × capacity, or for a
@@ -101,6 +101,15 @@ struct FrequencySketch: ~Copyable {
     mutating func ensureCapacity(forEntryCount entryCount: Int) {
         guard wordCount < entryCount, wordCount < maximumWordCount else { return }
         growTable(forEntryCount: entryCount)
+    }
+
+    /// Sizes a count-bounded sketch for a cache of `capacity` entries: the table may grow to a word
+    /// per entry (it does not shrink: the counts it holds stay), and the aging sample is 10 ×
+    /// `capacity`.
+    mutating func resize(forCapacity capacity: Int) {
+        let capped = min(max(capacity, 1), 1 << 30)
+        maximumWordCount = max(8, capped.roundedUpToPowerOfTwo)
+        sampleSize = 10 * capped
     }
 
     /// Raises the aging sample to 10 × `entryCount` if that is more: for a sketch that follows the

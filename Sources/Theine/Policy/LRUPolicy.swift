@@ -6,14 +6,19 @@
 ///
 /// - Complexity: every operation O(1); a hit does no allocation.
 final class LRUPolicy: CachePolicy {
-    let capacity: Int
+    @exclusivity(unchecked) private(set) var capacity: Int
+    /// Whether a weighted shard bounds the policy by weight instead of ``capacity``.
+    private let isBoundedByWeight: Bool
     @exclusivity(unchecked) private var links = SlotLinks()
     @exclusivity(unchecked) private var accessOrder = SlotList()
     /// Where ``recordAccesses(_:)`` leaves what it touched, so that the loads are not optimized away.
     @exclusivity(unchecked) private var touched: SlotIndex = 0
 
-    init(capacity: Int) {
-        self.capacity = capacity
+    /// The policy for `capacity` entries; or, `isBoundedByWeight`, for a weighted shard, with no
+    /// bound on the number of entries.
+    init(capacity: Int, isBoundedByWeight: Bool = false) {
+        self.capacity = isBoundedByWeight ? maximumCacheCapacity : capacity
+        self.isBoundedByWeight = isBoundedByWeight
     }
 
     func recordAccess(_ slot: SlotIndex) {
@@ -41,6 +46,17 @@ final class LRUPolicy: CachePolicy {
     func removeAll() {
         links.removeAll()
         accessOrder = SlotList()
+    }
+
+    /// Evicts from the least recently used end down to the new capacity.
+    func resize(to bound: Int, into victims: inout [SlotIndex]) {
+        guard !isBoundedByWeight else { return }
+        capacity = bound
+        while accessOrder.count > capacity {
+            let victim = accessOrder.head
+            links.remove(victim, from: &accessOrder)
+            victims.append(victim)
+        }
     }
 
     /// One segment: the access order, from its least recent end when coldest first.

@@ -68,10 +68,10 @@ final class TinyLFUPolicy: CachePolicy {
     static let maximumTransfersPerOperation = 1_000
     static let minimumProbeCapacity = 256
 
-    let capacity: Int
+    @exclusivity(unchecked) private(set) var capacity: Int
     /// What the window, protected and their maximums are measured in adds up to this: the entry
     /// capacity, or a weighted shard's maximum weight.
-    private let maximumSize: Int
+    @exclusivity(unchecked) private var maximumSize: Int
     /// The entries' weights, in a weighted shard; `nil` when every entry weighs 1.
     private let weights: SlotWeights?
     /// The weights of the window's and of protected's entries, in a weighted shard.
@@ -122,11 +122,21 @@ final class TinyLFUPolicy: CachePolicy {
         random = SplitMix64(seed: seed)
         self.seed = seed
         self.isAdaptive = isAdaptive
-        let rate = max(1, capacity / Self.minimumProbeCapacity).roundedDownToPowerOfTwo
-        probeSampleMask = UInt64(rate - 1)
-        sampledRequestsPerDecision = max(1, sketch.sampleSize / rate)
-        probeCapacity = max(2, capacity / rate)
-        probeScale = Double(rate)
+        (probeSampleMask, sampledRequestsPerDecision, probeCapacity, probeScale) = Self.probeSizing(
+            capacity: capacity,
+            sampleSize: sketch.sampleSize
+        )
+    }
+
+    /// The probes' sample (a mask of the hash bits that choose it), the sampled requests between two
+    /// decisions, the probes' capacity and the entries one probe entry stands for, for a cache of
+    /// `capacity` entries whose sketch ages every `sampleSize` additions.
+    private static func probeSizing(
+        capacity: Int,
+        sampleSize: Int
+    ) -> (sampleMask: UInt64, requestsPerDecision: Int, capacity: Int, scale: Double) {
+        let rate = max(1, capacity / minimumProbeCapacity).roundedDownToPowerOfTwo
+        return (UInt64(rate - 1), max(1, sampleSize / rate), max(2, capacity / rate), Double(rate))
     }
 
     /// A copy of `other`, which does not adapt (probes copy one another this way).
@@ -534,6 +544,32 @@ final class TinyLFUPolicy: CachePolicy {
     }
 
     // MARK: - Invariants
+
+    /// Scales the window's and protected's maximums to the new bound, starts the climber and the
+    /// probes again at it, and sizes the sketch for it (the counts it holds stay); a count-bounded
+    /// policy then evicts down to its new capacity, each eviction the loser of candidate against
+    /// victim, as at an insertion.
+    func resize(to bound: Int, into victims: inout [SlotIndex]) {
+        let scale = Double(bound) / Double(maximumSize)
+        maximumSize = bound
+        windowMaximum = min(bound, max(1, Int((Double(windowMaximum) * scale).rounded())))
+        protectedMaximum = min(bound - windowMaximum, Int((Double(protectedMaximum) * scale).rounded()))
+        pendingAdjustment = 0
+        climber = WindowClimber(capacity: bound)
+        probes = nil
+        sampledRequests = 0
+        if weights == nil {
+            capacity = bound
+            sketch.resize(forCapacity: bound)
+            (probeSampleMask, sampledRequestsPerDecision, probeCapacity, probeScale) = Self.probeSizing(
+                capacity: bound,
+                sampleSize: sketch.sampleSize
+            )
+        }
+        demoteProtectedOverflow()
+        guard weights == nil else { return }
+        while residentCount > capacity { victims.append(evictIfOverCapacity()) }
+    }
 
     /// Coldest first: probation (whose least recent entry is the next victim), the window (whose
     /// least recent entries are the next candidates for the main space), then protected, each from

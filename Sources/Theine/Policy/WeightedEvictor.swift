@@ -66,6 +66,18 @@ final class WeightedEvictor {
         return forgetVictims()
     }
 
+    /// Sets the shard's maximum weight and its heaviest entry, lets the policy follow, and evicts
+    /// until the shard is within the new maximum.
+    @usableFromInline
+    func resize(maximum: Int, maximumEntryWeight: Int) -> Victims {
+        beginWrite()
+        weights.resize(maximum: maximum, maximumEntryWeight: maximumEntryWeight)
+        var ignored: [SlotIndex] = []
+        policy.resize(to: maximum, into: &ignored)
+        policy.evict(weight: weights.total - weights.maximum, weights: weights, into: &victims)
+        return forgetVictims()
+    }
+
     /// The victim at `index` (from 1, below ``Victims/count``) of the last write.
     @usableFromInline
     func victim(at index: Int) -> SlotIndex {

@@ -25,15 +25,23 @@ final class SlotWeights {
 
     /// The most ``total`` may be between calls: the shard's share of the cache's maximum weight.
     @usableFromInline
-    let maximum: Int
+    @exclusivity(unchecked) private(set) var maximum: Int
 
     /// The heaviest entry the shard keeps: a heavier one departs as soon as it is stored.
     @usableFromInline
-    let maximumEntryWeight: Int
+    @exclusivity(unchecked) private(set) var maximumEntryWeight: Int
 
     /// Weights for a shard that holds at most `maximum` in all and `maximumEntryWeight` in one
     /// entry (at most `maximum`).
     init(maximum: Int, maximumEntryWeight: Int) {
+        precondition(maximumEntryWeight <= maximum, "maximumEntryWeight \(maximumEntryWeight) above \(maximum)")
+        self.maximum = maximum
+        self.maximumEntryWeight = maximumEntryWeight
+    }
+
+    /// Sets the bounds to `maximum` in all and `maximumEntryWeight` in one entry (at most
+    /// `maximum`); the shard then evicts down to the new maximum.
+    func resize(maximum: Int, maximumEntryWeight: Int) {
         precondition(maximumEntryWeight <= maximum, "maximumEntryWeight \(maximumEntryWeight) above \(maximum)")
         self.maximum = maximum
         self.maximumEntryWeight = maximumEntryWeight
