@@ -455,7 +455,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
 
     /// The shard that holds the key whose `hashValue` is `hashValue`, retained: for the paths that
     /// keep it, such as a load across its suspensions.
-    @usableFromInline
+    @inlinable
     func _shard(hashValue: Int) -> CacheShard<Key, Value> {
         _withShard(hashValue: hashValue) { $0 }
     }

@@ -141,13 +141,6 @@ struct ThroughputBenchmark: ParsableCommand {
         let (reads, hits) = counts.total
         return .init(operations: keys.count * operations, elapsed: elapsed, reads: reads, hits: hits)
     }
-
-    private func parseList<T>(_ text: String, name: String, _ parse: (String) -> T?) throws -> [T] {
-        try text.split(separator: ",").map { part in
-            guard let value = parse(String(part)) else { throw ValidationError("\(name): cannot read '\(part)'") }
-            return value
-        }
-    }
 }
 
 /// One entrant of a throughput run.

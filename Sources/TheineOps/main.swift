@@ -5,7 +5,8 @@
 //   theine-ops OPERATION POLICY COUNT [--listener] [--weighted]
 //
 // OPERATION: `hit` (get of a present key), `overwrite` (set of a present key: its old value departs
-// replaced), `insert` (set of a new key into a full cache: one entry departs evicted). POLICY: lru,
+// replaced), `insert` (set of a new key into a full cache: one entry departs evicted), `update`
+// (an atomic increment of a present key's value, `update(_:ttl:_:)`). POLICY: lru,
 // tinyLFU or clockPro. `--listener`: the cache has a removal listener that does nothing.
 // `--weighted`: the cache is bounded by weight, every entry weighing 1 (so it holds and evicts the
 // same entries as the count-bounded one, and the difference is the cost of weights).
@@ -20,9 +21,9 @@ import Darwin
 let arguments = CommandLine.arguments
 guard arguments.count >= 4, let count = Int(arguments[3]), count >= 0,
     let policy = try? EvictionPolicy(name: arguments[2]),
-    ["hit", "overwrite", "insert"].contains(arguments[1])
+    ["hit", "overwrite", "insert", "update"].contains(arguments[1])
 else {
-    print("usage: theine-ops hit|overwrite|insert lru|tinyLFU|clockPro COUNT [--listener] [--weighted]")
+    print("usage: theine-ops hit|overwrite|insert|update lru|tinyLFU|clockPro COUNT [--listener] [--weighted]")
     exit(2)
 }
 let capacity = 100_000
@@ -49,6 +50,8 @@ case "hit":
     for index in 0..<count { checksum &+= cache.get(index % capacity) ?? 0 }
 case "overwrite":
     for index in 0..<count { cache.set(index % capacity, index) }
+case "update":
+    for index in 0..<count { cache.update(index % capacity) { ($0 ?? 0) &+ 1 } }
 default:
     for index in 0..<count { cache.set(capacity + index, index) }
 }

@@ -9,6 +9,7 @@ import Darwin
 /// The result of a load that threads block on: a pthread mutex and condition around it.
 ///
 /// For the blocking `Cache.get(_:ttl:loader:)` only; async callers wait on continuations instead.
+@usableFromInline
 final class BlockingCompletion<Value: Sendable>: @unchecked Sendable {
     // Guarded by `mutex`: `result`.
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)

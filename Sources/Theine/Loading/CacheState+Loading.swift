@@ -133,6 +133,7 @@ extension CacheState {
 
     /// The live value for `key` (its `hashValue` given), without counting a request or recording an
     /// access.
+    @inlinable
     func peekLiveValue(_ key: Key, hashValue: Int) -> Value? {
         guard let stored = _table.lookUp(key, hashValue: hashValue), !isExpired(stored.slot) else { return nil }
         return stored.value

@@ -42,19 +42,22 @@ extension Cache {
     )
     @_disfavoredOverload
     @discardableResult
+    @inlinable
     public func update(_ key: Key, ttl: Duration? = nil, _ body: (Value?) throws -> Value?) rethrows -> Value? {
         let hashValue = hashValue(of: key)
         let shard = _shard(hashValue: hashValue)
-        var snapshot = beginBlockingUpdate(of: key, hashValue: hashValue, in: shard)
+        var snapshot =
+            shard.withLock { $0.beginUpdate(of: key, hashValue: hashValue) }
+            ?? _beginUpdateAfterLoad(of: key, hashValue: hashValue, in: shard)
         while true {
             let newValue: Value?
             do {
                 newValue = try body(snapshot.value)
             } catch {
-                abandonUpdate(snapshot, of: key, in: shard)
+                _abandonUpdate(snapshot, of: key, in: shard)
                 throw error
             }
-            switch commitUpdate(snapshot, of: key, hashValue: hashValue, in: shard, newValue: newValue, ttl: ttl) {
+            switch _commitUpdate(snapshot, of: key, hashValue: hashValue, in: shard, newValue: newValue, ttl: ttl) {
             case .committed(let stored): return stored
             case .rerun(let newer): snapshot = newer
             }
@@ -76,6 +79,7 @@ extension Cache {
     /// - Returns: the value `body` returned, now stored (`nil`: the entry was removed).
     /// - Complexity: as the blocking form's.
     @discardableResult
+    @inlinable
     public func update(
         _ key: Key,
         ttl: Duration? = nil,
@@ -83,16 +87,21 @@ extension Cache {
     ) async rethrows -> Value? {
         let hashValue = hashValue(of: key)
         let shard = _shard(hashValue: hashValue)
-        var snapshot = await beginAsyncUpdate(of: key, hashValue: hashValue, in: shard)
+        var snapshot: CacheState<Key, Value>.UpdateSnapshot
+        if let begun = shard.withLock({ $0.beginUpdate(of: key, hashValue: hashValue) }) {
+            snapshot = begun
+        } else {
+            snapshot = await _beginUpdateAfterLoad(of: key, hashValue: hashValue, in: shard)
+        }
         while true {
             let newValue: Value?
             do {
                 newValue = try await body(snapshot.value)
             } catch {
-                abandonUpdate(snapshot, of: key, in: shard)
+                _abandonUpdate(snapshot, of: key, in: shard)
                 throw error
             }
-            switch commitUpdate(snapshot, of: key, hashValue: hashValue, in: shard, newValue: newValue, ttl: ttl) {
+            switch _commitUpdate(snapshot, of: key, hashValue: hashValue, in: shard, newValue: newValue, ttl: ttl) {
             case .committed(let stored): return stored
             case .rerun(let newer): snapshot = newer
             }
@@ -100,59 +109,61 @@ extension Cache {
     }
 
     /// How an update's commit ended, after unlocking.
-    private enum UpdateOutcome {
+    @usableFromInline
+    enum _UpdateOutcome {
         /// Written: the value now stored.
         case committed(Value?)
         /// The entry changed since the body ran: run it again on this snapshot.
         case rerun(CacheState<Key, Value>.UpdateSnapshot)
     }
 
-    /// Watches `key` and reads its value, first waiting (blocking the thread) for a load of it in
-    /// flight.
+    /// Watches `key` and reads its value, once the load of it in flight has ended (blocking the
+    /// thread while it runs): an update's slow start.
     @available(*, noasync)
-    private func beginBlockingUpdate(
+    @usableFromInline
+    func _beginUpdateAfterLoad(
         of key: Key,
         hashValue: Int,
         in shard: CacheShard<Key, Value>
     ) -> CacheState<Key, Value>.UpdateSnapshot {
         while true {
-            let snapshot = shard.withLock { state -> CacheState<Key, Value>.UpdateSnapshot? in
-                state.beginUpdate(of: key, hashValue: hashValue)
-            }
-            if let snapshot { return snapshot }
             let load = shard.withLock { $0.completionOfLoad(of: key) }
             // The load's own error is its callers'; the update only waits for its end.
             _ = load?.wait()
+            if let snapshot = shard.withLock({ $0.beginUpdate(of: key, hashValue: hashValue) }) { return snapshot }
         }
     }
 
-    /// Watches `key` and reads its value, first waiting (suspended) for a load of it in flight.
-    private func beginAsyncUpdate(
+    /// Watches `key` and reads its value, once the load of it in flight has ended (suspended while
+    /// it runs): an update's slow start.
+    @usableFromInline
+    func _beginUpdateAfterLoad(
         of key: Key,
         hashValue: Int,
         in shard: CacheShard<Key, Value>
     ) async -> CacheState<Key, Value>.UpdateSnapshot {
         let ticket = LoadTicket()
         while true {
-            if let snapshot = shard.withLock({ $0.beginUpdate(of: key, hashValue: hashValue) }) { return snapshot }
             // The load's own error is its callers'; the update only waits for its end.
             _ = try? await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
                 let joined = shard.withLock { $0.joinLoadInFlight(of: key, ticket: ticket, continuation: continuation) }
                 if !joined { continuation.resume(throwing: WatchEnded()) }
             }
+            if let snapshot = shard.withLock({ $0.beginUpdate(of: key, hashValue: hashValue) }) { return snapshot }
         }
     }
 
     /// Writes `newValue` (weighed here, outside the lock) over the entry `snapshot` saw, or
     /// reports that it changed; settles what departed and wakes the loads the update held back.
-    private func commitUpdate(
+    @inlinable
+    func _commitUpdate(
         _ snapshot: CacheState<Key, Value>.UpdateSnapshot,
         of key: Key,
         hashValue: Int,
         in shard: CacheShard<Key, Value>,
         newValue: Value?,
         ttl: Duration?
-    ) -> UpdateOutcome {
+    ) -> _UpdateOutcome {
         let timeToLive = ttl.map(TimeToLive.init)
         let weight = newValue.map { _weight(of: key, $0) } ?? 0
         var departures = Departures<Key, Value>()
@@ -170,7 +181,7 @@ extension Cache {
         _settle(departures)
         switch commit {
         case .committed(let release):
-            release.wake()
+            if !release.isEmpty { release.wake() }
             return .committed(timeToLive == .expired ? nil : newValue)
         case .rerun(let newer):
             return .rerun(newer)
@@ -178,7 +189,8 @@ extension Cache {
     }
 
     /// Ends an update whose body threw: nothing was written.
-    private func abandonUpdate(
+    @usableFromInline
+    func _abandonUpdate(
         _ snapshot: CacheState<Key, Value>.UpdateSnapshot,
         of key: Key,
         in shard: CacheShard<Key, Value>

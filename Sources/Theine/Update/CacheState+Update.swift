@@ -3,14 +3,23 @@
 extension CacheState {
     /// What an update's body saw: the live value (`nil`: absent or expired) and the watch's
     /// change count when it was read.
+    @usableFromInline
     struct UpdateSnapshot {
-        let watch: KeyWatch<Value>
-        let value: Value?
-        let changeCount: Int
+        @usableFromInline let watch: KeyWatch<Value>
+        @usableFromInline let value: Value?
+        @usableFromInline let changeCount: Int
+
+        @inlinable
+        init(watch: KeyWatch<Value>, value: Value?, changeCount: Int) {
+            self.watch = watch
+            self.value = value
+            self.changeCount = changeCount
+        }
     }
 
     /// How a commit ended: written (the loads the watch held back are to be woken), or refused
     /// because the entry changed since the snapshot (the body runs again on the new one).
+    @usableFromInline
     enum UpdateCommit {
         case committed(WatchRelease<Value>)
         case rerun(UpdateSnapshot)
@@ -23,6 +32,7 @@ extension CacheState {
     ///   it (``completionOfLoad(of:)``, ``joinLoadInFlight(of:ticket:continuation:)``) and begins
     ///   again, so that it sees the loaded value.
     /// - Complexity: O(1).
+    @inlinable
     mutating func beginUpdate(of key: Key, hashValue: Int) -> UpdateSnapshot? {
         guard _flights[key] == nil else { return nil }
         let watch = beginWatch(of: key)
@@ -64,6 +74,7 @@ extension CacheState {
     /// passed its deadline without leaving yet).
     ///
     /// - Complexity: a write's amortized O(1).
+    @inlinable
     mutating func commitUpdate(
         _ snapshot: UpdateSnapshot,
         of key: Key,
@@ -81,6 +92,9 @@ extension CacheState {
         if watch.changeCount != snapshot.changeCount || (live == nil) != (snapshot.value == nil) {
             return .rerun(UpdateSnapshot(watch: watch, value: live?.value, changeCount: watch.changeCount))
         }
+        // Ended before the write: with no other watch of the key, the write then finds none to
+        // tell (one lookup of the key fewer).
+        let release = endWatch(watch, of: key)
         if let newValue, ttl != .expired {
             if let ttl {
                 set(key, newValue, ttl: ttl, weight: weight, hashValue: hashValue, departures: &departures)
@@ -94,11 +108,12 @@ extension CacheState {
         } else {
             _ = remove(key, hashValue: hashValue, departures: &departures)
         }
-        return .committed(endWatch(watch, of: key))
+        return .committed(release)
     }
 
     /// Replaces the value of the live entry in `slot` with `value` (weighing `weight`), keeping its
     /// deadline; the old value departs ``RemovalCause/replaced``.
+    @inlinable
     mutating func replaceKeepingDeadline(
         _ slot: SlotIndex,
         key: Key,

@@ -25,6 +25,7 @@ extension CacheState {
     /// Adds a watcher to `key`'s watch, beginning one if the key has none.
     ///
     /// - Complexity: O(1).
+    @inlinable
     mutating func beginWatch(of key: Key) -> KeyWatch<Value> {
         if let watch = _watches[key] {
             watch.watcherCount += 1
@@ -40,13 +41,11 @@ extension CacheState {
     ///
     /// - Returns: the loads the watch held back, to wake after unlocking (none while others watch).
     /// - Complexity: O(1), plus O(loads held back) at the end of the watch.
+    @inlinable
     mutating func endWatch(_ watch: KeyWatch<Value>, of key: Key) -> WatchRelease<Value> {
         watch.watcherCount -= 1
         guard watch.watcherCount == 0 else { return WatchRelease() }
         _watches[key] = nil
-        let release = WatchRelease(waitingLoads: Array(watch.waitingLoads.values), blockedLoads: watch.blockedLoads)
-        watch.waitingLoads = [:]
-        watch.blockedLoads = nil
-        return release
+        return watch.holdsBackLoads ? watch.takeHeldBackLoads() : WatchRelease()
     }
 }

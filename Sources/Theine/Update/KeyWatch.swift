@@ -8,28 +8,58 @@
 /// that an update and a load of one key are ordered: the load then finds the update's value.
 ///
 /// Guarded by: the lock of the shard that holds the key, as ``LoadFlight``; the waiting loads are
-/// resumed only after it is released.
+/// resumed only after it is released. So the properties skip the runtime's exclusivity checks
+/// (`@exclusivity(unchecked)`), which would cost an update more than its dictionary work.
 @usableFromInline
 final class KeyWatch<Value: Sendable>: @unchecked Sendable {
     /// The calls watching the key; the watch ends when the last one leaves.
-    var watcherCount = 0
+    @usableFromInline @exclusivity(unchecked) var watcherCount = 0
     /// How many writes and removals of the key there were since the watch began.
-    var changeCount = 0
+    @usableFromInline @exclusivity(unchecked) var changeCount = 0
     /// The async loads waiting for the watch to end, by ticket.
-    var waitingLoads: [ObjectIdentifier: CheckedContinuation<Value, any Error>] = [:]
+    @usableFromInline @exclusivity(unchecked) var waitingLoads:
+        [ObjectIdentifier: CheckedContinuation<Value, any Error>] = [:]
     /// Where blocking loads wait for the watch to end; created by the first of them.
-    var blockedLoads: BlockingCompletion<Value>?
+    @usableFromInline @exclusivity(unchecked) var blockedLoads: BlockingCompletion<Value>?
+
+    @inlinable
+    init() {}
+
+    /// Whether a load waits for the watch to end.
+    @inlinable
+    var holdsBackLoads: Bool { !waitingLoads.isEmpty || blockedLoads != nil }
+
+    /// Takes the loads the watch held back, to wake after unlocking.
+    @usableFromInline
+    func takeHeldBackLoads() -> WatchRelease<Value> {
+        let release = WatchRelease(waitingLoads: Array(waitingLoads.values), blockedLoads: blockedLoads)
+        waitingLoads = [:]
+        blockedLoads = nil
+        return release
+    }
 }
 
 /// The loads a watch held back, to wake once the shard's lock is released: each tries again.
+@usableFromInline
 struct WatchRelease<Value: Sendable> {
-    var waitingLoads: [CheckedContinuation<Value, any Error>] = []
-    var blockedLoads: BlockingCompletion<Value>?
+    @usableFromInline var waitingLoads: [CheckedContinuation<Value, any Error>] = []
+    @usableFromInline var blockedLoads: BlockingCompletion<Value>?
+
+    /// None.
+    @inlinable
+    init() {}
+
+    init(waitingLoads: [CheckedContinuation<Value, any Error>], blockedLoads: BlockingCompletion<Value>?) {
+        self.waitingLoads = waitingLoads
+        self.blockedLoads = blockedLoads
+    }
 
     /// Whether no load was held back.
+    @inlinable
     var isEmpty: Bool { waitingLoads.isEmpty && blockedLoads == nil }
 
     /// Wakes every load held back; each then looks the key up again.
+    @usableFromInline
     func wake() {
         for load in waitingLoads { load.resume(throwing: WatchEnded()) }
         blockedLoads?.complete(.failure(WatchEnded()))
