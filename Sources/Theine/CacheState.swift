@@ -146,7 +146,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     /// - Complexity: amortized O(1): no hash of `key`, but one of an evicted key. With entries that
     ///   have a TTL, one clock read and an amortized O(1) advance of the timer wheel. In a weighted
     ///   shard, O(k) more for k entries evicted.
-    @inlinable
+    @inlinable @inline(__always)
     mutating func set(
         _ key: Key,
         _ value: Value,

@@ -16,12 +16,14 @@ extension Cache {
     ///   appears at most once.
     ///
     /// - Complexity: O(n) in all; under a shard's lock, O(1,024) at a time.
+    @inlinable
     public func entries() -> [(key: Key, value: Value)] {
         entries(afterEachBatch: {})
     }
 
     /// ``entries()``, calling `afterEachBatch` after each batch is copied and the lock released:
     /// for tests of what changes between batches.
+    @inlinable
     func entries(afterEachBatch: () -> Void) -> [(key: Key, value: Value)] {
         var entries: [(key: Key, value: Value)] = []
         var batch: [(key: Key, value: Value)] = []
@@ -46,14 +48,15 @@ extension Cache {
             // An entry removed and inserted again between batches may have been copied twice, from
             // its old slot and its new one: keep the later copy, the newer value.
             if lastInsertionCount != firstInsertionCount {
-                Self.keepLastCopyOfEachKey(in: &entries, from: shardStart)
+                Self._keepLastCopyOfEachKey(in: &entries, from: shardStart)
             }
         }
         return entries
     }
 
     /// Removes from `entries[start...]` every entry whose key appears again later.
-    private static func keepLastCopyOfEachKey(in entries: inout [(key: Key, value: Value)], from start: Int) {
+    @usableFromInline
+    static func _keepLastCopyOfEachKey(in entries: inout [(key: Key, value: Value)], from start: Int) {
         var seen = Set<Key>()
         var kept: [(key: Key, value: Value)] = []
         for entry in entries[start...].reversed() where seen.insert(entry.key).inserted {

@@ -27,6 +27,7 @@ extension Cache {
     /// - Precondition: `limit >= 0`.
     /// - Complexity: O(min(`limit`, n)) for each shard, plus the positions passed over (W-TinyLFU
     ///   and LRU none; Clock-Pro its non-resident pages and the pages of the other kind).
+    @inlinable
     public func hottest(_ limit: Int) -> [(key: Key, value: Value)] {
         entries(in: .hottestFirst, limit: limit)
     }
@@ -47,15 +48,18 @@ extension Cache {
     ///
     /// - Precondition: `limit >= 0`.
     /// - Complexity: as ``hottest(_:)``'s.
+    @inlinable
     public func coldest(_ limit: Int) -> [(key: Key, value: Value)] {
         entries(in: .coldestFirst, limit: limit)
     }
 
     /// The most restarts a shard's walk makes before it ends with what it has.
-    static var walkRestartLimit: Int { 64 }
+    @inlinable
+    static var _walkRestartLimit: Int { 64 }
 
     /// At most `limit` entries in `order`, shard by shard, merged by rank; `afterEachBatch` runs
     /// after each batch, the lock released (for tests of what changes between batches).
+    @inlinable
     func entries(
         in order: RetentionOrder,
         limit: Int,
@@ -64,7 +68,7 @@ extension Cache {
         // `fatalError`, not `precondition`: its message survives an optimized build.
         guard limit >= 0 else { fatalError("limit must not be negative, got \(limit)") }
         guard limit > 0 else { return [] }
-        let ranked = _shards.map { entries(of: $0, in: order, limit: limit, afterEachBatch: afterEachBatch) }
+        let ranked = _shards.map { _entries(of: $0, in: order, limit: limit, afterEachBatch: afterEachBatch) }
         var merged: [(key: Key, value: Value)] = []
         merged.reserveCapacity(min(limit, ranked.reduce(0) { $0 + $1.count }))
         var rank = 0
@@ -80,7 +84,8 @@ extension Cache {
     }
 
     /// At most `limit` entries of `shard` in `order`, each key once.
-    private func entries(
+    @inlinable
+    func _entries(
         of shard: CacheShard<Key, Value>,
         in order: RetentionOrder,
         limit: Int,
@@ -92,7 +97,7 @@ extension Cache {
         // The keys given so far, from the second batch on: the policy may have moved an entry
         // already given to a place the walk has not reached.
         var given: Set<Key>?
-        while !walk.isFinished && entries.count < limit && walk.restartCount <= Self.walkRestartLimit {
+        while !walk.isFinished && entries.count < limit && walk.restartCount <= Self._walkRestartLimit {
             shard.withLock { $0.continuePolicyWalk(&walk, into: &batch) }
             if given == nil && !walk.isFinished {
                 given = Set(entries.map(\.key))

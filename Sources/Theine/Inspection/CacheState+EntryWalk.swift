@@ -3,6 +3,7 @@
 /// walk over millions of entries keeps writers and readers waiting no longer than one batch.
 extension CacheState {
     /// The slots one batch of a walk visits.
+    @inlinable
     static var slotsPerBatch: Int { 1_024 }
 
     /// Calls `body` with the slot and entry of each live entry (expired ones left out) among the
@@ -11,6 +12,7 @@ extension CacheState {
     /// - Returns: where the next batch starts, or `nil` when this one reached the last slot in use.
     /// - Complexity: O(``slotsPerBatch`` / 64 + entries in the batch); one clock read when some
     ///   entry has a deadline.
+    @inlinable
     func forEachLiveEntry(inBatchFrom start: Int, _ body: (SlotIndex, borrowing Entry) -> Void) -> Int? {
         let present = _wheel.isEmpty ? Int64.min : now()
         let end = start + Self.slotsPerBatch

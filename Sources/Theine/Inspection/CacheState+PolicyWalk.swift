@@ -5,6 +5,7 @@ extension CacheState {
     /// appends the live entries it visits (expired ones left out) to `entries`. Changes nothing.
     ///
     /// - Complexity: O(``slotsPerBatch``); one clock read when some entry has a deadline.
+    @inlinable
     func continuePolicyWalk(_ walk: inout PolicyWalk, into entries: inout [(key: Key, value: Value)]) {
         var slots: [SlotIndex] = []
         slots.reserveCapacity(Self.slotsPerBatch)

@@ -16,7 +16,7 @@ enum RetentionOrder {
 /// again (the cache drops the keys it has already given).
 @usableFromInline
 struct PolicyWalk {
-    let order: RetentionOrder
+    @usableFromInline let order: RetentionOrder
     /// The segment being walked.
     var segment = 0
     /// The last position visited in the segment (a slot, or a node of Clock-Pro's clock); `.none`:
@@ -26,10 +26,11 @@ struct PolicyWalk {
     var remaining = 0
     /// How many times a segment started again because the walk's position had left it: the cache
     /// bounds a walk by it, so that a walk under heavy churn ends.
-    var restartCount = 0
+    @usableFromInline var restartCount = 0
     /// Whether every segment was walked.
-    var isFinished = false
+    @usableFromInline var isFinished = false
 
+    @usableFromInline
     init(_ order: RetentionOrder) {
         self.order = order
     }

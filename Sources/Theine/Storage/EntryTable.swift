@@ -103,6 +103,7 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
     /// Calls `body` with each occupied slot of `slots` (whose bounds are multiples of 64), in order.
     ///
     /// - Complexity: O(slots / 64 + entries among them).
+    @inlinable
     func forEachOccupiedSlot(in slots: Range<Int>, _ body: (Int) -> Void) {
         let words = (slots.lowerBound >> 6)..<min(slots.upperBound >> 6, Self.wordCount(forSlots: _slotCount))
         for wordIndex in words {
@@ -115,9 +116,11 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
     }
 
     /// The number of slots handed out so far: every occupied slot is below.
+    @inlinable
     var slotCount: Int { _slotCount }
 
     /// The entry in `slot`, which must hold one.
+    @inlinable
     func entry(at slot: Int) -> Entry { _entries[slot] }
 
     /// Calls `body` with every entry, in slot order.

@@ -23,6 +23,7 @@ extension Cache {
     /// - Returns: the number of entries removed.
     /// - Complexity: O(n) calls of `shouldBeRemoved`; under a shard's lock, O(1,024) at a time.
     @discardableResult
+    @inlinable
     public func removeAll(where shouldBeRemoved: (Key, Value) throws -> Bool) rethrows -> Int {
         var removedCount = 0
         var candidates: [CacheState<Key, Value>.BulkRemovalCandidate] = []
@@ -38,11 +39,11 @@ extension Cache {
                         chosen.append(try shouldBeRemoved(candidate.key, candidate.value))
                     } catch {
                         chosen.append(contentsOf: repeatElement(false, count: candidates.count - chosen.count))
-                        commitBulkRemoval(candidates, chosen: chosen, in: shard)
+                        _commitBulkRemoval(candidates, chosen: chosen, in: shard)
                         throw error
                     }
                 }
-                removedCount += commitBulkRemoval(candidates, chosen: chosen, in: shard)
+                removedCount += _commitBulkRemoval(candidates, chosen: chosen, in: shard)
             }
         }
         return removedCount
@@ -51,7 +52,8 @@ extension Cache {
     /// Removes the chosen candidates that did not change, settles what departed and wakes the
     /// loads the batch held back.
     @discardableResult
-    private func commitBulkRemoval(
+    @inlinable
+    func _commitBulkRemoval(
         _ candidates: [CacheState<Key, Value>.BulkRemovalCandidate],
         chosen: [Bool],
         in shard: CacheShard<Key, Value>

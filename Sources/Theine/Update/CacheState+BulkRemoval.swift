@@ -3,11 +3,20 @@
 extension CacheState {
     /// A live entry the predicate is to examine outside the lock, and its watch's change count
     /// when it was copied.
+    @usableFromInline
     struct BulkRemovalCandidate {
-        let key: Key
-        let value: Value
-        let watch: KeyWatch<Value>
-        let changeCount: Int
+        @usableFromInline let key: Key
+        @usableFromInline let value: Value
+        @usableFromInline let watch: KeyWatch<Value>
+        @usableFromInline let changeCount: Int
+
+        @inlinable
+        init(key: Key, value: Value, watch: KeyWatch<Value>, changeCount: Int) {
+            self.key = key
+            self.value = value
+            self.watch = watch
+            self.changeCount = changeCount
+        }
     }
 
     /// Copies the live entries among the ``slotsPerBatch`` slots from `start` into `candidates`,
@@ -15,6 +24,7 @@ extension CacheState {
     ///
     /// - Returns: where the next batch starts, or `nil` after the last slot in use.
     /// - Complexity: O(``slotsPerBatch``): a walk of the batch and a watch for each entry in it.
+    @inlinable
     mutating func beginBulkRemovalBatch(from start: Int, into candidates: inout [BulkRemovalCandidate]) -> Int? {
         var entries: [(key: Key, value: Value)] = []
         let next = forEachLiveEntry(inBatchFrom: start) { _, entry in entries.append((entry.key, entry.value)) }
@@ -34,6 +44,7 @@ extension CacheState {
     /// - Returns: the number of entries removed, and the loads the watches held back, to wake
     ///   after unlocking.
     /// - Complexity: amortized O(1) for each candidate.
+    @inlinable
     mutating func commitBulkRemoval(
         _ candidates: [BulkRemovalCandidate],
         chosen: [Bool],
