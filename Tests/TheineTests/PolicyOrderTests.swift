@@ -129,16 +129,27 @@ struct PolicyOrderTests {
         #expect(cache.coldest(5).map(\.key) == [2, 3, 4, 5, 1])
     }
 
-    /// An entry given in the first batch and then used moves to a place the walk reaches later: it
-    /// is not given again.
-    @Test func entryMovedAheadOfTheWalk_isGivenOnce() {
+    /// The coldest-first walk of a one-shard LRU cache of keys 0..<3,000 (inserted in order), at
+    /// most `limit` entries, with `change` run on the cache after its first batch; and the
+    /// number of batches.
+    private func coldestWalk(
+        limit: Int,
+        changingAfterTheFirstBatch change: (Cache<Int, Int>) -> Void
+    ) -> (entries: [(key: Int, value: Int)], batches: Int) {
         let cache = Cache<Int, Int>(capacity: 10_000, policy: .lru, shardCount: 1)
         for key in 0..<3_000 { cache.set(key, key) }
         var batches = 0
-        let coldest = cache.entries(in: .coldestFirst, limit: 4_000) {
+        let entries = cache.entries(in: .coldestFirst, limit: limit) {
             batches += 1
-            if batches == 1 { _ = cache.get(0) }
+            if batches == 1 { change(cache) }
         }
+        return (entries, batches)
+    }
+
+    /// An entry given in the first batch and then used moves to a place the walk reaches later: it
+    /// is not given again.
+    @Test func entryMovedAheadOfTheWalk_isGivenOnce() {
+        let (coldest, batches) = coldestWalk(limit: 4_000) { _ = $0.get(0) }
         #expect(batches == 3)
         #expect(coldest.count == 3_000)
         #expect(Set(coldest.map(\.key)).count == 3_000)
@@ -148,13 +159,7 @@ struct PolicyOrderTests {
     /// The walk's place (the last entry of the first batch) was removed between batches: the list
     /// is walked again from its start, giving no key twice.
     @Test func walkWhosePlaceWasRemoved_startsAgain_andGivesEachKeyOnce() {
-        let cache = Cache<Int, Int>(capacity: 10_000, policy: .lru, shardCount: 1)
-        for key in 0..<3_000 { cache.set(key, key) }
-        var batches = 0
-        let coldest = cache.entries(in: .coldestFirst, limit: 3_000) {
-            batches += 1
-            if batches == 1 { cache.remove(1_023) }
-        }
+        let (coldest, batches) = coldestWalk(limit: 3_000) { $0.remove(1_023) }
         #expect(batches == 4, "the first batch, the walk again over it, and two more")
         #expect(coldest.count == 3_000)
         #expect(coldest.map(\.key).elementsEqual(0..<3_000))
