@@ -303,7 +303,10 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
     }
 
     /// Doubles the entries' memory (and the bitmap's), moving the occupied entries over.
-    @usableFromInline
+    ///
+    /// Specialized in the client (`@inlinable`) but not inlined into `insert`: unspecialized, each
+    /// entry's move looked up the entry type's metadata at run time.
+    @inlinable @inline(never)
     mutating func growEntries() {
         let grownCapacity = 2 * _slotCapacity
         let grown = UnsafeMutablePointer<Entry>.allocate(capacity: grownCapacity)
@@ -320,7 +323,7 @@ struct EntryTable<Key: Hashable, Value>: ~Copyable {
     }
 
     /// Doubles the buckets and places every entry again from its stored hash bits.
-    @usableFromInline
+    @inlinable @inline(never)
     mutating func growBuckets() {
         let oldBuckets = _buckets
         let oldCount = _bucketMask + 1
