@@ -35,6 +35,19 @@ struct ResizeTests {
         #expect(Set(cache.entries().map(\.key)) == [1, 7, 8, 9, 10])
     }
 
+    /// Found by `ModelTests`: a Clock-Pro cache shrunk to exactly what it holds, all of it hot
+    /// pages, evicts nothing then, but its next insertion needs a cold page to evict.
+    @Test func clockPro_shrunkToItsHotPages_stillEvictsOnTheNextInsertion() {
+        let cache = Cache<Int, Int>(capacity: 100, policy: .clockPro)
+        // While filling, a page is hot as long as more than the minimum cold target stays free.
+        for key in 0..<50 { cache.set(key, key) }
+        cache.resize(to: 50)
+        #expect(cache.count == 50)
+        cache.set(50, 50)
+        #expect(cache.count == 50)
+        cache.checkInvariants()
+    }
+
     @Test(arguments: EvictionPolicy.allPolicies, [1, 4])
     func growing_letsTheCacheFillToTheNewCapacity(policy: EvictionPolicy, shardCount: Int) {
         let cache = Cache<Int, Int>(capacity: 100, policy: policy, shardCount: shardCount)

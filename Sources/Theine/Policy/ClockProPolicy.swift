@@ -465,8 +465,8 @@ final class ClockProPolicy: CachePolicy {
 
     /// Sets a count-bounded clock's capacity and page capacity to `bound`, with the cold target's
     /// bounds (the target kept within them); ends test periods while the non-resident pages exceed
-    /// the new page capacity; then, while the clock holds more resident pages than the capacity,
-    /// the hot hand demotes while hot pages exceed their share and the cold hand evicts. A weighted
+    /// the new page capacity; demotes hot pages beyond their share (capacity − cold target); then,
+    /// while the clock holds more resident pages than the capacity, the cold hand evicts. A weighted
     /// clock follows its shard's new maximum weight at its next eviction.
     func resize(to bound: Int, into victims: inout [SlotIndex]) {
         guard !isBoundedByWeight else { return }
@@ -476,10 +476,11 @@ final class ClockProPolicy: CachePolicy {
         maximumColdTarget = max(minimumColdTarget, pageCapacity - minimumColdTarget)
         coldTarget = min(max(coldTarget, minimumColdTarget), maximumColdTarget)
         while nonResidentCount > pageCapacity { runTestHand() }
+        // Hot pages back within their share first, even when nothing is evicted now: a full clock
+        // of hot pages alone would leave the next insertion's cold hand nothing to evict.
+        while hotCount > 0 && hotCount > pageCapacity - coldTarget { _ = runHotHand(upTo: .none) }
         while residentCount > capacity {
-            while hotCount > 0 && (residentColdCount == 0 || hotCount > pageCapacity - coldTarget) {
-                _ = runHotHand(upTo: .none)
-            }
+            if residentColdCount == 0 { _ = runHotHand(upTo: .none) }
             victims.append(runColdHand(measuredBy: EntryCount()))
         }
         settleHands()
