@@ -16,7 +16,9 @@ extension Cache {
     ///
     /// Shards are merged by rank: the first entry of each shard, then the second of each, and so
     /// on. The order reflects every access that returned before the call (the read buffers are
-    /// drained first). No request is counted and no access recorded; expired entries are left out.
+    /// drained first), except the hits a full read buffer dropped under contention, which the
+    /// policy never learns of (the design of ``get(_:)``'s read path). No request is counted and
+    /// no access recorded; expired entries are left out.
     ///
     /// The walk holds a shard's lock for batches of up to 1,024 positions. A walk that fits in one
     /// batch a shard is exact for that shard. A longer one is weakly consistent: an entry used,
