@@ -231,3 +231,86 @@ struct ModelTests {
         run.checkStats()
     }
 }
+
+/// The model with several threads: each thread owns a range of keys and keeps its own exact model
+/// of them, while another thread resizes the cache (which may evict any key). A read of an owned
+/// key returns the thread's last live write or nothing; nothing is allowed only if that write was
+/// evicted (the listener, on whichever thread evicted it, records it; checked once all threads
+/// are done).
+@Suite(.tags(.concurrency, .invariants))
+struct ConcurrentModelTests {
+    @Test(arguments: EvictionPolicy.allPolicies)
+    func ownedKeys_agreeWithEachThreadsModel_whileResizesEvict(policy: EvictionPolicy) {
+        let evicted = LockedState<Set<Int>>([])
+        let cache = Cache<Int, Int>(capacity: 600, policy: policy, shardCount: 4) { _, value, cause in
+            if cause == .evicted { evicted.withLock { _ = $0.insert(value) } }
+        }
+        let threadCount = 4
+        let keysPerThread = 300
+        // Each thread's reads that found nothing where it had a live write: (key, that write).
+        let unexplained = LockedState<[(key: Int, value: Int)]>([])
+        let finalModels = LockedState<[Int: Int]>([:])
+        let workersDone = Counter()
+        runOnThreads(threadCount + 1) { thread in
+            guard thread < threadCount else {
+                var random = SplitMix64(seed: 99)
+                while workersDone.value < threadCount {
+                    cache.resize(to: Int.random(in: 100..<800, using: &random))
+                }
+                return
+            }
+            var random = SplitMix64(seed: UInt64(thread) &+ 1)
+            var model: [Int: Int] = [:]
+            var missing: [(key: Int, value: Int)] = []
+            let firstKey = thread * keysPerThread
+            for step in 0..<20_000 {
+                let key = firstKey + Int.random(in: 0..<keysPerThread, using: &random)
+                // Values unique across threads: step, thread and a tag.
+                let value = (step * threadCount + thread) * 4
+                switch Int.random(in: 0..<10, using: &random) {
+                case 0..<4:
+                    cache.set(key, value)
+                    model[key] = value
+                case 4..<7:
+                    let got = cache.get(key)
+                    if let got {
+                        #expect(got == model[key], "key \(key): read \(got), wrote \(String(describing: model[key]))")
+                    } else if let written = model[key] {
+                        missing.append((key, written))
+                        model[key] = nil
+                    }
+                case 7..<8:
+                    let removed = cache.remove(key)
+                    if removed == nil, let written = model[key] { missing.append((key, written)) }
+                    #expect(removed == nil || removed == model[key])
+                    model[key] = nil
+                default:
+                    var seen: Int?? = .none
+                    let stored = cache.update(key) { old in
+                        seen = old
+                        return value + 1
+                    }
+                    #expect(stored == value + 1)
+                    if case .some(let old) = seen {
+                        if let old { #expect(old == model[key]) }
+                        if old == nil, let written = model[key] { missing.append((key, written)) }
+                    }
+                    model[key] = value + 1
+                }
+            }
+            unexplained.withLock { $0.append(contentsOf: missing) }
+            finalModels.withLock { $0.merge(model) { first, _ in first } }
+            workersDone.increment()
+        }
+        let evictedValues = evicted.withLock { $0 }
+        for (key, value) in unexplained.withLock({ $0 }) {
+            #expect(evictedValues.contains(value), "key \(key): its value \(value) vanished without an eviction")
+        }
+        for (key, value) in finalModels.withLock({ $0 }) {
+            let present = cache.peekQuietly(key)
+            #expect(present == value || (present == nil && evictedValues.contains(value)), "key \(key)")
+        }
+        #expect(cache.count <= cache.capacity)
+        cache.checkInvariants()
+    }
+}
