@@ -14,13 +14,25 @@ extension CacheState {
     ///   entry has a deadline.
     @inlinable
     func forEachLiveEntry(inBatchFrom start: Int, _ body: (SlotIndex, borrowing Entry) -> Void) -> Int? {
-        let present = _wheel.isEmpty ? Int64.min : now()
+        let present = batchPresent()
         let end = start + Self.slotsPerBatch
         _table.forEachOccupiedSlot(in: start..<end) { index in
             let slot = SlotIndex(truncatingIfNeeded: index)
-            if present != .min && _wheel.deadline(of: slot) <= present { return }
-            body(slot, _table.entry(at: index))
+            if isLive(slot, at: present) { body(slot, _table.entry(at: index)) }
         }
         return end < _table.slotCount ? end : nil
+    }
+
+    /// The present for a batch's expiry checks (``isLive(_:at:)``), read once a batch:
+    /// `Int64.min`, without reading the clock, when no entry has a deadline.
+    @inlinable
+    func batchPresent() -> Int64 {
+        _wheel.isEmpty ? .min : now()
+    }
+
+    /// Whether the entry in `slot` is live at `present`, from ``batchPresent()``.
+    @inlinable
+    func isLive(_ slot: SlotIndex, at present: Int64) -> Bool {
+        present == .min || _wheel.deadline(of: slot) > present
     }
 }

@@ -10,9 +10,8 @@ extension CacheState {
         var slots: [SlotIndex] = []
         slots.reserveCapacity(Self.slotsPerBatch)
         _policy.continueWalk(&walk, visiting: Self.slotsPerBatch, into: &slots)
-        let present = _wheel.isEmpty ? Int64.min : now()
-        for slot in slots {
-            if present != .min && _wheel.deadline(of: slot) <= present { continue }
+        let present = batchPresent()
+        for slot in slots where isLive(slot, at: present) {
             let entry = _table.entry(at: Int(slot))
             entries.append((entry.key, entry.value))
         }
