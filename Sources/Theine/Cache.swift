@@ -615,8 +615,14 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// expired entry), but the background ticker no longer removes its expired entries: they leave
     /// when read, overwritten, evicted, or on ``removeExpired()``. A cache that is released
     /// without being closed stops its background work too.
+    ///
+    /// The refreshes in flight (``get(_:ttl:refreshAfter:loader:)``, ``refresh(_:ttl:refreshAfter:loader:)``)
+    /// are cancelled, and what they load is not stored; a closed cache starts no background
+    /// refresh. ``shutdown()`` also waits for their end.
+    ///
+    /// - Complexity: O(shards + loads in flight).
     public func close() {
-        _isClosed.store(true, ordering: .releasing)
+        _closeCancellingRefreshes()
     }
 }
 

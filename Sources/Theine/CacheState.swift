@@ -48,8 +48,13 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     @usableFromInline var _loadSuccessCount = 0
     @usableFromInline var _loadFailureCount = 0
     @usableFromInline var _totalLoadTime = Duration.zero
+    @usableFromInline var _refreshCount = 0
+    @usableFromInline var _refreshFailureCount = 0
     /// The loads in flight, by key (`Cache.get(_:ttl:loader:)`).
     @usableFromInline var _flights: [Key: LoadFlight<Value>] = [:]
+    /// When each entry that a refreshing load stored is due for a background reload, by slot
+    /// (`Int64.max`: one is running). Empty, and never allocated, in a cache that never refreshes.
+    @usableFromInline var _refreshDeadlines: [SlotIndex: Int64] = [:]
     /// The keys that updates and bulk removals are reading outside the lock (``KeyWatch``).
     @usableFromInline var _watches: [Key: KeyWatch<Value>] = [:]
     /// Scratch space for the slots the wheel expires, kept to avoid allocating on every advance.
@@ -90,9 +95,14 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     /// Looks `key` up (its `hashValue` given), counting a hit or a miss and recording the access
     /// with the policy. An expired entry is a miss, and departs.
     ///
+    /// - Returns: the live entry's slot and value, or `nil`.
     /// - Complexity: O(1), no allocation; a clock read for an entry with a TTL.
     @inlinable @inline(__always)
-    mutating func get(_ key: Key, hashValue: Int, departures: inout Departures<Key, Value>) -> Value? {
+    mutating func getEntry(
+        _ key: Key,
+        hashValue: Int,
+        departures: inout Departures<Key, Value>
+    ) -> (slot: SlotIndex, value: Value)? {
         guard let stored = _table.lookUp(key, hashValue: hashValue) else {
             _missCount &+= 1
             return nil
@@ -105,7 +115,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         _hitCount &+= 1
         _policy.recordAccess(stored.slot)
         checkInvariantsIfEnabled()
-        return stored.value
+        return stored
     }
 
     /// What a read-only lookup found.
@@ -165,6 +175,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
                 _replacementCount &+= 1
                 departures.append(key, oldValue, cause: .replaced)
             }
+            forgetRefresh(of: slot)
             _policy.recordAccess(slot)
             setDeadline(deadline, of: slot, departures: &departures)
             if _evictor != nil { reweigh(slot, weight: weight, departures: &departures) }
@@ -233,6 +244,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         _policy.removeAll()
         _wheel.removeAll()
         _evictor?.weights.removeAll()
+        _refreshDeadlines = [:]
         var old = EntryTable<Key, Value>()
         swap(&old, &_table)
         checkInvariantsIfEnabled()
@@ -279,6 +291,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         let victim = _policy.recordInsertion(slot, hash: policyHash(ofHashValue: hashValue))
         if victim != .none {
             _wheel.cancel(victim)
+            forgetRefresh(of: victim)
             let evicted = _table.removeEntry(at: victim)
             _evictionCount &+= 1
             departures.append(evicted.key, evicted.value, cause: .evicted)
@@ -294,6 +307,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     @inlinable
     mutating func removeEntry(at slot: SlotIndex) -> Entry {
         _evictor?.weights.clearWeight(of: slot)
+        forgetRefresh(of: slot)
         return _table.removeEntry(at: slot)
     }
 
@@ -380,7 +394,9 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
             replacementCount: _replacementCount,
             loadSuccessCount: _loadSuccessCount,
             loadFailureCount: _loadFailureCount,
-            totalLoadTime: _totalLoadTime
+            totalLoadTime: _totalLoadTime,
+            refreshCount: _refreshCount,
+            refreshFailureCount: _refreshFailureCount
         )
     }
 
@@ -391,6 +407,9 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         precondition(_table.count <= _policy.capacity, "count \(_table.count) above capacity \(_policy.capacity)")
         _policy.checkInvariants(residentCount: _table.count)
         _wheel.checkInvariants(isResident: { _table.isOccupied($0) })
+        for slot in _refreshDeadlines.keys {
+            precondition(_table.isOccupied(slot), "refresh deadline for empty slot \(slot)")
+        }
         if let weights = _evictor?.weights {
             weights.checkInvariants(isResident: { _table.isOccupied($0) })
             precondition(!weights.isOverweight, "total weight \(weights.total) above \(weights.maximum)")

@@ -43,6 +43,14 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
     public var loadFailureCount: Int
     /// The total time spent in loads, successful or not.
     public var totalLoadTime: Duration
+    /// The number of refreshes that ended, successful or not: the background reloads of
+    /// ``Cache/get(_:ttl:refreshAfter:loader:)`` and the reloads of
+    /// ``Cache/refresh(_:ttl:refreshAfter:loader:)``. A refresh is a load too: each is also
+    /// counted in ``loadSuccessCount`` or ``loadFailureCount``, and its time in ``totalLoadTime``.
+    public var refreshCount: Int
+    /// The number of refreshes that threw (cancelled ones included), of ``refreshCount``; the
+    /// value they would have replaced stayed.
+    public var refreshFailureCount: Int
 
     /// Creates a snapshot from its counters; every count defaults to zero.
     public init(
@@ -55,7 +63,9 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
         replacementCount: Int = 0,
         loadSuccessCount: Int = 0,
         loadFailureCount: Int = 0,
-        totalLoadTime: Duration = .zero
+        totalLoadTime: Duration = .zero,
+        refreshCount: Int = 0,
+        refreshFailureCount: Int = 0
     ) {
         self.hitCount = hitCount
         self.missCount = missCount
@@ -67,6 +77,8 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
         self.loadSuccessCount = loadSuccessCount
         self.loadFailureCount = loadFailureCount
         self.totalLoadTime = totalLoadTime
+        self.refreshCount = refreshCount
+        self.refreshFailureCount = refreshFailureCount
     }
 
     /// The number of lookups: hits plus misses.
@@ -95,7 +107,8 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
             + "hitRate: \(hitRate), evictions: \(evictionCount), evictionWeight: \(evictionWeight), "
             + "expirations: \(expirationCount), explicitRemovals: \(explicitRemovalCount), "
             + "replacements: \(replacementCount), loadSuccesses: \(loadSuccessCount), "
-            + "loadFailures: \(loadFailureCount), totalLoadTime: \(totalLoadTime))"
+            + "loadFailures: \(loadFailureCount), totalLoadTime: \(totalLoadTime), "
+            + "refreshes: \(refreshCount), refreshFailures: \(refreshFailureCount))"
     }
 
     /// The counts accumulated between two snapshots: `later - earlier`.
@@ -110,7 +123,9 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
             replacementCount: later.replacementCount - earlier.replacementCount,
             loadSuccessCount: later.loadSuccessCount - earlier.loadSuccessCount,
             loadFailureCount: later.loadFailureCount - earlier.loadFailureCount,
-            totalLoadTime: later.totalLoadTime - earlier.totalLoadTime
+            totalLoadTime: later.totalLoadTime - earlier.totalLoadTime,
+            refreshCount: later.refreshCount - earlier.refreshCount,
+            refreshFailureCount: later.refreshFailureCount - earlier.refreshFailureCount
         )
     }
 
@@ -126,7 +141,9 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
             replacementCount: left.replacementCount + right.replacementCount,
             loadSuccessCount: left.loadSuccessCount + right.loadSuccessCount,
             loadFailureCount: left.loadFailureCount + right.loadFailureCount,
-            totalLoadTime: left.totalLoadTime + right.totalLoadTime
+            totalLoadTime: left.totalLoadTime + right.totalLoadTime,
+            refreshCount: left.refreshCount + right.refreshCount,
+            refreshFailureCount: left.refreshFailureCount + right.refreshFailureCount
         )
     }
 }

@@ -27,12 +27,15 @@
 /// - Parameters:
 ///   - capacity: the most results kept, in `1...Cache.maximumCapacity`.
 ///   - ttl: how long a result is served; `nil` for ever.
+///   - refreshAfter: how old a result may be before a call that finds it reruns the function in
+///     the background, serving the old result meanwhile; `nil` for never.
 ///   - policy: which results to keep when full; adaptive W-TinyLFU by default.
 @attached(peer, names: prefixed(__memoized_), prefixed(__uncached_))
 @attached(body)
 public macro Memoized(
     capacity: Int,
     ttl: Duration? = nil,
+    refreshAfter: Duration? = nil,
     policy: EvictionPolicy = .tinyLFU
 ) = #externalMacro(module: "TheineMacrosPlugin", type: "MemoizedMacro")
 #endif

@@ -27,6 +27,8 @@ import Theine
 /// | `theine_cache_load_successes`          | counter | loads that produced a value             |
 /// | `theine_cache_load_failures`           | counter | loads that threw                        |
 /// | `theine_cache_load_time_nanoseconds`   | counter | time spent in loads                     |
+/// | `theine_cache_refreshes`               | counter | refreshes that ended (also loads)       |
+/// | `theine_cache_refresh_failures`        | counter | refreshes that threw (also load failures)|
 /// | `theine_cache_size`                    | gauge   | entries in the cache                    |
 /// | `theine_cache_weight`                  | gauge   | their total weight (`Cache.totalWeight`)|
 ///
@@ -52,6 +54,8 @@ public final class CacheMetrics: Sendable {
     private let loadSuccesses: Counter
     private let loadFailures: Counter
     private let loadTime: Counter
+    private let refreshes: Counter
+    private let refreshFailures: Counter
     private let size: Gauge
     private let weight: Gauge
 
@@ -85,6 +89,8 @@ public final class CacheMetrics: Sendable {
         loadSuccesses = counter("load_successes")
         loadFailures = counter("load_failures")
         loadTime = counter("load_time_nanoseconds")
+        refreshes = counter("refreshes")
+        refreshFailures = counter("refresh_failures")
         size = Gauge(label: "theine_cache_size", dimensions: dimensions, factory: factory)
         weight = Gauge(label: "theine_cache_weight", dimensions: dimensions, factory: factory)
     }
@@ -112,6 +118,8 @@ public final class CacheMetrics: Sendable {
         loadSuccesses.increment(by: delta.loadSuccessCount)
         loadFailures.increment(by: delta.loadFailureCount)
         loadTime.increment(by: delta.totalLoadTime.nanoseconds)
+        refreshes.increment(by: delta.refreshCount)
+        refreshFailures.increment(by: delta.refreshFailureCount)
         size.record(readCount())
         weight.record(readTotalWeight())
     }

@@ -102,6 +102,22 @@ struct CacheMetricsTests {
         #expect(try Self.total("load_time_nanoseconds", in: metrics) == nanoseconds)
     }
 
+    @Test func update_afterRefreshes_recordsRefreshesAndTheirFailures() async throws {
+        struct LoadFailed: Error {}
+        let metrics = TestMetrics()
+        let cache = Cache<String, Int>(capacity: 10)
+        let cacheMetrics = CacheMetrics(name: "sessions", cache: cache, factory: metrics)
+        _ = try await cache.refresh("a") { _ in 1 }.value
+        _ = try? await cache.refresh("a") { _ in throw LoadFailed() }.value
+        _ = try await cache.refresh("b") { _ in 2 }.value
+
+        cacheMetrics.update()
+
+        #expect(try Self.total("refreshes", in: metrics) == 3)
+        #expect(try Self.total("refresh_failures", in: metrics) == 1)
+        #expect(try Self.total("load_successes", in: metrics) == 2)
+    }
+
     @Test func run_updatesFirstThenStopsWhenCancelled() async throws {
         let metrics = TestMetrics()
         let cache = Cache<String, Int>(capacity: 10)

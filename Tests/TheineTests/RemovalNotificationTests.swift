@@ -278,7 +278,7 @@ struct RemovalNotificationTests {
         let cache = recorder.cache(clock: clock)
         cache.set(1, 10, ttl: .seconds(5))
         clock.advance(by: .seconds(5))
-        let loaded = try await cache.load(1, ttl: nil, interruptible: true) { _ in
+        let loaded = try await cache.load(1, ttl: nil, refreshAfter: nil, interruptible: true) { _ in
             #expect(recorder.notifications.isEmpty)
             #expect(cache.containsQuietly(1))
             return 11

@@ -91,6 +91,19 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
     ///   ring is full, the draining reader drains every ring (O(rings × 32)) if the lock is free.
     @inlinable
     func get(_ key: Key, hashValue: Int, settler: some DepartureSettling<Key, Value>) -> Value? {
+        get(key, hashValue: hashValue, settler: settler, inspectingHit: { _, _ in false })?.value
+    }
+
+    /// ``get(_:hashValue:settler:)``, also answering what `inspectHit` says of the entry a hit
+    /// found, given its slot and the state (read-only: other readers may be inside too). The
+    /// refreshing `get` asks whether the entry is due for a refresh this way, in the same visit.
+    @inlinable @inline(__always)
+    func get(
+        _ key: Key,
+        hashValue: Int,
+        settler: some DepartureSettling<Key, Value>,
+        inspectingHit inspectHit: (SlotIndex, borrowing CacheState<Key, Value>) -> Bool
+    ) -> (value: Value, isMarked: Bool)? {
         let stripeIndex = stripeIndex(ofThread: ThreadNumber.current(key: _threadNumberKey))
         let isOwned = stripeIndex < _ownedStripeCount
         let stripe = _stripes + stripeIndex
@@ -98,10 +111,11 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
         if !_lock.isWriterActive {
             switch CacheState.lookUp(key, hashValue: hashValue, in: _state) {
             case .hit(let slot, let value):
+                let isMarked = inspectHit(slot, _state.pointee)
                 let isFull = stripe.pointee.recordHit(slot, isOwned: isOwned)
                 stripe.pointee.leave(isOwned: isOwned)
                 if isFull { considerDraining(from: stripeIndex) }
-                return value
+                return (value, isMarked)
             case .miss:
                 stripe.pointee.recordMiss(isOwned: isOwned)
                 stripe.pointee.leave(isOwned: isOwned)
@@ -112,17 +126,27 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
         }
         stripe.pointee.leave(isOwned: isOwned)
         // A writer is active, or the entry expired and must leave: the exclusive path.
-        return getExclusively(key, hashValue: hashValue, settler: settler)
+        return getExclusively(key, hashValue: hashValue, settler: settler, inspectingHit: inspectHit)
     }
 
-    /// ``get(_:hashValue:settler:)`` with exclusive access: when a writer was active, or to remove
-    /// an expired entry.
+    /// ``get(_:hashValue:settler:inspectingHit:)`` with exclusive access: when a writer was
+    /// active, or to remove an expired entry.
     @inlinable
-    func getExclusively(_ key: Key, hashValue: Int, settler: some DepartureSettling<Key, Value>) -> Value? {
+    func getExclusively(
+        _ key: Key,
+        hashValue: Int,
+        settler: some DepartureSettling<Key, Value>,
+        inspectingHit inspectHit: (SlotIndex, borrowing CacheState<Key, Value>) -> Bool
+    ) -> (value: Value, isMarked: Bool)? {
         var departures = Departures<Key, Value>()
-        let value = withLock { $0.get(key, hashValue: hashValue, departures: &departures) }
+        let found = withLock { state -> (value: Value, isMarked: Bool)? in
+            guard let (slot, value) = state.getEntry(key, hashValue: hashValue, departures: &departures) else {
+                return nil
+            }
+            return (value, inspectHit(slot, state))
+        }
         settler._settle(departures)
-        return value
+        return found
     }
 
     /// The stripe of the thread numbered `thread`: its own below ``_ownedStripeCount``, else a

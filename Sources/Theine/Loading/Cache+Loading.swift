@@ -1,11 +1,15 @@
 /// Loading through the cache: one load per missing key, however many callers ask at once.
 extension Cache {
     /// The value for `key`, loading it with `loader` on a miss; one load per key however many
-    /// tasks ask at once.
+    /// tasks ask at once; with `refreshAfter`, reloading it in the background once it is that old.
     ///
     /// ```swift
     /// let user = try await users.get(id, ttl: .seconds(60)) { id in
     ///     try await database.user(id)
+    /// }
+    /// // Served at once for ever after, reloaded in the background once a minute:
+    /// let rates = try await quotes.get("EUR", ttl: .seconds(300), refreshAfter: .seconds(60)) { currency in
+    ///     try await exchange.rates(currency)
     /// }
     /// ```
     ///
@@ -13,34 +17,73 @@ extension Cache {
     ///   that ask for the key while it runs wait for the same load (thundering-herd protection).
     ///   Every waiter gets the value or the error. Errors are not cached: the next call loads again.
     /// - The loaded value is stored with `ttl` (the rules of ``set(_:_:ttl:)``) unless a ``set(_:_:ttl:)``,
-    ///   ``setIfAbsent(_:_:ttl:)``, ``remove(_:)`` or ``removeAll()`` touched the key during the
-    ///   load: the waiters still get the loaded value, but the newer write wins in the cache.
+    ///   ``setIfAbsent(_:_:ttl:)``, ``remove(_:)``, ``update(_:ttl:_:)`` or ``removeAll()``
+    ///   touched the key during the load: the waiters still get the loaded value, but the newer
+    ///   write wins in the cache.
     /// - A cancelled caller stops waiting at once and throws `CancellationError`; the others keep
     ///   waiting. The load itself is cancelled only when every caller has gone.
     /// - The loader runs without any of the cache's locks: a slow load delays nobody but its own
     ///   waiters, and never blocks other keys, eviction or expiry.
     ///
-    /// A miss is counted for every caller that finds no value; a finished load counts as a success
-    /// or a failure, and its time is added to ``CacheStats/totalLoadTime``.
+    /// Refresh ahead of expiry, with `refreshAfter` (positive; the value stored is then due for a
+    /// refresh that long after it was loaded):
+    /// - A hit on a value that is due returns it at once, and starts one background reload of the
+    ///   key in a new task, unless a load, a refresh or an update of the key is already running
+    ///   (single flight: a miss meanwhile waits for the refresh).
+    /// - On success the new value replaces the old (``RemovalCause/replaced``) with a fresh `ttl`,
+    ///   due again after `refreshAfter`. On failure the old value stays until its TTL and the
+    ///   failure is counted (``CacheStats/refreshFailureCount``); the next hit starts another
+    ///   reload no sooner than `refreshAfter` or one second later, whichever is shorter.
+    /// - A write or removal of the key during a refresh wins: the refresh's value is dropped, and
+    ///   never notified. ``close()`` cancels the refreshes in flight, and a closed cache starts no
+    ///   more; ``shutdown()`` also waits for their end.
+    /// - Only values stored by a load with `refreshAfter` are refreshed: a value put by
+    ///   ``set(_:_:ttl:)`` or ``update(_:ttl:_:)`` is not. Without `refreshAfter`, a hit
+    ///   reads no clock and an entry carries nothing more.
     ///
-    /// - Complexity: O(1) besides the load.
+    /// A miss is counted for every caller that finds no value; a finished load counts as a success
+    /// or a failure, and its time is added to ``CacheStats/totalLoadTime``; a refresh is counted as
+    /// a load and in ``CacheStats/refreshCount``.
+    ///
+    /// - Precondition: `refreshAfter`, if given, is above `.zero` (a longer one than 100 years
+    ///   never comes).
+    /// - Complexity: O(1) besides the load: one hash of `key`; with `refreshAfter`, a clock read
+    ///   on a hit on a value that has a refresh deadline.
+    @inlinable
     public func get(
         _ key: Key,
         ttl: Duration? = nil,
+        refreshAfter: Duration? = nil,
         loader: @escaping @Sendable (Key) async throws -> Value
     ) async throws -> Value {
-        if let value = get(key) { return value }
-        return try await load(key, ttl: ttl, interruptible: true, loader: loader)
+        guard let refreshAfter else {
+            if let value = get(key) { return value }
+            return try await load(key, ttl: ttl, refreshAfter: nil, interruptible: true, loader: loader)
+        }
+        let interval = Self._refreshInterval(refreshAfter)
+        let hashValue = hashValue(of: key)
+        if let hit = _getNotingRefresh(key, hashValue: hashValue) {
+            if hit.isRefreshDue {
+                _refreshInBackground(key, hashValue: hashValue, ttl: ttl, refreshAfter: interval, loader: loader)
+            }
+            return hit.value
+        }
+        return try await load(key, ttl: ttl, refreshAfter: interval, interruptible: true, loader: loader)
     }
 
-    /// The miss path of the async `get(_:ttl:loader:)`, for a caller that has just missed (and
-    /// counted its miss); one that is not `interruptible` ignores its task's cancellation and
-    /// waits for the result (``Memoized`` of a function that cannot throw `CancellationError`).
+    /// The miss path of the async `get(_:ttl:refreshAfter:loader:)`, for a caller that has just
+    /// missed (and counted its miss); one that is not `interruptible` ignores its task's
+    /// cancellation and waits for the result (``Memoized`` of a function that cannot throw
+    /// `CancellationError`). A value it stores is due for a refresh after `refreshAfter`
+    /// nanoseconds, if given. When `reloading`, a present value does not answer: the load runs
+    /// (or is joined) as a refresh.
     @usableFromInline
     func load(
         _ key: Key,
         ttl: Duration?,
+        refreshAfter: Int64?,
         interruptible: Bool,
+        reloading: Bool = false,
         loader: @escaping @Sendable (Key) async throws -> Value
     ) async throws -> Value {
         let hashValue = hashValue(of: key)
@@ -54,7 +97,9 @@ extension Cache {
                     shard: shard,
                     ticket: ticket,
                     ttl: ttl,
+                    refreshAfter: refreshAfter,
                     interruptible: interruptible,
+                    reloading: reloading,
                     loader: loader
                 )
             } catch is WatchEnded {
@@ -71,15 +116,30 @@ extension Cache {
         shard: CacheShard<Key, Value>,
         ticket: LoadTicket,
         ttl: Duration?,
+        refreshAfter: Int64?,
         interruptible: Bool,
+        reloading: Bool,
         loader: @escaping @Sendable (Key) async throws -> Value
     ) async throws -> Value {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
                 let action = shard.withLock { state in
-                    state.joinLoad(of: key, hashValue: hashValue, ticket: ticket, continuation: continuation) {
-                        flight in
-                        Task { await self.runLoad(key, flight: flight, ttl: ttl, loader: loader) }
+                    state.joinLoad(
+                        of: key,
+                        hashValue: hashValue,
+                        ticket: ticket,
+                        reloading: reloading,
+                        continuation: continuation
+                    ) { flight in
+                        Task {
+                            await self.runLoad(
+                                key,
+                                flight: flight,
+                                ttl: ttl,
+                                refreshAfter: refreshAfter,
+                                loader: loader
+                            )
+                        }
                     }
                 }
                 if case .resume(let result) = action { continuation.resume(with: result) }
@@ -94,10 +154,11 @@ extension Cache {
 
     /// Runs `loader` for `flight`, stores the value unless a write superseded it, and hands the
     /// result to the waiters after unlocking.
-    private func runLoad(
+    func runLoad(
         _ key: Key,
         flight: LoadFlight<Value>,
         ttl: Duration?,
+        refreshAfter: Int64?,
         loader: @Sendable (Key) async throws -> Value
     ) async {
         let clock = ContinuousClock()
@@ -108,7 +169,14 @@ extension Cache {
         } catch {
             result = .failure(error)
         }
-        finishLoad(key, flight: flight, result: result, duration: clock.now - start, ttl: ttl)
+        finishLoad(
+            key,
+            flight: flight,
+            result: result,
+            duration: clock.now - start,
+            ttl: ttl,
+            refreshAfter: refreshAfter
+        )
     }
 
     /// The value for `key`, loading it with `loader` on the calling thread on a miss; one load per
@@ -134,14 +202,15 @@ extension Cache {
     @_disfavoredOverload
     public func get(_ key: Key, ttl: Duration? = nil, loader: (Key) throws -> Value) throws -> Value {
         if let value = get(key) { return value }
-        return try load(key, ttl: ttl, loader: loader)
+        return try load(key, ttl: ttl, refreshAfter: nil, loader: loader)
     }
 
     /// The miss path of the blocking `get(_:ttl:loader:)`, for a caller that has just missed (and
-    /// counted its miss).
+    /// counted its miss). A value it stores is due for a refresh after `refreshAfter`
+    /// nanoseconds, if given.
     @available(*, noasync)
     @usableFromInline
-    func load(_ key: Key, ttl: Duration?, loader: (Key) throws -> Value) throws -> Value {
+    func load(_ key: Key, ttl: Duration?, refreshAfter: Int64?, loader: (Key) throws -> Value) throws -> Value {
         let hashValue = hashValue(of: key)
         while true {
             let role = _shard(hashValue: hashValue).withLock { $0.beginBlockingLoad(of: key, hashValue: hashValue) }
@@ -157,20 +226,29 @@ extension Cache {
                 let clock = ContinuousClock()
                 let start = clock.now
                 let result = Result { try loader(key) }
-                finishLoad(key, flight: flight, result: result, duration: clock.now - start, ttl: ttl)
+                finishLoad(
+                    key,
+                    flight: flight,
+                    result: result,
+                    duration: clock.now - start,
+                    ttl: ttl,
+                    refreshAfter: refreshAfter
+                )
                 return try result.get()
             }
         }
     }
 
-    /// Ends `flight`: counts it, stores a loaded value unless a write superseded it, and hands the
-    /// result to the waiting tasks and threads after unlocking.
-    private func finishLoad(
+    /// Ends `flight`: counts it, stores a loaded value unless a write superseded it (due for a
+    /// refresh after `refreshAfter` nanoseconds, if given), and hands the result to the waiting
+    /// tasks and threads after unlocking.
+    func finishLoad(
         _ key: Key,
         flight: LoadFlight<Value>,
         result: Result<Value, any Error>,
         duration: Duration,
-        ttl: Duration?
+        ttl: Duration?,
+        refreshAfter: Int64?
     ) {
         let timeToLive = TimeToLive(ttl)
         let weight = if case .success(let value) = result { _weight(of: key, value) } else { 0 }
@@ -185,6 +263,7 @@ extension Cache {
                 weight: weight,
                 duration: duration,
                 ttl: timeToLive,
+                refreshAfter: refreshAfter,
                 departures: &departures
             )
         }

@@ -41,16 +41,20 @@ extension CacheState {
     /// was cancelled. While the key is watched (``KeyWatch``: an update in progress), the caller
     /// waits for the watch to end instead, and is resumed with ``WatchEnded`` to look again.
     ///
+    /// When `reloading` (``Cache/refresh(_:ttl:refreshAfter:loader:)``), a live value does not
+    /// answer the caller, and a load it starts is a refresh (``LoadFlight/isRefresh``).
+    ///
     /// - Complexity: O(1).
     mutating func joinLoad(
         of key: Key,
         hashValue: Int,
         ticket: LoadTicket,
+        reloading: Bool,
         continuation: CheckedContinuation<Value, any Error>,
         startLoad: (LoadFlight<Value>) -> Task<Void, Never>
     ) -> AsyncLoadAction {
         if ticket.isCancelled { return .resume(.failure(CancellationError())) }
-        if let value = peekLiveValue(key, hashValue: hashValue) { return .resume(.success(value)) }
+        if !reloading, let value = peekLiveValue(key, hashValue: hashValue) { return .resume(.success(value)) }
         if let watch = _watches[key] {
             watch.waitingLoads[ObjectIdentifier(ticket)] = continuation
             return .wait
@@ -59,7 +63,7 @@ extension CacheState {
         if let existing = _flights[key] {
             flight = existing
         } else {
-            flight = LoadFlight()
+            flight = LoadFlight(isRefresh: reloading)
             _flights[key] = flight
             flight.task = startLoad(flight)
         }
@@ -69,7 +73,8 @@ extension CacheState {
 
     /// Takes the waiter holding `ticket` out of `key`'s load, marking the ticket cancelled (so that
     /// a caller not yet registered never waits); the load is abandoned when it was the last waiter
-    /// and no thread is blocked on it (threads cannot cancel: it runs on while any waits).
+    /// and no thread is blocked on it (threads cannot cancel: it runs on while any waits), unless
+    /// it is a refresh, which needs no waiter.
     ///
     /// - Complexity: O(1).
     mutating func cancelWaiter(holding ticket: LoadTicket, of key: Key) -> LoadCancellation {
@@ -80,7 +85,7 @@ extension CacheState {
         guard let flight = _flights[key],
             let continuation = flight.waiters.removeValue(forKey: ObjectIdentifier(ticket))
         else { return LoadCancellation() }
-        let abandonsLoad = flight.waiters.isEmpty && flight.completion == nil
+        let abandonsLoad = flight.waiters.isEmpty && flight.completion == nil && !flight.isRefresh
         return LoadCancellation(continuation: continuation, abandonedTask: abandonsLoad ? flight.task : nil)
     }
 
@@ -107,7 +112,9 @@ extension CacheState {
 
     /// Ends `flight`, the load of `key` (its `hashValue` given): counts it, and stores a loaded
     /// value with `ttl`, weighing `weight`, unless a write superseded the load (what the store
-    /// displaces departs).
+    /// displaces departs). With `refreshAfter` (nanoseconds), the stored entry is due for a
+    /// refresh that long after now; a refresh that stored nothing postpones the next one
+    /// (``postponeRefresh(of:hashValue:refreshAfter:)``).
     ///
     /// - Returns: the waiters to hand `result` to after unlocking.
     /// - Complexity: O(waiters), plus a write's amortized O(1).
@@ -119,12 +126,19 @@ extension CacheState {
         weight: Int,
         duration: Duration,
         ttl: TimeToLive,
+        refreshAfter: Int64?,
         departures: inout Departures<Key, Value>
     ) -> LoadHandoff {
         if _flights[key] === flight { _flights[key] = nil }
-        recordLoad(succeeded: result.isSuccess, duration: duration)
+        recordLoad(succeeded: result.isSuccess, duration: duration, isRefresh: flight.isRefresh)
+        var isStored = false
         if case .success(let value) = result, !flight.isSuperseded, ttl != .expired {
             set(key, value, ttl: ttl, weight: weight, hashValue: hashValue, departures: &departures)
+            isStored = true
+            if let refreshAfter { scheduleRefresh(of: key, hashValue: hashValue, after: refreshAfter) }
+        }
+        if flight.isRefresh, !isStored, let refreshAfter {
+            postponeRefresh(of: key, hashValue: hashValue, refreshAfter: refreshAfter)
         }
         let handoff = LoadHandoff(waiters: Array(flight.waiters.values), completion: flight.completion)
         flight.waiters = [:]
@@ -146,10 +160,13 @@ extension CacheState {
         _flights[key]?.isSuperseded = true
     }
 
-    /// Counts a finished load.
-    mutating func recordLoad(succeeded: Bool, duration: Duration) {
+    /// Counts a finished load, and a finished refresh (which is a load too).
+    mutating func recordLoad(succeeded: Bool, duration: Duration, isRefresh: Bool) {
         if succeeded { _loadSuccessCount += 1 } else { _loadFailureCount += 1 }
         _totalLoadTime += duration
+        guard isRefresh else { return }
+        _refreshCount += 1
+        if !succeeded { _refreshFailureCount += 1 }
     }
 }
 

@@ -15,6 +15,14 @@ final class LoadFlight<Value: Sendable>: @unchecked Sendable {
     /// Where threads blocked on this load wait (the blocking `get`); created by the first of them,
     /// or with the flight when a thread runs the loader itself.
     var completion: BlockingCompletion<Value>?
+    /// Whether this load reloads a key whose value may be present (a refresh): it runs on when its
+    /// waiters leave (it may have none), an update supersedes it instead of waiting for it, and
+    /// ``Cache/close()`` cancels it.
+    @usableFromInline let isRefresh: Bool
+
+    init(isRefresh: Bool = false) {
+        self.isRefresh = isRefresh
+    }
 }
 
 /// A caller's place in a load: lets its cancellation find its continuation, and marks a caller

@@ -14,6 +14,9 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
     ///     traps, as ``Cache/init(capacity:policy:shardCount:clock:onRemoval:)`` does).
     ///   - policy: which results to keep when full; adaptive W-TinyLFU by default.
     ///   - ttl: how long a result is served (the rules of ``Cache/set(_:_:ttl:)``); `nil` for ever.
+    ///   - refreshAfter: how old a result may be before a call that finds it reruns the function
+    ///     in the background, serving the result it has meanwhile (the rules of
+    ///     ``Cache/get(_:ttl:refreshAfter:loader:)``); `nil` (the default) for never.
     ///   - clock: the time `ttl` is measured in; ``ContinuousCacheClock`` by default.
     ///   - function: the function to memoize.
     @inlinable
@@ -21,6 +24,7 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
         capacity: Int,
         policy: EvictionPolicy = .tinyLFU,
         ttl: Duration? = nil,
+        refreshAfter: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock(),
         _ function: @escaping @Sendable (repeat each Argument) throws(Failure) -> Value
     ) where Key == ArgumentsKey<repeat each Argument> {
@@ -28,6 +32,7 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
             capacity: capacity,
             policy: policy,
             ttl: ttl,
+            refreshAfter: refreshAfter,
             clock: clock,
             key: nil,
             function: Self.asynchronous(function),
@@ -44,6 +49,7 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
         capacity: Int,
         policy: EvictionPolicy = .tinyLFU,
         ttl: Duration? = nil,
+        refreshAfter: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock(),
         key: @escaping @Sendable (repeat each Argument) -> Key,
         _ function: @escaping @Sendable (repeat each Argument) throws(Failure) -> Value
@@ -52,6 +58,7 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
             capacity: capacity,
             policy: policy,
             ttl: ttl,
+            refreshAfter: refreshAfter,
             clock: clock,
             key: key,
             function: Self.asynchronous(function),
@@ -95,9 +102,24 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
     @inlinable
     public func callAsFunction(_ argument: repeat each Argument) throws(Failure) -> Value {
         let key = key(repeat each argument)
-        if let value = cache.get(key) { return value }
+        let synchronous = synchronous
+        if let refreshInterval {
+            let hashValue = Theine.hashValue(of: key)
+            if let hit = cache._getNotingRefresh(key, hashValue: hashValue) {
+                if hit.isRefreshDue {
+                    cache._refreshOffThread(key, hashValue: hashValue, ttl: ttl, refreshAfter: refreshInterval) { _ in
+                        try synchronous(repeat each argument)
+                    }
+                }
+                return hit.value
+            }
+        } else if let value = cache.get(key) {
+            return value
+        }
         do {
-            return try cache.load(key, ttl: ttl) { _ in try synchronous(repeat each argument) }
+            return try cache.load(key, ttl: ttl, refreshAfter: refreshInterval) { _ in
+                try synchronous(repeat each argument)
+            }
         } catch {
             throw Self.failure(error)
         }

@@ -43,6 +43,9 @@ public struct Memoized<
     public let cache: Cache<Key, Value>
 
     @usableFromInline let ttl: Duration?
+    /// `refreshAfter` in nanoseconds (``Cache/_refreshInterval(_:)``); `nil`: results are not
+    /// refreshed.
+    @usableFromInline let refreshInterval: Int64?
     /// The key function; `nil` when the arguments themselves are the key (`Key` is then
     /// ``ArgumentsKey``), which a hit then makes without calling through a closure.
     @usableFromInline let makeKey: (@Sendable (repeat each Argument) -> Key)?
@@ -60,6 +63,7 @@ public struct Memoized<
         capacity: Int,
         policy: EvictionPolicy,
         ttl: Duration?,
+        refreshAfter: Duration?,
         clock: any CacheClock,
         key: (@Sendable (repeat each Argument) -> Key)?,
         function: @escaping @Sendable (repeat each Argument) async throws(Failure) -> Value,
@@ -67,6 +71,7 @@ public struct Memoized<
     ) {
         cache = Cache(capacity: capacity, policy: policy, clock: clock)
         self.ttl = ttl
+        refreshInterval = refreshAfter.map(Cache<Key, Value>._refreshInterval)
         makeKey = key
         self.function = function
         self.synchronousFunction = synchronousFunction
@@ -94,11 +99,24 @@ public struct Memoized<
     @inlinable
     public func callAsFunction(_ argument: repeat each Argument) async throws(Failure) -> Value {
         let key = key(repeat each argument)
-        if let value = cache.get(key) { return value }
         let function = function
+        if let refreshInterval {
+            let hashValue = Theine.hashValue(of: key)
+            if let hit = cache._getNotingRefresh(key, hashValue: hashValue) {
+                if hit.isRefreshDue {
+                    cache._refreshInBackground(key, hashValue: hashValue, ttl: ttl, refreshAfter: refreshInterval) {
+                        _ in
+                        try await function(repeat each argument)
+                    }
+                }
+                return hit.value
+            }
+        } else if let value = cache.get(key) {
+            return value
+        }
         do {
-            return try await cache.load(key, ttl: ttl, interruptible: interruptible) { _ in
-                try await function(repeat each argument)
+            return try await cache.load(key, ttl: ttl, refreshAfter: refreshInterval, interruptible: interruptible) {
+                _ in try await function(repeat each argument)
             }
         } catch {
             throw Self.failure(error)
@@ -126,6 +144,9 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
     ///     traps, as ``Cache/init(capacity:policy:shardCount:clock:onRemoval:)`` does).
     ///   - policy: which results to keep when full; adaptive W-TinyLFU by default.
     ///   - ttl: how long a result is served (the rules of ``Cache/set(_:_:ttl:)``); `nil` for ever.
+    ///   - refreshAfter: how old a result may be before a call that finds it reruns the function
+    ///     in the background, serving the result it has meanwhile (the rules of
+    ///     ``Cache/get(_:ttl:refreshAfter:loader:)``); `nil` (the default) for never.
     ///   - clock: the time `ttl` is measured in; ``ContinuousCacheClock`` by default.
     ///   - function: the function to memoize.
     @inlinable
@@ -133,6 +154,7 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
         capacity: Int,
         policy: EvictionPolicy = .tinyLFU,
         ttl: Duration? = nil,
+        refreshAfter: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock(),
         _ function: @escaping @Sendable (repeat each Argument) async throws(Failure) -> Value
     ) where Key == ArgumentsKey<repeat each Argument> {
@@ -140,6 +162,7 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
             capacity: capacity,
             policy: policy,
             ttl: ttl,
+            refreshAfter: refreshAfter,
             clock: clock,
             key: nil,
             function: function,
@@ -150,12 +173,13 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
     /// Memoizes an async `function`, keyed by `key` applied to its arguments.
     ///
     /// Two calls whose arguments give equal keys share a result: the key function decides what
-    /// counts as the same call. The other parameters are those of ``init(capacity:policy:ttl:clock:_:)``.
+    /// counts as the same call. The other parameters are those of ``init(capacity:policy:ttl:refreshAfter:clock:_:)``.
     @inlinable
     public init(
         capacity: Int,
         policy: EvictionPolicy = .tinyLFU,
         ttl: Duration? = nil,
+        refreshAfter: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock(),
         key: @escaping @Sendable (repeat each Argument) -> Key,
         _ function: @escaping @Sendable (repeat each Argument) async throws(Failure) -> Value
@@ -164,6 +188,7 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
             capacity: capacity,
             policy: policy,
             ttl: ttl,
+            refreshAfter: refreshAfter,
             clock: clock,
             key: key,
             function: function,

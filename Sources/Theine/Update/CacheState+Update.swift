@@ -30,11 +30,15 @@ extension CacheState {
     ///
     /// - Returns: the snapshot, or `nil` while a load of the key is in flight: an update waits for
     ///   it (``completionOfLoad(of:)``, ``joinLoadInFlight(of:ticket:continuation:)``) and begins
-    ///   again, so that it sees the loaded value.
+    ///   again, so that it sees the loaded value. It does not wait for a refresh, whose value it
+    ///   supersedes instead: the old value is still there to update.
     /// - Complexity: O(1).
     @inlinable
     mutating func beginUpdate(of key: Key, hashValue: Int) -> UpdateSnapshot? {
-        guard _flights[key] == nil else { return nil }
+        if !_flights.isEmpty, let flight = _flights[key] {
+            guard flight.isRefresh else { return nil }
+            flight.isSuperseded = true
+        }
         let watch = beginWatch(of: key)
         return UpdateSnapshot(
             watch: watch,
@@ -52,14 +56,16 @@ extension CacheState {
         return completion
     }
 
-    /// Adds `continuation` to the waiters of the load of `key` in flight, under `ticket` (which the
-    /// caller keeps alive); `false` if no load is in flight.
+    /// Adds `continuation` to the waiters of the load of `key` in flight (when `only` is given,
+    /// only if that flight is the one in flight), under `ticket` (which the caller keeps alive);
+    /// `false` if no such load is in flight.
     mutating func joinLoadInFlight(
         of key: Key,
         ticket: LoadTicket,
-        continuation: CheckedContinuation<Value, any Error>
+        continuation: CheckedContinuation<Value, any Error>,
+        only expected: LoadFlight<Value>? = nil
     ) -> Bool {
-        guard let flight = _flights[key] else { return false }
+        guard let flight = _flights[key], expected == nil || flight === expected else { return false }
         flight.waiters[ObjectIdentifier(ticket)] = continuation
         return true
     }
@@ -123,6 +129,7 @@ extension CacheState {
     ) {
         noteWrite(of: key)
         let oldValue = _table.replaceValue(at: slot, with: value)
+        forgetRefresh(of: slot)
         _replacementCount &+= 1
         departures.append(key, oldValue, cause: .replaced)
         _policy.recordAccess(slot)
