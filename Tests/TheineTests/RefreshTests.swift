@@ -306,6 +306,20 @@ struct RefreshTests {
         #expect(cache.stats().refreshCount == 1)
     }
 
+    @Test func dueHitDuringAnotherLoadOfTheKey_startsNoReload() async throws {
+        let cache = makeCache()
+        _ = try await read(cache)
+        clock.advance(by: .seconds(10))
+        source.close()
+        let reload = cache.refresh(1, ttl: .seconds(100), refreshAfter: .seconds(10)) { _ in try await source.load() }
+        while source.calls < 2 { await Task.yield() }
+        #expect(try await read(cache) == 10)
+        source.open()
+        #expect(try await reload.value == 20)
+        #expect(source.calls == 2, "the due hit joined the reload in flight")
+        #expect(try await read(cache) == 20)
+    }
+
     @Test func missDuringRefresh_waitsForTheRefresh() async throws {
         let cache = Cache<Int, Int>(capacity: 1, policy: .lru, clock: clock)
         _ = try await read(cache)
