@@ -52,9 +52,9 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     @usableFromInline var _refreshFailureCount = 0
     /// The loads in flight, by key (`Cache.get(_:ttl:loader:)`).
     @usableFromInline var _flights: [Key: LoadFlight<Value>] = [:]
-    /// When each entry that a refreshing load stored is due for a background reload, by slot
-    /// (`Int64.max`: one is running). Empty, and never allocated, in a cache that never refreshes.
-    @usableFromInline var _refreshDeadlines: [SlotIndex: Int64] = [:]
+    /// When each entry that a refreshing load stored is due for a background reload; nothing
+    /// allocated in a cache that never refreshes.
+    @usableFromInline var _refreshDeadlines = RefreshDeadlines()
     /// The keys that updates and bulk removals are reading outside the lock (``KeyWatch``).
     @usableFromInline var _watches: [Key: KeyWatch<Value>] = [:]
     /// Scratch space for the slots the wheel expires, kept to avoid allocating on every advance.
@@ -244,7 +244,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         _policy.removeAll()
         _wheel.removeAll()
         _evictor?.weights.removeAll()
-        _refreshDeadlines = [:]
+        _refreshDeadlines.removeAll()
         var old = EntryTable<Key, Value>()
         swap(&old, &_table)
         checkInvariantsIfEnabled()
@@ -407,7 +407,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         precondition(_table.count <= _policy.capacity, "count \(_table.count) above capacity \(_policy.capacity)")
         _policy.checkInvariants(residentCount: _table.count)
         _wheel.checkInvariants(isResident: { _table.isOccupied($0) })
-        for slot in _refreshDeadlines.keys {
+        for slot in _refreshDeadlines.scheduledSlots {
             precondition(_table.isOccupied(slot), "refresh deadline for empty slot \(slot)")
         }
         if let weights = _evictor?.weights {

@@ -6,7 +6,9 @@
 //
 // OPERATION: `hit` (get of a present key), `overwrite` (set of a present key: its old value departs
 // replaced), `insert` (set of a new key into a full cache: one entry departs evicted), `update`
-// (an atomic increment of a present key's value, `update(_:ttl:_:)`). POLICY: lru,
+// (an atomic increment of a present key's value, `update(_:ttl:_:)`), `loading-hit` (a hit of the
+// blocking loading `get(_:ttl:loader:)` on entries it stored with a TTL), `refresh-hit` (a hit of
+// the blocking refreshing `get(_:ttl:refreshAfter:loader:)` on entries it stored, none due). POLICY: lru,
 // tinyLFU or clockPro. `--listener`: the cache has a removal listener that does nothing.
 // `--weighted`: the cache is bounded by weight, every entry weighing 1 (so it holds and evicts the
 // same entries as the count-bounded one, and the difference is the cost of weights).
@@ -21,9 +23,12 @@ import Darwin
 let arguments = CommandLine.arguments
 guard arguments.count >= 4, let count = Int(arguments[3]), count >= 0,
     let policy = try? EvictionPolicy(name: arguments[2]),
-    ["hit", "overwrite", "insert", "update"].contains(arguments[1])
+    ["hit", "overwrite", "insert", "update", "loading-hit", "refresh-hit"].contains(arguments[1])
 else {
-    print("usage: theine-ops hit|overwrite|insert|update lru|tinyLFU|clockPro COUNT [--listener] [--weighted]")
+    print(
+        "usage: theine-ops hit|overwrite|insert|update|loading-hit|refresh-hit lru|tinyLFU|clockPro COUNT "
+            + "[--listener] [--weighted]"
+    )
     exit(2)
 }
 let capacity = 100_000
@@ -42,7 +47,17 @@ func makeCache() -> Cache<Int, Int> {
     )
 }
 let cache = makeCache()
-for key in 0..<capacity { cache.set(key, key) }
+let ttl = Duration.seconds(3_600)
+let refreshAfter = Duration.seconds(1_800)
+// Throwing, as the loaders' type: a conversion would allocate a context on every call.
+let load: @Sendable (Int) throws -> Int = { $0 }
+for key in 0..<capacity {
+    switch arguments[1] {
+    case "loading-hit": _ = try cache.get(key, ttl: ttl, loader: load)
+    case "refresh-hit": _ = try cache.get(key, ttl: ttl, refreshAfter: refreshAfter, loader: load)
+    default: cache.set(key, key)
+    }
+}
 
 var checksum = 0
 switch arguments[1] {
@@ -52,6 +67,12 @@ case "overwrite":
     for index in 0..<count { cache.set(index % capacity, index) }
 case "update":
     for index in 0..<count { cache.update(index % capacity) { ($0 ?? 0) &+ 1 } }
+case "loading-hit":
+    for index in 0..<count { checksum &+= try cache.get(index % capacity, ttl: ttl, loader: load) }
+case "refresh-hit":
+    for index in 0..<count {
+        checksum &+= try cache.get(index % capacity, ttl: ttl, refreshAfter: refreshAfter, loader: load)
+    }
 default:
     for index in 0..<count { cache.set(capacity + index, index) }
 }

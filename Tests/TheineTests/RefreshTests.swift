@@ -173,7 +173,7 @@ struct RefreshTests {
         clock.advance(by: .seconds(20))
         #expect(try await read(cache) == 99)
         #expect(source.calls == 2)
-        #expect(cache._shard(for: 1).withLock { $0._refreshDeadlines.isEmpty })
+        #expect(cache._shard(for: 1).withLock { $0._refreshDeadlines.scheduledSlots.isEmpty })
     }
 
     @Test func removeDuringRefresh_wins() async throws {
@@ -345,7 +345,7 @@ struct RefreshTests {
         #expect(try await read(cache) == 5)
         #expect(try await cache.get(2, ttl: .seconds(100), refreshAfter: .seconds(10)) { _ in 7 } == 6)
         #expect(source.calls == 0)
-        #expect(cache._shards.allSatisfy { $0.withLock { $0._refreshDeadlines.isEmpty } })
+        #expect(cache._shards.allSatisfy { $0.withLock { $0._refreshDeadlines.scheduledSlots.isEmpty } })
         #expect(cache.stats().refreshCount == 0)
     }
 
@@ -354,14 +354,14 @@ struct RefreshTests {
         for key in 0..<8 {
             _ = try await cache.get(key, ttl: .seconds(100), refreshAfter: .seconds(10)) { $0 }
         }
-        #expect(cache._shards[0].withLock { $0._refreshDeadlines.count } == 4, "the evicted four left")
+        #expect(cache._shards[0].withLock { $0._refreshDeadlines.scheduledSlots.count } == 4, "the evicted four left")
         cache.remove(7)
         clock.advance(by: .seconds(100))
         cache.removeExpired()
-        #expect(cache._shards[0].withLock { $0._refreshDeadlines.isEmpty })
+        #expect(cache._shards[0].withLock { $0._refreshDeadlines.scheduledSlots.isEmpty })
         _ = try await cache.get(1, ttl: .seconds(100), refreshAfter: .seconds(10)) { $0 }
         cache.removeAll()
-        #expect(cache._shards[0].withLock { $0._refreshDeadlines.isEmpty })
+        #expect(cache._shards[0].withLock { $0._refreshDeadlines.scheduledSlots.isEmpty })
     }
 
     @Test func explicitRefresh_keepsThePresentValueVisible_andReplacesIt() async throws {

@@ -60,14 +60,16 @@ extension Cache {
             if let value = get(key) { return value }
             return try await load(key, ttl: ttl, refreshAfter: nil, interruptible: true, loader: loader)
         }
-        let interval = Self._refreshInterval(refreshAfter)
+        Self._requirePositive(refreshAfter)
         let hashValue = hashValue(of: key)
         if let hit = _getNotingRefresh(key, hashValue: hashValue) {
             if hit.isRefreshDue {
+                let interval = Self._refreshInterval(refreshAfter)
                 _refreshInBackground(key, hashValue: hashValue, ttl: ttl, refreshAfter: interval, loader: loader)
             }
             return hit.value
         }
+        let interval = Self._refreshInterval(refreshAfter)
         return try await load(key, ttl: ttl, refreshAfter: interval, interruptible: true, loader: loader)
     }
 

@@ -32,15 +32,16 @@ extension Cache {
         refreshAfter: Duration,
         loader: @escaping @Sendable (Key) throws -> Value
     ) throws -> Value {
-        let interval = Self._refreshInterval(refreshAfter)
+        Self._requirePositive(refreshAfter)
         let hashValue = hashValue(of: key)
         if let hit = _getNotingRefresh(key, hashValue: hashValue) {
             if hit.isRefreshDue {
+                let interval = Self._refreshInterval(refreshAfter)
                 _refreshOffThread(key, hashValue: hashValue, ttl: ttl, refreshAfter: interval, loader: loader)
             }
             return hit.value
         }
-        return try load(key, ttl: ttl, refreshAfter: interval, loader: loader)
+        return try load(key, ttl: ttl, refreshAfter: Self._refreshInterval(refreshAfter), loader: loader)
     }
 
     /// Reloads `key` now, in a new task, while its present value (if any) stays visible, and
@@ -140,9 +141,16 @@ extension Cache {
         return hit.map { ($0.value, $0.isMarked) }
     }
 
+    /// Traps unless `refreshAfter` is above `.zero`: one comparison, where a hit does not need
+    /// ``_refreshInterval(_:)``'s conversion.
+    @inlinable @inline(__always)
+    static func _requirePositive(_ refreshAfter: Duration) {
+        if refreshAfter <= .zero { _ = _refreshInterval(refreshAfter) }
+    }
+
     /// `refreshAfter` in nanoseconds, trapping unless it is above `.zero`; `Int64.max` (never)
     /// beyond 100 years.
-    @inlinable
+    @usableFromInline
     static func _refreshInterval(_ refreshAfter: Duration) -> Int64 {
         switch TimeToLive.applying(refreshAfter) {
         case .nanoseconds(let nanoseconds): return nanoseconds

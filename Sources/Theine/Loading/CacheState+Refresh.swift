@@ -3,7 +3,7 @@
 ///
 /// Only an entry stored by a refreshing load (``Cache/get(_:ttl:refreshAfter:loader:)`` with a
 /// `refreshAfter`) has a refresh deadline, in ``_refreshDeadlines``; every other path pays one
-/// emptiness check where a slot is freed or its value replaced by another write.
+/// comparison where a slot is freed or its value replaced by another write.
 extension CacheState {
     /// The longest a failed refresh postpones the next one: with a shorter `refreshAfter`, that.
     @usableFromInline static var refreshRetryLimit: Int64 { 1_000_000_000 }
@@ -11,10 +11,10 @@ extension CacheState {
     /// Forgets the refresh deadline of `slot`, whose entry leaves or whose value another write
     /// replaces (a refresh is for values a refreshing load stored).
     ///
-    /// - Complexity: O(1); one emptiness check in a cache that never refreshes.
+    /// - Complexity: O(1); one comparison in a cache that never refreshes.
     @inlinable @inline(__always)
     mutating func forgetRefresh(of slot: SlotIndex) {
-        if !_refreshDeadlines.isEmpty { _refreshDeadlines[slot] = nil }
+        _refreshDeadlines.clear(slot)
     }
 
     /// Whether the live entry in `slot` is due for a refresh: it has a deadline, no refresh of it
@@ -23,9 +23,8 @@ extension CacheState {
     /// - Complexity: O(1); a clock read only for an entry with a refresh deadline.
     @inlinable
     func isRefreshDue(_ slot: SlotIndex) -> Bool {
-        guard !_refreshDeadlines.isEmpty, let deadline = _refreshDeadlines[slot], deadline != .max else {
-            return false
-        }
+        let deadline = _refreshDeadlines.deadline(of: slot)
+        guard deadline != RefreshDeadlines.none, deadline != RefreshDeadlines.running else { return false }
         return deadline <= now()
     }
 
@@ -40,7 +39,7 @@ extension CacheState {
         guard !isClosed, _flights[key] == nil, _watches[key] == nil,
             let slot = _table.slot(of: key, hashValue: hashValue), !isExpired(slot), isRefreshDue(slot)
         else { return nil }
-        _refreshDeadlines[slot] = .max
+        _refreshDeadlines.setDeadline(RefreshDeadlines.running, of: slot)
         let flight = LoadFlight<Value>(isRefresh: true)
         _flights[key] = flight
         return flight
@@ -51,7 +50,7 @@ extension CacheState {
     mutating func scheduleRefresh(of key: Key, hashValue: Int, after refreshAfter: Int64) {
         guard let slot = _table.slot(of: key, hashValue: hashValue) else { return }
         let (deadline, overflow) = now().addingReportingOverflow(refreshAfter)
-        _refreshDeadlines[slot] = overflow ? .max - 1 : deadline
+        _refreshDeadlines.setDeadline(overflow ? RefreshDeadlines.running - 1 : deadline, of: slot)
     }
 
     /// After a refresh that stored nothing (it failed, or a write or ``Cache/close()`` superseded
@@ -59,8 +58,10 @@ extension CacheState {
     /// `refreshAfter` or ``refreshRetryLimit``, whichever is shorter, so that a failing source is
     /// not asked again on every hit.
     mutating func postponeRefresh(of key: Key, hashValue: Int, refreshAfter: Int64) {
-        guard let slot = _table.slot(of: key, hashValue: hashValue), _refreshDeadlines[slot] == .max else { return }
-        _refreshDeadlines[slot] = now() &+ min(refreshAfter, Self.refreshRetryLimit)
+        guard let slot = _table.slot(of: key, hashValue: hashValue),
+            _refreshDeadlines.deadline(of: slot) == RefreshDeadlines.running
+        else { return }
+        _refreshDeadlines.setDeadline(now() &+ min(refreshAfter, Self.refreshRetryLimit), of: slot)
     }
 
     /// Marks every refresh in flight superseded, so that none stores its value (``Cache/close()``).
