@@ -9,7 +9,7 @@ struct TheineBench: AsyncParsableCommand {
         abstract: "Measure the cost of cache operations.",
         subcommands: [
             ThroughputBenchmark.self, ExpirationBenchmark.self, MemoizedBenchmark.self, LineTransferBenchmark.self,
-            UpdateBenchmark.self, SnapshotPauseBenchmark.self, SoakBenchmark.self,
+            UpdateBenchmark.self, SnapshotPauseBenchmark.self, SoakBenchmark.self, RefreshBenchmark.self,
         ],
         defaultSubcommand: ThroughputBenchmark.self
     )
