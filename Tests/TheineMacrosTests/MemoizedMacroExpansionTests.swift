@@ -90,6 +90,30 @@ struct MemoizedMacroExpansionTests {
         )
     }
 
+    @Test func refreshAfter_isPassedAfterTheTTL_whateverTheAttributesOrder() {
+        assertMemoizedExpansion(
+            """
+            @Memoized(refreshAfter: .seconds(45), capacity: 10, ttl: .seconds(60))
+            func rate(_ currency: String) async throws -> Int {
+                try await exchange.rate(currency)
+            }
+            """,
+            expandedSource: """
+                func rate(_ currency: String) async throws -> Int {
+                    return try await __memoized_rate(currency)
+                }
+
+                private func __uncached_rate(_ currency: String) async throws -> Int {
+                    try await exchange.rate(currency)
+                }
+
+                private let __memoized_rate = Theine.Memoized(capacity: 10, ttl: .seconds(60), refreshAfter: .seconds(45)) { (currency: String) async throws -> Int in
+                    return try await __uncached_rate(currency)
+                }
+                """
+        )
+    }
+
     @Test func freeFunction_typedThrows_noArguments() {
         assertMemoizedExpansion(
             """
