@@ -118,11 +118,16 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         return stored
     }
 
+    /// Stands for a clock reading not taken, where a reading would be passed.
+    @usableFromInline
+    static var timeNotRead: Int64 { .min }
+
     /// What a read-only lookup found.
     @usableFromInline
     enum Lookup {
-        /// A live entry: its slot and value.
-        case hit(SlotIndex, Value)
+        /// A live entry: its slot, its value, and the clock's reading taken to check its deadline
+        /// (``timeNotRead`` for an entry without one), for a caller that needs the time too.
+        case hit(SlotIndex, Value, readAt: Int64)
         /// No entry.
         case miss
         /// An entry past its deadline, which a read may not return and must remove.
@@ -143,9 +148,13 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         guard let stored = state.pointee._table.lookUp(key, hashValue: hashValue) else { return .miss }
         if !state.pointee._wheel.isEmpty {
             let deadline = state.pointee._wheel.deadline(of: stored.slot)
-            if deadline != .max && deadline <= state.pointee.now() { return .expired }
+            if deadline != .max {
+                let present = state.pointee.now()
+                if deadline <= present { return .expired }
+                return .hit(stored.slot, stored.value, readAt: present)
+            }
         }
-        return .hit(stored.slot, stored.value)
+        return .hit(stored.slot, stored.value, readAt: timeNotRead)
     }
 
     /// Stores `value` for `key` (its `hashValue` given) to live `ttl` (which is not `.expired`),

@@ -10,6 +10,7 @@ struct TheineBench: AsyncParsableCommand {
         subcommands: [
             ThroughputBenchmark.self, ExpirationBenchmark.self, MemoizedBenchmark.self, LineTransferBenchmark.self,
             UpdateBenchmark.self, SnapshotPauseBenchmark.self, SoakBenchmark.self, RefreshBenchmark.self,
+            LoadingHitBenchmark.self,
         ],
         defaultSubcommand: ThroughputBenchmark.self
     )

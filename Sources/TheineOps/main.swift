@@ -8,7 +8,9 @@
 // replaced), `insert` (set of a new key into a full cache: one entry departs evicted), `update`
 // (an atomic increment of a present key's value, `update(_:ttl:_:)`), `loading-hit` (a hit of the
 // blocking loading `get(_:ttl:loader:)` on entries it stored with a TTL), `refresh-hit` (a hit of
-// the blocking refreshing `get(_:ttl:refreshAfter:loader:)` on entries it stored, none due). POLICY: lru,
+// the blocking refreshing `get(_:ttl:refreshAfter:loader:)` on entries it stored, none due), each
+// with a closure literal that captures nothing, as the cheapest call (a stored closure, or one that
+// captures, makes the escaping loader allocate a context on every call). POLICY: lru,
 // tinyLFU or clockPro. `--listener`: the cache has a removal listener that does nothing.
 // `--weighted`: the cache is bounded by weight, every entry weighing 1 (so it holds and evicts the
 // same entries as the count-bounded one, and the difference is the cost of weights).
@@ -49,12 +51,10 @@ func makeCache() -> Cache<Int, Int> {
 let cache = makeCache()
 let ttl = Duration.seconds(3_600)
 let refreshAfter = Duration.seconds(1_800)
-// Throwing, as the loaders' type: a conversion would allocate a context on every call.
-let load: @Sendable (Int) throws -> Int = { $0 }
 for key in 0..<capacity {
     switch arguments[1] {
-    case "loading-hit": _ = try cache.get(key, ttl: ttl, loader: load)
-    case "refresh-hit": _ = try cache.get(key, ttl: ttl, refreshAfter: refreshAfter, loader: load)
+    case "loading-hit": _ = try cache.get(key, ttl: ttl, loader: { $0 })
+    case "refresh-hit": _ = try cache.get(key, ttl: ttl, refreshAfter: refreshAfter, loader: { $0 })
     default: cache.set(key, key)
     }
 }
@@ -68,10 +68,10 @@ case "overwrite":
 case "update":
     for index in 0..<count { cache.update(index % capacity) { ($0 ?? 0) &+ 1 } }
 case "loading-hit":
-    for index in 0..<count { checksum &+= try cache.get(index % capacity, ttl: ttl, loader: load) }
+    for index in 0..<count { checksum &+= try cache.get(index % capacity, ttl: ttl, loader: { $0 }) }
 case "refresh-hit":
     for index in 0..<count {
-        checksum &+= try cache.get(index % capacity, ttl: ttl, refreshAfter: refreshAfter, loader: load)
+        checksum &+= try cache.get(index % capacity, ttl: ttl, refreshAfter: refreshAfter, loader: { $0 })
     }
 default:
     for index in 0..<count { cache.set(capacity + index, index) }

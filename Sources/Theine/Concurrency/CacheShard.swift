@@ -91,18 +91,19 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
     ///   ring is full, the draining reader drains every ring (O(rings × 32)) if the lock is free.
     @inlinable
     func get(_ key: Key, hashValue: Int, settler: some DepartureSettling<Key, Value>) -> Value? {
-        get(key, hashValue: hashValue, settler: settler, inspectingHit: { _, _ in false })?.value
+        get(key, hashValue: hashValue, settler: settler, inspectingHit: { _, _, _ in false })?.value
     }
 
     /// ``get(_:hashValue:settler:)``, also answering what `inspectHit` says of the entry a hit
-    /// found, given its slot and the state (read-only: other readers may be inside too). The
+    /// found, given its slot, the clock's reading taken to check its TTL (or
+    /// ``CacheState/timeNotRead``) and the state (read-only: other readers may be inside too). The
     /// refreshing `get` asks whether the entry is due for a refresh this way, in the same visit.
     @inlinable @inline(__always)
     func get(
         _ key: Key,
         hashValue: Int,
         settler: some DepartureSettling<Key, Value>,
-        inspectingHit inspectHit: (SlotIndex, borrowing CacheState<Key, Value>) -> Bool
+        inspectingHit inspectHit: (SlotIndex, Int64, borrowing CacheState<Key, Value>) -> Bool
     ) -> (value: Value, isMarked: Bool)? {
         let stripeIndex = stripeIndex(ofThread: ThreadNumber.current(key: _threadNumberKey))
         let isOwned = stripeIndex < _ownedStripeCount
@@ -110,8 +111,8 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
         stripe.pointee.enter()
         if !_lock.isWriterActive {
             switch CacheState.lookUp(key, hashValue: hashValue, in: _state) {
-            case .hit(let slot, let value):
-                let isMarked = inspectHit(slot, _state.pointee)
+            case .hit(let slot, let value, let readAt):
+                let isMarked = inspectHit(slot, readAt, _state.pointee)
                 let isFull = stripe.pointee.recordHit(slot, isOwned: isOwned)
                 stripe.pointee.leave(isOwned: isOwned)
                 if isFull { considerDraining(from: stripeIndex) }
@@ -136,14 +137,14 @@ final class CacheShard<Key: Hashable, Value: Sendable>: @unchecked Sendable {
         _ key: Key,
         hashValue: Int,
         settler: some DepartureSettling<Key, Value>,
-        inspectingHit inspectHit: (SlotIndex, borrowing CacheState<Key, Value>) -> Bool
+        inspectingHit inspectHit: (SlotIndex, Int64, borrowing CacheState<Key, Value>) -> Bool
     ) -> (value: Value, isMarked: Bool)? {
         var departures = Departures<Key, Value>()
         let found = withLock { state -> (value: Value, isMarked: Bool)? in
             guard let (slot, value) = state.getEntry(key, hashValue: hashValue, departures: &departures) else {
                 return nil
             }
-            return (value, inspectHit(slot, state))
+            return (value, inspectHit(slot, CacheState<Key, Value>.timeNotRead, state))
         }
         settler._settle(departures)
         return found

@@ -133,10 +133,12 @@ extension Cache {
     /// value is due for a refresh; `nil` on a miss.
     ///
     /// - Complexity: as ``get(_:)``, plus a clock read for a value with a refresh deadline.
-    @inlinable
+    @inlinable @inline(__always)
     func _getNotingRefresh(_ key: Key, hashValue: Int) -> (value: Value, isRefreshDue: Bool)? {
         let hit = _withShard(hashValue: hashValue) { shard in
-            shard.get(key, hashValue: hashValue, settler: self) { slot, state in state.isRefreshDue(slot) }
+            shard.get(key, hashValue: hashValue, settler: self) { slot, present, state in
+                state.isRefreshDue(slot, present: present)
+            }
         }
         return hit.map { ($0.value, $0.isMarked) }
     }

@@ -18,14 +18,16 @@ extension CacheState {
     }
 
     /// Whether the live entry in `slot` is due for a refresh: it has a deadline, no refresh of it
-    /// is running, and the deadline has passed. Reads only, so readers may run it side by side.
+    /// is running, and the deadline has passed, at `present` if the caller has just read the clock
+    /// (a hit that checked the entry's TTL), else at a reading taken here. Reads only, so readers
+    /// may run it side by side.
     ///
-    /// - Complexity: O(1); a clock read only for an entry with a refresh deadline.
+    /// - Complexity: O(1); a clock read only for an entry with a refresh deadline and no `present`.
     @inlinable
-    func isRefreshDue(_ slot: SlotIndex) -> Bool {
+    func isRefreshDue(_ slot: SlotIndex, present: Int64 = timeNotRead) -> Bool {
         let deadline = _refreshDeadlines.deadline(of: slot)
         guard deadline != RefreshDeadlines.none, deadline != RefreshDeadlines.running else { return false }
-        return deadline <= now()
+        return deadline <= (present == Self.timeNotRead ? now() : present)
     }
 
     /// Begins the background refresh of `key` (its `hashValue` given) if its live entry is due and
