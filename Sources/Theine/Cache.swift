@@ -616,7 +616,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// when read, overwritten, evicted, or on ``removeExpired()``. A cache that is released
     /// without being closed stops its background work too.
     ///
-    /// The refreshes in flight (``get(_:ttl:refreshAfter:loader:)``, ``refresh(_:ttl:refreshAfter:loader:)``)
+    /// The refreshes in flight (``get(_:ttl:refreshAfter:staleIfError:loader:)``, ``refresh(_:ttl:refreshAfter:staleIfError:loader:)``)
     /// are cancelled, and what they load is not stored; a closed cache starts no background
     /// refresh. ``shutdown()`` also waits for their end.
     ///

@@ -63,7 +63,7 @@ extension CacheState {
     @inlinable @inline(__always)
     mutating func removeVictim(_ slot: SlotIndex, departures: inout Departures<Key, Value>) {
         _wheel.cancel(slot)
-        forgetRefresh(of: slot)
+        forgetLoadTerms(of: slot)
         let evicted = _table.removeEntry(at: slot)
         departures.append(evicted.key, evicted.value, cause: .evicted)
     }

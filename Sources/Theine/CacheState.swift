@@ -50,11 +50,16 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     @usableFromInline var _totalLoadTime = Duration.zero
     @usableFromInline var _refreshCount = 0
     @usableFromInline var _refreshFailureCount = 0
+    @usableFromInline var _staleServedCount = 0
     /// The loads in flight, by key (`Cache.get(_:ttl:loader:)`).
     @usableFromInline var _flights: [Key: LoadFlight<Value>] = [:]
     /// When each entry that a refreshing load stored is due for a background reload; nothing
     /// allocated in a cache that never refreshes.
-    @usableFromInline var _refreshDeadlines = RefreshDeadlines()
+    @usableFromInline var _refreshDeadlines = SlotTimes(vacant: CacheState.noRefresh)
+    /// The end of the TTL of each entry a load stored with `staleIfError`, whose wheel deadline is
+    /// that much later: past it, the entry is invisible to reads but kept to answer a failing
+    /// load. Nothing allocated in a cache that never keeps a value stale.
+    @usableFromInline var _freshUntil = SlotTimes(vacant: .max)
     /// The keys that updates and bulk removals are reading outside the lock (``KeyWatch``).
     @usableFromInline var _watches: [Key: KeyWatch<Value>] = [:]
     /// Scratch space for the slots the wheel expires, kept to avoid allocating on every advance.
@@ -83,12 +88,13 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         return _clock.now.nanosecondsClamped
     }
 
-    /// Whether the entry in `slot` has a deadline at or before the present. Reads the wheel's
-    /// deadline only while some entry has one, and the clock only for entries with a deadline.
+    /// Whether the entry in `slot` has a deadline at or before the present, so that reads may not
+    /// see it (the end of its TTL, for an entry kept past it: ``visibleDeadline(of:)``). Reads the
+    /// wheel's deadline only while some entry has one, and the clock only for entries with a deadline.
     @inlinable @inline(__always)
     func isExpired(_ slot: SlotIndex) -> Bool {
         guard !_wheel.isEmpty else { return false }
-        let deadline = _wheel.deadline(of: slot)
+        let deadline = visibleDeadline(of: slot)
         return deadline != .max && deadline <= now()
     }
 
@@ -109,7 +115,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         }
         if isExpired(stored.slot) {
             _missCount &+= 1
-            removeExpired(stored.slot, departures: &departures)
+            if !isKeptStale(stored.slot) { removeExpired(stored.slot, departures: &departures) }
             return nil
         }
         _hitCount &+= 1
@@ -151,6 +157,8 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
             if deadline != .max {
                 let present = state.pointee.now()
                 if deadline <= present { return .expired }
+                // Kept past its TTL for a failing load: invisible, but it stays.
+                if state.pointee._freshUntil.time(of: stored.slot) <= present { return .miss }
                 return .hit(stored.slot, stored.value, readAt: present)
             }
         }
@@ -177,14 +185,14 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         noteWrite(of: key)
         let (present, deadline) = advanceTime(for: ttl, departures: &departures)
         if let (slot, oldValue) = _table.replaceValue(ofKey: key, hashValue: hashValue, with: value) {
-            if _wheel.deadline(of: slot) <= present {
+            if visibleDeadline(of: slot) <= present {
                 _expirationCount &+= 1
                 departures.append(key, oldValue, cause: .expired)
             } else {
                 _replacementCount &+= 1
                 departures.append(key, oldValue, cause: .replaced)
             }
-            forgetRefresh(of: slot)
+            forgetLoadTerms(of: slot)
             _policy.recordAccess(slot)
             setDeadline(deadline, of: slot, departures: &departures)
             if _evictor != nil { reweigh(slot, weight: weight, departures: &departures) }
@@ -210,7 +218,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     ) -> Bool {
         let (present, deadline) = advanceTime(for: ttl, departures: &departures)
         if let slot = _table.slot(of: key, hashValue: hashValue) {
-            guard _wheel.deadline(of: slot) <= present else { return false }
+            guard visibleDeadline(of: slot) <= present else { return false }
             removeExpired(slot, departures: &departures)
         }
         noteWrite(of: key)
@@ -254,6 +262,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         _wheel.removeAll()
         _evictor?.weights.removeAll()
         _refreshDeadlines.removeAll()
+        _freshUntil.removeAll()
         var old = EntryTable<Key, Value>()
         swap(&old, &_table)
         checkInvariantsIfEnabled()
@@ -300,7 +309,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         let victim = _policy.recordInsertion(slot, hash: policyHash(ofHashValue: hashValue))
         if victim != .none {
             _wheel.cancel(victim)
-            forgetRefresh(of: victim)
+            forgetLoadTerms(of: victim)
             let evicted = _table.removeEntry(at: victim)
             _evictionCount &+= 1
             departures.append(evicted.key, evicted.value, cause: .evicted)
@@ -316,7 +325,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     @inlinable
     mutating func removeEntry(at slot: SlotIndex) -> Entry {
         _evictor?.weights.clearWeight(of: slot)
-        forgetRefresh(of: slot)
+        forgetLoadTerms(of: slot)
         return _table.removeEntry(at: slot)
     }
 
@@ -405,7 +414,8 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
             loadFailureCount: _loadFailureCount,
             totalLoadTime: _totalLoadTime,
             refreshCount: _refreshCount,
-            refreshFailureCount: _refreshFailureCount
+            refreshFailureCount: _refreshFailureCount,
+            staleServedCount: _staleServedCount
         )
     }
 
@@ -416,8 +426,15 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         precondition(_table.count <= _policy.capacity, "count \(_table.count) above capacity \(_policy.capacity)")
         _policy.checkInvariants(residentCount: _table.count)
         _wheel.checkInvariants(isResident: { _table.isOccupied($0) })
-        for slot in _refreshDeadlines.scheduledSlots {
+        for slot in _refreshDeadlines.occupiedSlots {
             precondition(_table.isOccupied(slot), "refresh deadline for empty slot \(slot)")
+        }
+        for slot in _freshUntil.occupiedSlots {
+            precondition(_table.isOccupied(slot), "end of TTL kept for empty slot \(slot)")
+            precondition(
+                _freshUntil.time(of: slot) < _wheel.deadline(of: slot),
+                "stale slot \(slot) leaves before its TTL ends"
+            )
         }
         if let weights = _evictor?.weights {
             weights.checkInvariants(isResident: { _table.isOccupied($0) })

@@ -44,13 +44,17 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
     /// The total time spent in loads, successful or not.
     public var totalLoadTime: Duration
     /// The number of refreshes that ended, successful or not: the background reloads of
-    /// ``Cache/get(_:ttl:refreshAfter:loader:)`` and the reloads of
-    /// ``Cache/refresh(_:ttl:refreshAfter:loader:)``. A refresh is a load too: each is also
+    /// ``Cache/get(_:ttl:refreshAfter:staleIfError:loader:)`` and the reloads of
+    /// ``Cache/refresh(_:ttl:refreshAfter:staleIfError:loader:)``. A refresh is a load too: each is also
     /// counted in ``loadSuccessCount`` or ``loadFailureCount``, and its time in ``totalLoadTime``.
     public var refreshCount: Int
     /// The number of refreshes that threw (cancelled ones included), of ``refreshCount``; the
     /// value they would have replaced stayed.
     public var refreshFailureCount: Int
+    /// The number of failed loads answered with a value kept past its TTL instead of their error
+    /// (`staleIfError` on ``Cache/get(_:ttl:refreshAfter:staleIfError:loader:)``): one per load,
+    /// however many callers waited on it. Each is also in ``loadFailureCount``.
+    public var staleServedCount: Int
 
     /// Creates a snapshot from its counters; every count defaults to zero.
     public init(
@@ -65,7 +69,8 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
         loadFailureCount: Int = 0,
         totalLoadTime: Duration = .zero,
         refreshCount: Int = 0,
-        refreshFailureCount: Int = 0
+        refreshFailureCount: Int = 0,
+        staleServedCount: Int = 0
     ) {
         self.hitCount = hitCount
         self.missCount = missCount
@@ -79,6 +84,7 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
         self.totalLoadTime = totalLoadTime
         self.refreshCount = refreshCount
         self.refreshFailureCount = refreshFailureCount
+        self.staleServedCount = staleServedCount
     }
 
     /// The number of lookups: hits plus misses.
@@ -108,7 +114,8 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
             + "expirations: \(expirationCount), explicitRemovals: \(explicitRemovalCount), "
             + "replacements: \(replacementCount), loadSuccesses: \(loadSuccessCount), "
             + "loadFailures: \(loadFailureCount), totalLoadTime: \(totalLoadTime), "
-            + "refreshes: \(refreshCount), refreshFailures: \(refreshFailureCount))"
+            + "refreshes: \(refreshCount), refreshFailures: \(refreshFailureCount), "
+            + "staleServed: \(staleServedCount))"
     }
 
     /// The counts accumulated between two snapshots: `later - earlier`.
@@ -125,7 +132,8 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
             loadFailureCount: later.loadFailureCount - earlier.loadFailureCount,
             totalLoadTime: later.totalLoadTime - earlier.totalLoadTime,
             refreshCount: later.refreshCount - earlier.refreshCount,
-            refreshFailureCount: later.refreshFailureCount - earlier.refreshFailureCount
+            refreshFailureCount: later.refreshFailureCount - earlier.refreshFailureCount,
+            staleServedCount: later.staleServedCount - earlier.staleServedCount
         )
     }
 
@@ -143,7 +151,8 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
             loadFailureCount: left.loadFailureCount + right.loadFailureCount,
             totalLoadTime: left.totalLoadTime + right.totalLoadTime,
             refreshCount: left.refreshCount + right.refreshCount,
-            refreshFailureCount: left.refreshFailureCount + right.refreshFailureCount
+            refreshFailureCount: left.refreshFailureCount + right.refreshFailureCount,
+            staleServedCount: left.staleServedCount + right.staleServedCount
         )
     }
 }

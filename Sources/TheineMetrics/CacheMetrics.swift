@@ -29,6 +29,7 @@ import Theine
 /// | `theine_cache_load_time_nanoseconds`   | counter | time spent in loads                     |
 /// | `theine_cache_refreshes`               | counter | refreshes that ended (also loads)       |
 /// | `theine_cache_refresh_failures`        | counter | refreshes that threw (also load failures)|
+/// | `theine_cache_stale_served`            | counter | failed loads answered with a stale value |
 /// | `theine_cache_size`                    | gauge   | entries in the cache                    |
 /// | `theine_cache_weight`                  | gauge   | their total weight (`Cache.totalWeight`)|
 ///
@@ -56,6 +57,7 @@ public final class CacheMetrics: Sendable {
     private let loadTime: Counter
     private let refreshes: Counter
     private let refreshFailures: Counter
+    private let staleServed: Counter
     private let size: Gauge
     private let weight: Gauge
 
@@ -91,6 +93,7 @@ public final class CacheMetrics: Sendable {
         loadTime = counter("load_time_nanoseconds")
         refreshes = counter("refreshes")
         refreshFailures = counter("refresh_failures")
+        staleServed = counter("stale_served")
         size = Gauge(label: "theine_cache_size", dimensions: dimensions, factory: factory)
         weight = Gauge(label: "theine_cache_weight", dimensions: dimensions, factory: factory)
     }
@@ -120,6 +123,7 @@ public final class CacheMetrics: Sendable {
         loadTime.increment(by: delta.totalLoadTime.nanoseconds)
         refreshes.increment(by: delta.refreshCount)
         refreshFailures.increment(by: delta.refreshFailureCount)
+        staleServed.increment(by: delta.staleServedCount)
         size.record(readCount())
         weight.record(readTotalWeight())
     }

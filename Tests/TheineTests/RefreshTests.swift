@@ -9,53 +9,6 @@ import Glibc
 import Darwin
 #endif
 
-private struct SourceDown: Error {}
-
-/// A data source for refreshes: each call returns the next version (`10 × calls`), or throws while
-/// failing; while closed, a call waits until opened. Counts calls and the cancellations it saw.
-private final class VersionedSource: Sendable {
-    private let state = LockedState<(calls: Int, cancelled: Int, isOpen: Bool, isFailing: Bool)>((0, 0, true, false))
-    /// Whether a waiting call ends when its task is cancelled.
-    let honoursCancellation: Bool
-
-    init(honoursCancellation: Bool = true) {
-        self.honoursCancellation = honoursCancellation
-    }
-
-    var calls: Int { state.withLock { $0.calls } }
-    var cancellations: Int { state.withLock { $0.cancelled } }
-
-    func close() { state.withLock { $0.isOpen = false } }
-    func open() { state.withLock { $0.isOpen = true } }
-    func fail(_ isFailing: Bool) { state.withLock { $0.isFailing = isFailing } }
-
-    func load() async throws -> Int {
-        let call = state.withLock {
-            $0.calls += 1
-            return $0.calls
-        }
-        while !state.withLock({ $0.isOpen }) {
-            if Task.isCancelled, honoursCancellation {
-                state.withLock { $0.cancelled += 1 }
-                throw CancellationError()
-            }
-            await Task.yield()
-        }
-        if state.withLock({ $0.isFailing }) { throw SourceDown() }
-        return 10 * call
-    }
-
-    func loadBlocking() throws -> Int {
-        let call = state.withLock {
-            $0.calls += 1
-            return $0.calls
-        }
-        while !state.withLock({ $0.isOpen }) { usleep(100) }
-        if state.withLock({ $0.isFailing }) { throw SourceDown() }
-        return 10 * call
-    }
-}
-
 /// Refresh ahead of expiry: `get(_:ttl:refreshAfter:loader:)`, its blocking twin, `refresh`,
 /// `close` and `shutdown`, on a manual clock.
 @Suite(.tags(.concurrency))
@@ -173,7 +126,7 @@ struct RefreshTests {
         clock.advance(by: .seconds(20))
         #expect(try await read(cache) == 99)
         #expect(source.calls == 2)
-        #expect(cache._shard(for: 1).withLock { $0._refreshDeadlines.scheduledSlots.isEmpty })
+        #expect(cache._shard(for: 1).withLock { $0._refreshDeadlines.occupiedSlots.isEmpty })
     }
 
     @Test func removeDuringRefresh_wins() async throws {
@@ -345,7 +298,7 @@ struct RefreshTests {
         #expect(try await read(cache) == 5)
         #expect(try await cache.get(2, ttl: .seconds(100), refreshAfter: .seconds(10)) { _ in 7 } == 6)
         #expect(source.calls == 0)
-        #expect(cache._shards.allSatisfy { $0.withLock { $0._refreshDeadlines.scheduledSlots.isEmpty } })
+        #expect(cache._shards.allSatisfy { $0.withLock { $0._refreshDeadlines.occupiedSlots.isEmpty } })
         #expect(cache.stats().refreshCount == 0)
     }
 
@@ -354,14 +307,14 @@ struct RefreshTests {
         for key in 0..<8 {
             _ = try await cache.get(key, ttl: .seconds(100), refreshAfter: .seconds(10)) { $0 }
         }
-        #expect(cache._shards[0].withLock { $0._refreshDeadlines.scheduledSlots.count } == 4, "the evicted four left")
+        #expect(cache._shards[0].withLock { $0._refreshDeadlines.occupiedSlots.count } == 4, "the evicted four left")
         cache.remove(7)
         clock.advance(by: .seconds(100))
         cache.removeExpired()
-        #expect(cache._shards[0].withLock { $0._refreshDeadlines.scheduledSlots.isEmpty })
+        #expect(cache._shards[0].withLock { $0._refreshDeadlines.occupiedSlots.isEmpty })
         _ = try await cache.get(1, ttl: .seconds(100), refreshAfter: .seconds(10)) { $0 }
         cache.removeAll()
-        #expect(cache._shards[0].withLock { $0._refreshDeadlines.scheduledSlots.isEmpty })
+        #expect(cache._shards[0].withLock { $0._refreshDeadlines.occupiedSlots.isEmpty })
     }
 
     @Test func explicitRefresh_keepsThePresentValueVisible_andReplacesIt() async throws {

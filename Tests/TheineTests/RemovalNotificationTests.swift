@@ -278,7 +278,11 @@ struct RemovalNotificationTests {
         let cache = recorder.cache(clock: clock)
         cache.set(1, 10, ttl: .seconds(5))
         clock.advance(by: .seconds(5))
-        let loaded = try await cache.load(1, ttl: nil, refreshAfter: nil, interruptible: true) { _ in
+        let loaded = try await cache.load(
+            1,
+            terms: LoadTerms(ttl: nil, refreshAfter: nil, staleIfError: nil),
+            interruptible: true
+        ) { _ in
             #expect(recorder.notifications.isEmpty)
             #expect(cache.containsQuietly(1))
             return 11

@@ -33,6 +33,6 @@ extension CacheState {
     /// Whether the entry in `slot` is live at `present`, from ``batchPresent()``.
     @inlinable
     func isLive(_ slot: SlotIndex, at present: Int64) -> Bool {
-        present == .min || _wheel.deadline(of: slot) > present
+        present == .min || visibleDeadline(of: slot) > present
     }
 }

@@ -41,12 +41,23 @@ extension Cache {
     ///   ``set(_:_:ttl:)`` or ``update(_:ttl:_:)`` is not. Without `refreshAfter`, a hit
     ///   reads no clock and an entry carries nothing more.
     ///
+    /// Fail-safe, with `staleIfError` (positive) and a `ttl`:
+    /// - The value stored is kept that long past its TTL: invisible to every read (a plain ``get(_:)``
+    ///   misses it, a loading `get` loads), but counted in ``count`` and toward the bound, and still
+    ///   evicted by the policy like any entry.
+    /// - A load of the key that fails while the value is kept answers every caller waiting on it with
+    ///   the stale value instead of the error, stores nothing, and counts one
+    ///   ``CacheStats/staleServedCount``. A load that succeeds replaces it.
+    /// - The kept value departs once, as ``RemovalCause/expired``: when its time runs out, or when a
+    ///   write or a successful load replaces it. A write (``set(_:_:ttl:)``, ``update(_:ttl:_:)``)
+    ///   stores a value without this grace.
+    ///
     /// A miss is counted for every caller that finds no value; a finished load counts as a success
     /// or a failure, and its time is added to ``CacheStats/totalLoadTime``; a refresh is counted as
     /// a load and in ``CacheStats/refreshCount``.
     ///
-    /// - Precondition: `refreshAfter`, if given, is above `.zero` (a longer one than 100 years
-    ///   never comes).
+    /// - Precondition: `refreshAfter` and `staleIfError`, if given, are above `.zero` (a longer one
+    ///   than 100 years never comes).
     /// - Complexity: O(1) besides the load: one hash of `key`; with `refreshAfter`, a clock read
     ///   on a hit on a value that has a refresh deadline.
     @inlinable
@@ -54,36 +65,37 @@ extension Cache {
         _ key: Key,
         ttl: Duration? = nil,
         refreshAfter: Duration? = nil,
+        staleIfError: Duration? = nil,
         loader: @escaping @Sendable (Key) async throws -> Value
     ) async throws -> Value {
+        LoadTerms.requirePositive(staleIfError, named: "staleIfError")
         guard let refreshAfter else {
             if let value = get(key) { return value }
-            return try await load(key, ttl: ttl, refreshAfter: nil, interruptible: true, loader: loader)
+            let terms = LoadTerms(ttl: ttl, refreshAfter: nil, staleIfError: staleIfError)
+            return try await load(key, terms: terms, interruptible: true, loader: loader)
         }
-        Self._requirePositive(refreshAfter)
+        LoadTerms.requirePositive(refreshAfter, named: "refreshAfter")
         let hashValue = hashValue(of: key)
         if let hit = _getNotingRefresh(key, hashValue: hashValue) {
             if hit.isRefreshDue {
-                let interval = Self._refreshInterval(refreshAfter)
-                _refreshInBackground(key, hashValue: hashValue, ttl: ttl, refreshAfter: interval, loader: loader)
+                let terms = LoadTerms(ttl: ttl, refreshAfter: refreshAfter, staleIfError: staleIfError)
+                _refreshInBackground(key, hashValue: hashValue, terms: terms, loader: loader)
             }
             return hit.value
         }
-        let interval = Self._refreshInterval(refreshAfter)
-        return try await load(key, ttl: ttl, refreshAfter: interval, interruptible: true, loader: loader)
+        let terms = LoadTerms(ttl: ttl, refreshAfter: refreshAfter, staleIfError: staleIfError)
+        return try await load(key, terms: terms, interruptible: true, loader: loader)
     }
 
-    /// The miss path of the async `get(_:ttl:refreshAfter:loader:)`, for a caller that has just
+    /// The miss path of the async `get(_:ttl:refreshAfter:staleIfError:loader:)`, for a caller that has just
     /// missed (and counted its miss); one that is not `interruptible` ignores its task's
     /// cancellation and waits for the result (``Memoized`` of a function that cannot throw
-    /// `CancellationError`). A value it stores is due for a refresh after `refreshAfter`
-    /// nanoseconds, if given. When `reloading`, a present value does not answer: the load runs
+    /// `CancellationError`). The value it stores is stored on `terms`. When `reloading`, a present value does not answer: the load runs
     /// (or is joined) as a refresh.
     @usableFromInline
     func load(
         _ key: Key,
-        ttl: Duration?,
-        refreshAfter: Int64?,
+        terms: LoadTerms,
         interruptible: Bool,
         reloading: Bool = false,
         loader: @escaping @Sendable (Key) async throws -> Value
@@ -98,8 +110,7 @@ extension Cache {
                     hashValue: hashValue,
                     shard: shard,
                     ticket: ticket,
-                    ttl: ttl,
-                    refreshAfter: refreshAfter,
+                    terms: terms,
                     interruptible: interruptible,
                     reloading: reloading,
                     loader: loader
@@ -117,8 +128,7 @@ extension Cache {
         hashValue: Int,
         shard: CacheShard<Key, Value>,
         ticket: LoadTicket,
-        ttl: Duration?,
-        refreshAfter: Int64?,
+        terms: LoadTerms,
         interruptible: Bool,
         reloading: Bool,
         loader: @escaping @Sendable (Key) async throws -> Value
@@ -134,13 +144,7 @@ extension Cache {
                         continuation: continuation
                     ) { flight in
                         Task {
-                            await self.runLoad(
-                                key,
-                                flight: flight,
-                                ttl: ttl,
-                                refreshAfter: refreshAfter,
-                                loader: loader
-                            )
+                            await self.runLoad(key, flight: flight, terms: terms, loader: loader)
                         }
                     }
                 }
@@ -159,8 +163,7 @@ extension Cache {
     func runLoad(
         _ key: Key,
         flight: LoadFlight<Value>,
-        ttl: Duration?,
-        refreshAfter: Int64?,
+        terms: LoadTerms,
         loader: @Sendable (Key) async throws -> Value
     ) async {
         let clock = ContinuousClock()
@@ -171,14 +174,7 @@ extension Cache {
         } catch {
             result = .failure(error)
         }
-        finishLoad(
-            key,
-            flight: flight,
-            result: result,
-            duration: clock.now - start,
-            ttl: ttl,
-            refreshAfter: refreshAfter
-        )
+        finishLoad(key, flight: flight, result: result, duration: clock.now - start, terms: terms)
     }
 
     /// The value for `key`, loading it with `loader` on the calling thread on a miss; one load per
@@ -204,15 +200,14 @@ extension Cache {
     @_disfavoredOverload
     public func get(_ key: Key, ttl: Duration? = nil, loader: (Key) throws -> Value) throws -> Value {
         if let value = get(key) { return value }
-        return try load(key, ttl: ttl, refreshAfter: nil, loader: loader)
+        return try load(key, terms: LoadTerms(ttl: ttl, refreshAfter: nil, staleIfError: nil), loader: loader)
     }
 
     /// The miss path of the blocking `get(_:ttl:loader:)`, for a caller that has just missed (and
-    /// counted its miss). A value it stores is due for a refresh after `refreshAfter`
-    /// nanoseconds, if given.
+    /// counted its miss). The value it stores is stored on `terms`.
     @available(*, noasync)
     @usableFromInline
-    func load(_ key: Key, ttl: Duration?, refreshAfter: Int64?, loader: (Key) throws -> Value) throws -> Value {
+    func load(_ key: Key, terms: LoadTerms, loader: (Key) throws -> Value) throws -> Value {
         let hashValue = hashValue(of: key)
         while true {
             let role = _shard(hashValue: hashValue).withLock { $0.beginBlockingLoad(of: key, hashValue: hashValue) }
@@ -228,31 +223,26 @@ extension Cache {
                 let clock = ContinuousClock()
                 let start = clock.now
                 let result = Result { try loader(key) }
-                finishLoad(
-                    key,
-                    flight: flight,
-                    result: result,
-                    duration: clock.now - start,
-                    ttl: ttl,
-                    refreshAfter: refreshAfter
-                )
-                return try result.get()
+                let served = finishLoad(key, flight: flight, result: result, duration: clock.now - start, terms: terms)
+                return try served.get()
             }
         }
     }
 
-    /// Ends `flight`: counts it, stores a loaded value unless a write superseded it (due for a
-    /// refresh after `refreshAfter` nanoseconds, if given), and hands the result to the waiting
-    /// tasks and threads after unlocking.
+    /// Ends `flight`: counts it, stores a loaded value on `terms` unless a write superseded it, and
+    /// hands the result to the waiting tasks and threads after unlocking: the stale value instead
+    /// of a failure while one is kept for the key (`staleIfError`).
+    ///
+    /// - Returns: what the waiters were handed, for the thread that ran the loader.
+    @discardableResult
     func finishLoad(
         _ key: Key,
         flight: LoadFlight<Value>,
         result: Result<Value, any Error>,
         duration: Duration,
-        ttl: Duration?,
-        refreshAfter: Int64?
-    ) {
-        let timeToLive = TimeToLive(ttl)
+        terms: LoadTerms
+    ) -> Result<Value, any Error> {
+        let timeToLive = TimeToLive(terms.ttl)
         let weight = if case .success(let value) = result { _weight(of: key, value) } else { 0 }
         let hashValue = hashValue(of: key)
         var departures = Departures<Key, Value>()
@@ -265,14 +255,16 @@ extension Cache {
                 weight: weight,
                 duration: duration,
                 ttl: timeToLive,
-                refreshAfter: refreshAfter,
+                terms: terms,
                 departures: &departures
             )
         }
         // The waiters first: what the store displaced is then told to the listener on this thread
         // (the load's task, or the thread that ran the loader), delaying none of them.
-        for waiter in handoff.waiters { waiter.resume(with: result) }
-        handoff.completion?.complete(result)
+        let served = handoff.staleValue.map { .success($0) } ?? result
+        for waiter in handoff.waiters { waiter.resume(with: served) }
+        handoff.completion?.complete(served)
         _settle(departures)
+        return served
     }
 }

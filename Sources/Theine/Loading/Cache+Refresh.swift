@@ -5,7 +5,7 @@ import Synchronization
 extension Cache {
     /// The value for `key`, loading it with `loader` on the calling thread on a miss, and
     /// reloading it off the calling thread once it is `refreshAfter` old: the blocking counterpart
-    /// of the async `get(_:ttl:refreshAfter:loader:)`, with its rules.
+    /// of the async `get(_:ttl:refreshAfter:staleIfError:loader:)`, with its rules.
     ///
     /// ```swift
     /// let config = try settings.get("flags", ttl: .seconds(600), refreshAfter: .seconds(30)) { name in
@@ -15,14 +15,15 @@ extension Cache {
     ///
     /// A miss loads as the blocking ``get(_:ttl:loader:)`` does. A hit on a value that is due
     /// returns it at once and runs `loader` for the key on a Dispatch queue (hence a loader that
-    /// escapes and is `Sendable`); ``close()`` drops what the reloads in flight return.
+    /// escapes and is `Sendable`); ``close()`` drops what the reloads in flight return. With
+    /// `staleIfError`, a load that fails serves the value kept past its TTL, as in the async form.
     ///
-    /// - Precondition: `refreshAfter` is above `.zero`.
+    /// - Precondition: `refreshAfter` and `staleIfError` (if given) are above `.zero`.
     /// - Complexity: as the async form's.
     @available(
         *,
         noasync,
-        message: "blocks its thread; from async code use the async get(_:ttl:refreshAfter:loader:)"
+        message: "blocks its thread; from async code use the async get(_:ttl:refreshAfter:staleIfError:loader:)"
     )
     @_disfavoredOverload
     @inlinable
@@ -30,18 +31,24 @@ extension Cache {
         _ key: Key,
         ttl: Duration? = nil,
         refreshAfter: Duration,
+        staleIfError: Duration? = nil,
         loader: @escaping @Sendable (Key) throws -> Value
     ) throws -> Value {
-        Self._requirePositive(refreshAfter)
+        LoadTerms.requirePositive(refreshAfter, named: "refreshAfter")
+        LoadTerms.requirePositive(staleIfError, named: "staleIfError")
         let hashValue = hashValue(of: key)
         if let hit = _getNotingRefresh(key, hashValue: hashValue) {
             if hit.isRefreshDue {
-                let interval = Self._refreshInterval(refreshAfter)
-                _refreshOffThread(key, hashValue: hashValue, ttl: ttl, refreshAfter: interval, loader: loader)
+                let terms = LoadTerms(ttl: ttl, refreshAfter: refreshAfter, staleIfError: staleIfError)
+                _refreshOffThread(key, hashValue: hashValue, terms: terms, loader: loader)
             }
             return hit.value
         }
-        return try load(key, ttl: ttl, refreshAfter: Self._refreshInterval(refreshAfter), loader: loader)
+        return try load(
+            key,
+            terms: LoadTerms(ttl: ttl, refreshAfter: refreshAfter, staleIfError: staleIfError),
+            loader: loader
+        )
     }
 
     /// Reloads `key` now, in a new task, while its present value (if any) stays visible, and
@@ -56,31 +63,25 @@ extension Cache {
     ///   another. During an update of the key it waits for the update's end first.
     /// - The loaded value is stored as a load's is (`ttl`, ``RemovalCause/replaced`` for the old
     ///   value, and a write meanwhile wins), due for a refresh after `refreshAfter` if given (for
-    ///   the refreshing `get(_:ttl:refreshAfter:loader:)`). On failure the task throws, and the
+    ///   the refreshing `get(_:ttl:refreshAfter:staleIfError:loader:)`). On failure the task throws, and the
     ///   present value stays.
     /// - Cancelling the task stops its wait; the refresh runs on. ``close()`` cancels it.
     ///
     /// Counts no request; the reload counts as a load and a refresh.
     ///
-    /// - Precondition: `refreshAfter`, if given, is above `.zero`.
+    /// - Precondition: `refreshAfter` and `staleIfError`, if given, are above `.zero`.
     /// - Complexity: O(1) besides the load.
     @discardableResult
     public func refresh(
         _ key: Key,
         ttl: Duration? = nil,
         refreshAfter: Duration? = nil,
+        staleIfError: Duration? = nil,
         loader: @escaping @Sendable (Key) async throws -> Value
     ) -> Task<Value, any Error> {
-        let interval = refreshAfter.map(Self._refreshInterval)
+        let terms = LoadTerms(ttl: ttl, refreshAfter: refreshAfter, staleIfError: staleIfError)
         return Task {
-            try await self.load(
-                key,
-                ttl: ttl,
-                refreshAfter: interval,
-                interruptible: true,
-                reloading: true,
-                loader: loader
-            )
+            try await self.load(key, terms: terms, interruptible: true, reloading: true, loader: loader)
         }
     }
 
@@ -143,39 +144,20 @@ extension Cache {
         return hit.map { ($0.value, $0.isMarked) }
     }
 
-    /// Traps unless `refreshAfter` is above `.zero`: one comparison, where a hit does not need
-    /// ``_refreshInterval(_:)``'s conversion.
-    @inlinable @inline(__always)
-    static func _requirePositive(_ refreshAfter: Duration) {
-        if refreshAfter <= .zero { _ = _refreshInterval(refreshAfter) }
-    }
-
-    /// `refreshAfter` in nanoseconds, trapping unless it is above `.zero`; `Int64.max` (never)
-    /// beyond 100 years.
-    @usableFromInline
-    static func _refreshInterval(_ refreshAfter: Duration) -> Int64 {
-        switch TimeToLive.applying(refreshAfter) {
-        case .nanoseconds(let nanoseconds): return nanoseconds
-        case .forever: return .max
-        case .expired: fatalError("refreshAfter must be above .zero, got \(refreshAfter)")
-        }
-    }
-
     /// Begins the refresh of `key` (its `hashValue` given), if it is due and nothing else loads it,
     /// in a new task running `loader`.
     @usableFromInline
     func _refreshInBackground(
         _ key: Key,
         hashValue: Int,
-        ttl: Duration?,
-        refreshAfter: Int64,
+        terms: LoadTerms,
         loader: @escaping @Sendable (Key) async throws -> Value
     ) {
         _shard(hashValue: hashValue).withLock { state in
             guard let flight = state.beginRefresh(of: key, hashValue: hashValue, isClosed: isClosed) else { return }
             // Under the lock, as a load's task is created: `close()` then finds it to cancel.
             flight.task = Task {
-                await self.runLoad(key, flight: flight, ttl: ttl, refreshAfter: refreshAfter, loader: loader)
+                await self.runLoad(key, flight: flight, terms: terms, loader: loader)
             }
         }
     }
@@ -186,8 +168,7 @@ extension Cache {
     func _refreshOffThread(
         _ key: Key,
         hashValue: Int,
-        ttl: Duration?,
-        refreshAfter: Int64,
+        terms: LoadTerms,
         loader: @escaping @Sendable (Key) throws -> Value
     ) {
         let began = _shard(hashValue: hashValue).withLock { state in
@@ -198,14 +179,7 @@ extension Cache {
             let clock = ContinuousClock()
             let start = clock.now
             let result = Result { try loader(key) }
-            self.finishLoad(
-                key,
-                flight: flight,
-                result: result,
-                duration: clock.now - start,
-                ttl: ttl,
-                refreshAfter: refreshAfter
-            )
+            self.finishLoad(key, flight: flight, result: result, duration: clock.now - start, terms: terms)
         }
     }
 }

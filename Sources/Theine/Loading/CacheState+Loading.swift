@@ -34,6 +34,8 @@ extension CacheState {
     struct LoadHandoff {
         var waiters: [CheckedContinuation<Value, any Error>]
         var completion: BlockingCompletion<Value>?
+        /// The value kept past its TTL that answers a failed load instead of its error.
+        var staleValue: Value?
     }
 
     /// Joins the load of `key` (its `hashValue` given) for the task holding `ticket`, starting one
@@ -41,7 +43,7 @@ extension CacheState {
     /// was cancelled. While the key is watched (``KeyWatch``: an update in progress), the caller
     /// waits for the watch to end instead, and is resumed with ``WatchEnded`` to look again.
     ///
-    /// When `reloading` (``Cache/refresh(_:ttl:refreshAfter:loader:)``), a live value does not
+    /// When `reloading` (``Cache/refresh(_:ttl:refreshAfter:staleIfError:loader:)``), a live value does not
     /// answer the caller, and a load it starts is a refresh (``LoadFlight/isRefresh``).
     ///
     /// - Complexity: O(1).
@@ -126,7 +128,7 @@ extension CacheState {
         weight: Int,
         duration: Duration,
         ttl: TimeToLive,
-        refreshAfter: Int64?,
+        terms: LoadTerms,
         departures: inout Departures<Key, Value>
     ) -> LoadHandoff {
         if _flights[key] === flight { _flights[key] = nil }
@@ -135,13 +137,23 @@ extension CacheState {
         if case .success(let value) = result, !flight.isSuperseded, ttl != .expired {
             set(key, value, ttl: ttl, weight: weight, hashValue: hashValue, departures: &departures)
             isStored = true
-            if let refreshAfter { scheduleRefresh(of: key, hashValue: hashValue, after: refreshAfter) }
+            if let refreshAfter = terms.refreshAfter {
+                scheduleRefresh(of: key, hashValue: hashValue, after: refreshAfter)
+            }
+            if let grace = terms.staleIfError {
+                keepStale(key, hashValue: hashValue, for: grace, departures: &departures)
+            }
         }
-        if flight.isRefresh, !isStored, let refreshAfter {
+        if flight.isRefresh, !isStored, let refreshAfter = terms.refreshAfter {
             postponeRefresh(of: key, hashValue: hashValue, refreshAfter: refreshAfter)
         }
-        let handoff = LoadHandoff(waiters: Array(flight.waiters.values), completion: flight.completion)
+        var handoff = LoadHandoff(waiters: Array(flight.waiters.values), completion: flight.completion)
         flight.waiters = [:]
+        // A caller waits (a refresh may have none): one stale answer, however many it reaches.
+        if !result.isSuccess, !handoff.waiters.isEmpty || handoff.completion != nil {
+            handoff.staleValue = staleValue(of: key, hashValue: hashValue)
+            if handoff.staleValue != nil { _staleServedCount += 1 }
+        }
         return handoff
     }
 

@@ -1,20 +1,27 @@
 /// Refresh ahead of expiry in a shard's state: which entries are due for a background reload, and
 /// the start and end of those reloads.
 ///
-/// Only an entry stored by a refreshing load (``Cache/get(_:ttl:refreshAfter:loader:)`` with a
+/// Only an entry stored by a refreshing load (``Cache/get(_:ttl:refreshAfter:staleIfError:loader:)`` with a
 /// `refreshAfter`) has a refresh deadline, in ``_refreshDeadlines``; every other path pays one
 /// comparison where a slot is freed or its value replaced by another write.
 extension CacheState {
     /// The longest a failed refresh postpones the next one: with a shorter `refreshAfter`, that.
     @usableFromInline static var refreshRetryLimit: Int64 { 1_000_000_000 }
+    /// The refresh deadline of a slot without one.
+    @usableFromInline static var noRefresh: Int64 { .min }
+    /// The refresh deadline of a slot whose refresh is running.
+    @usableFromInline static var refreshRunning: Int64 { .max }
 
-    /// Forgets the refresh deadline of `slot`, whose entry leaves or whose value another write
-    /// replaces (a refresh is for values a refreshing load stored).
+    /// Forgets what a load stored with the entry in `slot`, which leaves or whose value another
+    /// write replaces: its refresh deadline (a refresh is for values a refreshing load stored) and
+    /// the end of its TTL if it is kept past it (``keepStale(_:for:departures:)``). The caller sets
+    /// or cancels its wheel deadline.
     ///
-    /// - Complexity: O(1); one comparison in a cache that never refreshes.
+    /// - Complexity: O(1); two comparisons in a cache that never refreshes nor keeps values stale.
     @inlinable @inline(__always)
-    mutating func forgetRefresh(of slot: SlotIndex) {
+    mutating func forgetLoadTerms(of slot: SlotIndex) {
         _refreshDeadlines.clear(slot)
+        _freshUntil.clear(slot)
     }
 
     /// Whether the live entry in `slot` is due for a refresh: it has a deadline, no refresh of it
@@ -25,8 +32,8 @@ extension CacheState {
     /// - Complexity: O(1); a clock read only for an entry with a refresh deadline and no `present`.
     @inlinable
     func isRefreshDue(_ slot: SlotIndex, present: Int64 = timeNotRead) -> Bool {
-        let deadline = _refreshDeadlines.deadline(of: slot)
-        guard deadline != RefreshDeadlines.none, deadline != RefreshDeadlines.running else { return false }
+        let deadline = _refreshDeadlines.time(of: slot)
+        guard deadline != Self.noRefresh, deadline != Self.refreshRunning else { return false }
         return deadline <= (present == Self.timeNotRead ? now() : present)
     }
 
@@ -41,7 +48,7 @@ extension CacheState {
         guard !isClosed, _flights[key] == nil, _watches[key] == nil,
             let slot = _table.slot(of: key, hashValue: hashValue), !isExpired(slot), isRefreshDue(slot)
         else { return nil }
-        _refreshDeadlines.setDeadline(RefreshDeadlines.running, of: slot)
+        _refreshDeadlines.setTime(Self.refreshRunning, of: slot)
         let flight = LoadFlight<Value>(isRefresh: true)
         _flights[key] = flight
         return flight
@@ -52,7 +59,7 @@ extension CacheState {
     mutating func scheduleRefresh(of key: Key, hashValue: Int, after refreshAfter: Int64) {
         guard let slot = _table.slot(of: key, hashValue: hashValue) else { return }
         let (deadline, overflow) = now().addingReportingOverflow(refreshAfter)
-        _refreshDeadlines.setDeadline(overflow ? RefreshDeadlines.running - 1 : deadline, of: slot)
+        _refreshDeadlines.setTime(overflow ? Self.refreshRunning - 1 : deadline, of: slot)
     }
 
     /// After a refresh that stored nothing (it failed, or a write or ``Cache/close()`` superseded
@@ -61,9 +68,9 @@ extension CacheState {
     /// not asked again on every hit.
     mutating func postponeRefresh(of key: Key, hashValue: Int, refreshAfter: Int64) {
         guard let slot = _table.slot(of: key, hashValue: hashValue),
-            _refreshDeadlines.deadline(of: slot) == RefreshDeadlines.running
+            _refreshDeadlines.time(of: slot) == Self.refreshRunning
         else { return }
-        _refreshDeadlines.setDeadline(now() &+ min(refreshAfter, Self.refreshRetryLimit), of: slot)
+        _refreshDeadlines.setTime(now() &+ min(refreshAfter, Self.refreshRetryLimit), of: slot)
     }
 
     /// Marks every refresh in flight superseded, so that none stores its value (``Cache/close()``).

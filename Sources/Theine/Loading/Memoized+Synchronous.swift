@@ -16,7 +16,10 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
     ///   - ttl: how long a result is served (the rules of ``Cache/set(_:_:ttl:)``); `nil` for ever.
     ///   - refreshAfter: how old a result may be before a call that finds it reruns the function
     ///     in the background, serving the result it has meanwhile (the rules of
-    ///     ``Cache/get(_:ttl:refreshAfter:loader:)``); `nil` (the default) for never.
+    ///     ``Cache/get(_:ttl:refreshAfter:staleIfError:loader:)``); `nil` (the default) for never.
+    ///   - staleIfError: how long past its `ttl` a result is kept to be served when a rerun of the
+    ///     function for the same arguments fails (the rules of the cache's loading `get`); `nil`
+    ///     (the default) for not at all.
     ///   - clock: the time `ttl` is measured in; ``ContinuousCacheClock`` by default.
     ///   - function: the function to memoize.
     @inlinable
@@ -25,6 +28,7 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
         policy: EvictionPolicy = .tinyLFU,
         ttl: Duration? = nil,
         refreshAfter: Duration? = nil,
+        staleIfError: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock(),
         _ function: @escaping @Sendable (repeat each Argument) throws(Failure) -> Value
     ) where Key == ArgumentsKey<repeat each Argument> {
@@ -33,6 +37,7 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
             policy: policy,
             ttl: ttl,
             refreshAfter: refreshAfter,
+            staleIfError: staleIfError,
             clock: clock,
             key: nil,
             function: Self.asynchronous(function),
@@ -50,6 +55,7 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
         policy: EvictionPolicy = .tinyLFU,
         ttl: Duration? = nil,
         refreshAfter: Duration? = nil,
+        staleIfError: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock(),
         key: @escaping @Sendable (repeat each Argument) -> Key,
         _ function: @escaping @Sendable (repeat each Argument) throws(Failure) -> Value
@@ -59,6 +65,7 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
             policy: policy,
             ttl: ttl,
             refreshAfter: refreshAfter,
+            staleIfError: staleIfError,
             clock: clock,
             key: key,
             function: Self.asynchronous(function),
@@ -103,11 +110,11 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
     public func callAsFunction(_ argument: repeat each Argument) throws(Failure) -> Value {
         let key = key(repeat each argument)
         let synchronous = synchronous
-        if let refreshInterval {
+        if terms.refreshAfter != nil {
             let hashValue = Theine.hashValue(of: key)
             if let hit = cache._getNotingRefresh(key, hashValue: hashValue) {
                 if hit.isRefreshDue {
-                    cache._refreshOffThread(key, hashValue: hashValue, ttl: ttl, refreshAfter: refreshInterval) { _ in
+                    cache._refreshOffThread(key, hashValue: hashValue, terms: terms) { _ in
                         try synchronous(repeat each argument)
                     }
                 }
@@ -117,7 +124,7 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
             return value
         }
         do {
-            return try cache.load(key, ttl: ttl, refreshAfter: refreshInterval) { _ in
+            return try cache.load(key, terms: terms) { _ in
                 try synchronous(repeat each argument)
             }
         } catch {

@@ -42,10 +42,8 @@ public struct Memoized<
     /// type its callers rely on.
     public let cache: Cache<Key, Value>
 
-    @usableFromInline let ttl: Duration?
-    /// `refreshAfter` in nanoseconds (``Cache/_refreshInterval(_:)``); `nil`: results are not
-    /// refreshed.
-    @usableFromInline let refreshInterval: Int64?
+    /// The terms every result is stored on: its TTL, refresh and fail-safe.
+    @usableFromInline let terms: LoadTerms
     /// The key function; `nil` when the arguments themselves are the key (`Key` is then
     /// ``ArgumentsKey``), which a hit then makes without calling through a closure.
     @usableFromInline let makeKey: (@Sendable (repeat each Argument) -> Key)?
@@ -64,14 +62,14 @@ public struct Memoized<
         policy: EvictionPolicy,
         ttl: Duration?,
         refreshAfter: Duration?,
+        staleIfError: Duration?,
         clock: any CacheClock,
         key: (@Sendable (repeat each Argument) -> Key)?,
         function: @escaping @Sendable (repeat each Argument) async throws(Failure) -> Value,
         synchronousFunction: (@Sendable (repeat each Argument) throws(Failure) -> Value)?
     ) {
         cache = Cache(capacity: capacity, policy: policy, clock: clock)
-        self.ttl = ttl
-        refreshInterval = refreshAfter.map(Cache<Key, Value>._refreshInterval)
+        terms = LoadTerms(ttl: ttl, refreshAfter: refreshAfter, staleIfError: staleIfError)
         makeKey = key
         self.function = function
         self.synchronousFunction = synchronousFunction
@@ -100,11 +98,11 @@ public struct Memoized<
     public func callAsFunction(_ argument: repeat each Argument) async throws(Failure) -> Value {
         let key = key(repeat each argument)
         let function = function
-        if let refreshInterval {
+        if terms.refreshAfter != nil {
             let hashValue = Theine.hashValue(of: key)
             if let hit = cache._getNotingRefresh(key, hashValue: hashValue) {
                 if hit.isRefreshDue {
-                    cache._refreshInBackground(key, hashValue: hashValue, ttl: ttl, refreshAfter: refreshInterval) {
+                    cache._refreshInBackground(key, hashValue: hashValue, terms: terms) {
                         _ in
                         try await function(repeat each argument)
                     }
@@ -115,7 +113,7 @@ public struct Memoized<
             return value
         }
         do {
-            return try await cache.load(key, ttl: ttl, refreshAfter: refreshInterval, interruptible: interruptible) {
+            return try await cache.load(key, terms: terms, interruptible: interruptible) {
                 _ in try await function(repeat each argument)
             }
         } catch {
@@ -146,7 +144,10 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
     ///   - ttl: how long a result is served (the rules of ``Cache/set(_:_:ttl:)``); `nil` for ever.
     ///   - refreshAfter: how old a result may be before a call that finds it reruns the function
     ///     in the background, serving the result it has meanwhile (the rules of
-    ///     ``Cache/get(_:ttl:refreshAfter:loader:)``); `nil` (the default) for never.
+    ///     ``Cache/get(_:ttl:refreshAfter:staleIfError:loader:)``); `nil` (the default) for never.
+    ///   - staleIfError: how long past its `ttl` a result is kept to be served when a rerun of the
+    ///     function for the same arguments fails (the rules of the cache's loading `get`); `nil`
+    ///     (the default) for not at all.
     ///   - clock: the time `ttl` is measured in; ``ContinuousCacheClock`` by default.
     ///   - function: the function to memoize.
     @inlinable
@@ -155,6 +156,7 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
         policy: EvictionPolicy = .tinyLFU,
         ttl: Duration? = nil,
         refreshAfter: Duration? = nil,
+        staleIfError: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock(),
         _ function: @escaping @Sendable (repeat each Argument) async throws(Failure) -> Value
     ) where Key == ArgumentsKey<repeat each Argument> {
@@ -163,6 +165,7 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
             policy: policy,
             ttl: ttl,
             refreshAfter: refreshAfter,
+            staleIfError: staleIfError,
             clock: clock,
             key: nil,
             function: function,
@@ -173,13 +176,14 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
     /// Memoizes an async `function`, keyed by `key` applied to its arguments.
     ///
     /// Two calls whose arguments give equal keys share a result: the key function decides what
-    /// counts as the same call. The other parameters are those of ``init(capacity:policy:ttl:refreshAfter:clock:_:)``.
+    /// counts as the same call. The other parameters are those of ``init(capacity:policy:ttl:refreshAfter:staleIfError:clock:_:)``.
     @inlinable
     public init(
         capacity: Int,
         policy: EvictionPolicy = .tinyLFU,
         ttl: Duration? = nil,
         refreshAfter: Duration? = nil,
+        staleIfError: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock(),
         key: @escaping @Sendable (repeat each Argument) -> Key,
         _ function: @escaping @Sendable (repeat each Argument) async throws(Failure) -> Value
@@ -189,6 +193,7 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
             policy: policy,
             ttl: ttl,
             refreshAfter: refreshAfter,
+            staleIfError: staleIfError,
             clock: clock,
             key: key,
             function: function,

@@ -93,7 +93,7 @@ extension CacheState {
         // Advance the wheel first: an entry it expires is then absent, as it would be to a read.
         let (present, _) = advanceTime(for: ttl ?? .forever, departures: &departures)
         let stored = _table.lookUp(key, hashValue: hashValue)
-        let live = stored.flatMap { _wheel.deadline(of: $0.slot) <= present ? nil : $0 }
+        let live = stored.flatMap { visibleDeadline(of: $0.slot) <= present ? nil : $0 }
         let watch = snapshot.watch
         if watch.changeCount != snapshot.changeCount || (live == nil) != (snapshot.value == nil) {
             return .rerun(UpdateSnapshot(watch: watch, value: live?.value, changeCount: watch.changeCount))
@@ -129,7 +129,8 @@ extension CacheState {
     ) {
         noteWrite(of: key)
         let oldValue = _table.replaceValue(at: slot, with: value)
-        forgetRefresh(of: slot)
+        endGrace(of: slot, departures: &departures)
+        forgetLoadTerms(of: slot)
         _replacementCount &+= 1
         departures.append(key, oldValue, cause: .replaced)
         _policy.recordAccess(slot)
