@@ -9,8 +9,10 @@ import TheineSimulation
 /// Run it in release: `THEINE_REQUIRE_TRACES=1 THEINE_LONG_TESTS=1 swift test -c release --filter TinyLFUTrace`.
 /// Each case prints its margins (`margin` lines) for the closing notes and the README.
 struct TinyLFUTraceTests {
-    /// The largest mean shortfall against Caffeine over a trace's sizes, in points.
-    static let meanTolerance = 1.0
+    /// The largest mean shortfall against Caffeine over a trace's sizes, in points. One process's
+    /// hash seed moves a trace's mean by up to a point (lirs-scan: from −1.04 to +0.64 over seven
+    /// random seeds, −0.02 with `SWIFT_DETERMINISTIC_HASHING=1`), so the bound leaves that room.
+    static let meanTolerance = 1.5
     /// The largest shortfall at one size, in points, before adding Caffeine's own run-to-run spread.
     static let sizeTolerance = 3.0
     static let seed: UInt64 = 42
