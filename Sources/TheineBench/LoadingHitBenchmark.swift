@@ -6,7 +6,8 @@ import Theine
 struct LoadingHitBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loading-hits",
-        abstract: "Compare hits of get, the loading get and the refreshing get (ns per operation, one thread)."
+        abstract:
+            "Compare hits of get, the loading get, the refreshing get and getAll of 100 keys (ns per key, one thread)."
     )
 
     @Option(help: "Entries in the cache (its capacity).")
@@ -26,6 +27,7 @@ struct LoadingHitBenchmark: ParsableCommand {
         let stopwatch = Stopwatch(rounds: rounds)
         var generator = SplitMix64(seed: 42)
         let keys = (0..<operations).map { _ in Int.random(in: 0..<capacity, using: &generator) }
+        let batches = stride(from: 0, to: keys.count, by: 100).map { Array(keys[$0..<min($0 + 100, keys.count)]) }
         let ttl = Duration.seconds(3_600)
         let refreshAfter = Duration.seconds(1_800)
         // Every entry with the same TTL, stored by the loading get the row measures (only values a
@@ -69,6 +71,13 @@ struct LoadingHitBenchmark: ParsableCommand {
         }
         try row("get(_:ttl:refreshAfter:loader:), none due") {
             try keys.reduce(0) { try $0 &+ refreshing.get($1, ttl: ttl, refreshAfter: refreshAfter) { $0 } }
+        }
+        // The same keys a hundred at a time, every one present: the price of the bulk call's
+        // distinct keys and result dictionary, per key.
+        try row("getAll(_:ttl:loader:), 100 present keys") {
+            try batches.reduce(0) { sum, batch in
+                try sum &+ loaded.getAll(batch, ttl: ttl) { _ in [:] }.count
+            }
         }
     }
 }

@@ -81,17 +81,14 @@ struct BlockingLoadingTests {
     @Test func asyncCaller_joinsABlockingLoad() async throws {
         let cache = Cache<Int, Int>(capacity: 10)
         let release = Atomic<Bool>(false)
-        let thread = Task.detached {
-            // The blocking form, run from a thread outside the cooperative pool.
-            let result = LockedState<Int?>(nil)
-            runOnThreads(1) { _ in
-                let value = try? cache.get(5) { _ in
+        // The blocking form, run from a thread outside the cooperative pool.
+        let thread = Task {
+            await onThread {
+                try? cache.get(5) { _ in
                     while !release.load(ordering: .acquiring) { usleep(1_000) }
                     return 50
                 }
-                result.withLock { $0 = value }
             }
-            return result.withLock { $0 }
         }
         while cache._shard(for: 5).withLock({ $0._flights[5] == nil }) { await Task.yield() }
         let joined = Task {

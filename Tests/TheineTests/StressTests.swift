@@ -14,6 +14,16 @@ func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
     for thread in threads { pthread_join(thread, nil) }
 }
 
+/// Runs `body` on a new thread and suspends until it returns: for async tests that call the
+/// blocking API. Joining a thread would block one of the cooperative pool's threads (two on a
+/// two-core machine): two such tests at once, each waiting for a task, would leave no thread to
+/// run it.
+func onThread<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
+    await withCheckedContinuation { continuation in
+        pthread_detach(startThread { continuation.resume(returning: body()) })
+    }
+}
+
 /// Many threads and tasks on one cache, then invariants.
 @Suite(.serialized, .tags(.concurrency))
 struct StressTests {

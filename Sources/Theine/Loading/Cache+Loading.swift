@@ -117,6 +117,8 @@ extension Cache {
                 )
             } catch is WatchEnded {
                 // An update of the key held the load back: look again, for its value.
+            } catch is KeyLeftOut {
+                // The bulk load this caller joined left the key out: load it with this loader.
             }
         }
     }
@@ -215,7 +217,10 @@ extension Cache {
             case .found(let value):
                 return value
             case .wait(let completion):
-                return try completion.wait().get()
+                let result = completion.wait()
+                // The bulk load this thread joined left the key out: load it with this loader.
+                if case .failure(is KeyLeftOut) = result { continue }
+                return try result.get()
             case .waitForWatch(let completion):
                 // An update of the key holds the load back: look again once it ends, for its value.
                 _ = completion.wait()
@@ -263,6 +268,7 @@ extension Cache {
         // (the load's task, or the thread that ran the loader), delaying none of them.
         let served = handoff.staleValue.map { .success($0) } ?? result
         for waiter in handoff.waiters { waiter.resume(with: served) }
+        for bulkWaiter in handoff.bulkWaiters { bulkWaiter(served) }
         handoff.completion?.complete(served)
         _settle(departures)
         return served

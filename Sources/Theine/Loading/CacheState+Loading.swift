@@ -34,6 +34,7 @@ extension CacheState {
     struct LoadHandoff {
         var waiters: [CheckedContinuation<Value, any Error>]
         var completion: BlockingCompletion<Value>?
+        var bulkWaiters: [LoadResultHandler<Value>]
         /// The value kept past its TTL that answers a failed load instead of its error.
         var staleValue: Value?
     }
@@ -62,11 +63,11 @@ extension CacheState {
             return .wait
         }
         let flight: LoadFlight<Value>
-        if let existing = _flights[key] {
+        if let existing = _flights[key], existing.admitsWaiter() {
             flight = existing
         } else {
             flight = LoadFlight(isRefresh: reloading)
-            _flights[key] = flight
+            replaceFlight(of: key, with: flight)
             flight.task = startLoad(flight)
         }
         flight.waiters[ObjectIdentifier(ticket)] = continuation
@@ -76,7 +77,8 @@ extension CacheState {
     /// Takes the waiter holding `ticket` out of `key`'s load, marking the ticket cancelled (so that
     /// a caller not yet registered never waits); the load is abandoned when it was the last waiter
     /// and no thread is blocked on it (threads cannot cancel: it runs on while any waits), unless
-    /// it is a refresh, which needs no waiter.
+    /// it is a refresh, which needs no waiter; a bulk load, when it was the last waiter of any of
+    /// its keys.
     ///
     /// - Complexity: O(1).
     mutating func cancelWaiter(holding ticket: LoadTicket, of key: Key) -> LoadCancellation {
@@ -87,29 +89,42 @@ extension CacheState {
         guard let flight = _flights[key],
             let continuation = flight.waiters.removeValue(forKey: ObjectIdentifier(ticket))
         else { return LoadCancellation() }
-        let abandonsLoad = flight.waiters.isEmpty && flight.completion == nil && !flight.isRefresh
-        return LoadCancellation(continuation: continuation, abandonedTask: abandonsLoad ? flight.task : nil)
+        return LoadCancellation(continuation: continuation, abandonedTask: taskAbandoned(byLeaving: flight))
     }
 
-    /// The role of a thread that missed `key` (its `hashValue` given) in the blocking `get`.
+    /// The role of a thread that missed `key` (its `hashValue` given) in the blocking `get`, or in
+    /// the blocking `getAll`, whose load of the key belongs to `group`.
     ///
     /// - Complexity: O(1).
-    mutating func beginBlockingLoad(of key: Key, hashValue: Int) -> BlockingLoadRole {
+    mutating func beginBlockingLoad(of key: Key, hashValue: Int, group: BulkLoadGroup? = nil) -> BlockingLoadRole {
         if let value = peekLiveValue(key, hashValue: hashValue) { return .found(value) }
         if let watch = _watches[key] {
             let completion = watch.blockedLoads ?? BlockingCompletion()
             watch.blockedLoads = completion
             return .waitForWatch(completion)
         }
-        if let flight = _flights[key] {
+        if let flight = _flights[key], flight.admitsWaiter() {
             let completion = flight.completion ?? BlockingCompletion()
             flight.completion = completion
             return .wait(completion)
         }
-        let flight = LoadFlight<Value>()
+        let flight = LoadFlight<Value>(group: group)
         flight.completion = BlockingCompletion()
-        _flights[key] = flight
+        replaceFlight(of: key, with: flight)
         return .load(flight)
+    }
+
+    /// Makes `flight` the load of `key` in flight. One there already was abandoned (its bulk
+    /// load's waiters all left): it is superseded, so that its result, if it comes, stores nothing.
+    mutating func replaceFlight(of key: Key, with flight: LoadFlight<Value>) {
+        _flights.updateValue(flight, forKey: key)?.isSuperseded = true
+    }
+
+    /// The task to cancel now that a waiter left `flight`: its own, once no caller waits (but a
+    /// refresh, which needs none); its bulk load's, once no caller waits for any of its keys.
+    func taskAbandoned(byLeaving flight: LoadFlight<Value>) -> Task<Void, Never>? {
+        if let group = flight.group { return group.removeWaiter() }
+        return flight.hasNoWaiter && !flight.isRefresh ? flight.task : nil
     }
 
     /// Ends `flight`, the load of `key` (its `hashValue` given): counts it, and stores a loaded
@@ -132,7 +147,10 @@ extension CacheState {
         departures: inout Departures<Key, Value>
     ) -> LoadHandoff {
         if _flights[key] === flight { _flights[key] = nil }
-        recordLoad(succeeded: result.isSuccess, duration: duration, isRefresh: flight.isRefresh)
+        // A bulk load counts once, for all its keys (``Cache/finishBulkLoad``).
+        if flight.group == nil {
+            recordLoad(succeeded: result.isSuccess, duration: duration, isRefresh: flight.isRefresh)
+        }
         var isStored = false
         if case .success(let value) = result, !flight.isSuperseded, ttl != .expired {
             set(key, value, ttl: ttl, weight: weight, hashValue: hashValue, departures: &departures)
@@ -147,10 +165,17 @@ extension CacheState {
         if flight.isRefresh, !isStored, let refreshAfter = terms.refreshAfter {
             postponeRefresh(of: key, hashValue: hashValue, refreshAfter: refreshAfter)
         }
-        var handoff = LoadHandoff(waiters: Array(flight.waiters.values), completion: flight.completion)
+        let isAwaited = !flight.hasNoWaiter
+        var handoff = LoadHandoff(
+            waiters: Array(flight.waiters.values),
+            completion: flight.completion,
+            bulkWaiters: Array(flight.bulkWaiters.values)
+        )
         flight.waiters = [:]
-        // A caller waits (a refresh may have none): one stale answer, however many it reaches.
-        if !result.isSuccess, !handoff.waiters.isEmpty || handoff.completion != nil {
+        flight.bulkWaiters = [:]
+        // A caller waits (a refresh may have none): one stale answer, however many it reaches. A
+        // key a bulk loader left out did not fail.
+        if case .failure(let error) = result, !(error is KeyLeftOut), isAwaited {
             handoff.staleValue = staleValue(of: key, hashValue: hashValue)
             if handoff.staleValue != nil { _staleServedCount += 1 }
         }

@@ -21,20 +21,27 @@ final class KeyWatch<Value: Sendable>: @unchecked Sendable {
         [ObjectIdentifier: CheckedContinuation<Value, any Error>] = [:]
     /// Where blocking loads wait for the watch to end; created by the first of them.
     @usableFromInline @exclusivity(unchecked) var blockedLoads: BlockingCompletion<Value>?
+    /// The bulk loads waiting for the watch to end, by ``BulkWaiter``.
+    @usableFromInline @exclusivity(unchecked) var waitingBulkLoads: [ObjectIdentifier: LoadResultHandler<Value>] = [:]
 
     @inlinable
     init() {}
 
     /// Whether a load waits for the watch to end.
     @inlinable
-    var holdsBackLoads: Bool { !waitingLoads.isEmpty || blockedLoads != nil }
+    var holdsBackLoads: Bool { !waitingLoads.isEmpty || blockedLoads != nil || !waitingBulkLoads.isEmpty }
 
     /// Takes the loads the watch held back, to wake after unlocking.
     @usableFromInline
     func takeHeldBackLoads() -> WatchRelease<Value> {
-        let release = WatchRelease(waitingLoads: Array(waitingLoads.values), blockedLoads: blockedLoads)
+        let release = WatchRelease(
+            waitingLoads: Array(waitingLoads.values),
+            blockedLoads: blockedLoads,
+            waitingBulkLoads: Array(waitingBulkLoads.values)
+        )
         waitingLoads = [:]
         blockedLoads = nil
+        waitingBulkLoads = [:]
         return release
     }
 }
@@ -44,25 +51,32 @@ final class KeyWatch<Value: Sendable>: @unchecked Sendable {
 struct WatchRelease<Value: Sendable> {
     @usableFromInline var waitingLoads: [CheckedContinuation<Value, any Error>] = []
     @usableFromInline var blockedLoads: BlockingCompletion<Value>?
+    @usableFromInline var waitingBulkLoads: [LoadResultHandler<Value>] = []
 
     /// None.
     @inlinable
     init() {}
 
-    init(waitingLoads: [CheckedContinuation<Value, any Error>], blockedLoads: BlockingCompletion<Value>?) {
+    init(
+        waitingLoads: [CheckedContinuation<Value, any Error>],
+        blockedLoads: BlockingCompletion<Value>?,
+        waitingBulkLoads: [LoadResultHandler<Value>]
+    ) {
         self.waitingLoads = waitingLoads
         self.blockedLoads = blockedLoads
+        self.waitingBulkLoads = waitingBulkLoads
     }
 
     /// Whether no load was held back.
     @inlinable
-    var isEmpty: Bool { waitingLoads.isEmpty && blockedLoads == nil }
+    var isEmpty: Bool { waitingLoads.isEmpty && blockedLoads == nil && waitingBulkLoads.isEmpty }
 
     /// Wakes every load held back; each then looks the key up again.
     @usableFromInline
     func wake() {
         for load in waitingLoads { load.resume(throwing: WatchEnded()) }
         blockedLoads?.complete(.failure(WatchEnded()))
+        for load in waitingBulkLoads { load(.failure(WatchEnded())) }
     }
 }
 
