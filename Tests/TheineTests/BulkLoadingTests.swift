@@ -54,19 +54,48 @@ private final class GatedBulkLoader: Sendable {
 
 private struct LoadFailure: Error, Equatable {}
 
-@Suite(.tags(.concurrency))
+/// Waits until `condition` holds, for up to ten seconds: a rule that is broken then fails its test
+/// (recording what was awaited) instead of hanging the suite.
+private func eventually(
+    _ what: @autoclosure () -> String,
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ condition: () -> Bool
+) async {
+    let clock = ContinuousClock()
+    let deadline = clock.now + .seconds(10)
+    while !condition() {
+        guard clock.now < deadline else {
+            Issue.record("never happened: \(what())", sourceLocation: sourceLocation)
+            return
+        }
+        try? await Task.sleep(for: .microseconds(100))
+    }
+}
+
+// The time limit turns a load that never ends (a broken rule) into a failure, not a hang.
+@Suite(.tags(.concurrency), .timeLimit(.minutes(1)))
 struct BulkLoadingTests {
     /// Waits until `count` bulk callers wait on the load of `key`.
-    private func waitForBulkWaiters(_ count: Int, key: Int, in cache: Cache<Int, Int>) async {
-        while cache._shard(for: key).withLock({ $0._flights[key]?.bulkWaiters.count ?? 0 }) < count {
-            await Task.yield()
+    private func waitForBulkWaiters(
+        _ count: Int,
+        key: Int,
+        in cache: Cache<Int, Int>,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async {
+        await eventually("\(count) bulk callers wait for key \(key)", sourceLocation: sourceLocation) {
+            cache._shard(for: key).withLock { $0._flights[key]?.bulkWaiters.count ?? 0 } >= count
         }
     }
 
     /// Waits until `count` single-key callers wait on the load of `key`.
-    private func waitForWaiters(_ count: Int, key: Int, in cache: Cache<Int, Int>) async {
-        while cache._shard(for: key).withLock({ $0._flights[key]?.waiters.count ?? 0 }) < count {
-            await Task.yield()
+    private func waitForWaiters(
+        _ count: Int,
+        key: Int,
+        in cache: Cache<Int, Int>,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async {
+        await eventually("\(count) callers wait for key \(key)", sourceLocation: sourceLocation) {
+            cache._shard(for: key).withLock { $0._flights[key]?.waiters.count ?? 0 } >= count
         }
     }
 
@@ -225,14 +254,14 @@ struct BulkLoadingTests {
         await waitForBulkWaiters(1, key: 2, in: cache)
         let second = Task { try await cache.getAll([2, 3]) { try await loader.load($0) } }
         await waitForBulkWaiters(2, key: 2, in: cache)
-        while loader.calls.count < 2 { await Task.yield() }
+        await eventually("both loaders run") { loader.calls.count == 2 }
         first.cancel()
         await #expect(throws: CancellationError.self) { try await first.value }
         // The second caller still waits for key 2 of the first load: it runs on.
         #expect(loader.cancellations == 0)
         second.cancel()
         await #expect(throws: CancellationError.self) { try await second.value }
-        while loader.cancellations < 2 { await Task.yield() }
+        await eventually("both loaders cancelled") { loader.cancellations == 2 }
         // A caller after the cancellation starts a load of its own.
         let fresh = GatedBulkLoader(isOpen: true)
         #expect(try await cache.getAll([1, 2, 3]) { try await fresh.load($0) } == [1: 10, 2: 20, 3: 30])
@@ -243,7 +272,7 @@ struct BulkLoadingTests {
         let cache = Cache<Int, Int>(capacity: 10)
         let loader = GatedBulkLoader()
         let bulk = Task { try await cache.getAll([1, 2]) { try await loader.load($0) } }
-        while loader.calls.isEmpty { await Task.yield() }
+        await eventually("the loader runs") { !loader.calls.isEmpty }
         cache.set(1, 99)
         loader.open()
         #expect(try await bulk.value == [1: 10, 2: 20])
@@ -263,10 +292,12 @@ struct BulkLoadingTests {
                 return 200
             }
         }
-        while inBody.value == 0 { await Task.yield() }
+        await eventually("the update runs its body") { inBody.value > 0 }
         let loader = GatedBulkLoader(isOpen: true)
         let bulk = Task { try await cache.getAll([1, 2, 3]) { try await loader.load($0) } }
-        while cache._shard(for: 2).withLock({ $0._watches[2]?.waitingBulkLoads.count ?? 0 }) == 0 { await Task.yield() }
+        await eventually("the update holds the bulk call back") {
+            cache._shard(for: 2).withLock { $0._watches[2]?.waitingBulkLoads.count ?? 0 } > 0
+        }
         release.increment()
         _ = await update.value
         #expect(try await bulk.value == [1: 1, 2: 200, 3: 30])
@@ -290,7 +321,9 @@ struct BulkLoadingTests {
                 }
             }
         }
-        while cache._shard(for: 3).withLock({ $0._flights[3]?.completion == nil }) { await Task.yield() }
+        await eventually("the thread waits for key 3") {
+            cache._shard(for: 3).withLock { $0._flights[3]?.completion != nil }
+        }
         loader.open()
         #expect(try await blocking.value.get() == [1: 1, 2: 2_000, 3: 30])
         #expect(calls.withLock { $0 } == [[2]])
