@@ -8,8 +8,9 @@
 // replaced), `insert` (set of a new key into a full cache: one entry departs evicted), `update`
 // (an atomic increment of a present key's value, `update(_:ttl:_:)`), `loading-hit` (a hit of the
 // blocking loading `get(_:ttl:loader:)` on entries it stored with a TTL), `refresh-hit` (a hit of
-// the blocking refreshing `get(_:ttl:refreshAfter:loader:)` on entries it stored, none due), each
-// with a closure literal that captures nothing, as the cheapest call (a stored closure, or one that
+// the blocking refreshing `get(_:ttl:refreshAfter:loader:)` on entries it stored, none due),
+// `get-all-hit` (the blocking `getAll(_:ttl:loader:)` of 100 present keys a call, COUNT keys in
+// all), each with a closure literal that captures nothing, as the cheapest call (a stored closure, or one that
 // captures, makes the escaping loader allocate a context on every call). POLICY: lru,
 // tinyLFU or clockPro. `--listener`: the cache has a removal listener that does nothing.
 // `--weighted`: the cache is bounded by weight, every entry weighing 1 (so it holds and evicts the
@@ -25,10 +26,10 @@ import Darwin
 let arguments = CommandLine.arguments
 guard arguments.count >= 4, let count = Int(arguments[3]), count >= 0,
     let policy = try? EvictionPolicy(name: arguments[2]),
-    ["hit", "overwrite", "insert", "update", "loading-hit", "refresh-hit"].contains(arguments[1])
+    ["hit", "overwrite", "insert", "update", "loading-hit", "refresh-hit", "get-all-hit"].contains(arguments[1])
 else {
     print(
-        "usage: theine-ops hit|overwrite|insert|update|loading-hit|refresh-hit lru|tinyLFU|clockPro COUNT "
+        "usage: theine-ops hit|overwrite|insert|update|loading-hit|refresh-hit|get-all-hit lru|tinyLFU|clockPro COUNT "
             + "[--listener] [--weighted]"
     )
     exit(2)
@@ -72,6 +73,11 @@ case "loading-hit":
 case "refresh-hit":
     for index in 0..<count {
         checksum &+= try cache.get(index % capacity, ttl: ttl, refreshAfter: refreshAfter, loader: { $0 })
+    }
+case "get-all-hit":
+    for first in stride(from: 0, to: count, by: 100) {
+        let base = first % capacity
+        checksum &+= try cache.getAll(base..<base + 100, loader: { _ in [:] }).count
     }
 default:
     for index in 0..<count { cache.set(capacity + index, index) }

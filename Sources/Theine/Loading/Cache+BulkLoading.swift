@@ -26,22 +26,36 @@ extension Cache {
     /// Counts one hit or miss per distinct key, and one load per call of `loader`.
     ///
     /// - Returns: the value of every key of `keys` that is present or loaded.
-    /// - Complexity: O(k) for k keys, besides the load; one allocation for the result and the
-    ///   distinct keys when every key is present.
+    /// - Complexity: O(k) for k keys, besides the load.
+    @inlinable
     public func getAll(
         _ keys: some Sequence<Key>,
         ttl: Duration? = nil,
         loader: @escaping @Sendable ([Key]) async throws -> [Key: Value]
     ) async throws -> [Key: Value] {
         var (values, missing) = _lookUpAll(keys)
-        let terms = LoadTerms(ttl: ttl, refreshAfter: nil, staleIfError: nil)
+        if !missing.isEmpty {
+            let terms = LoadTerms(ttl: ttl, refreshAfter: nil, staleIfError: nil)
+            try await _loadAll(missing, into: &values, terms: terms, loader: loader)
+        }
+        return values
+    }
+
+    /// The miss path of the async `getAll`: loads `missing` (distinct keys) into `values`.
+    @usableFromInline
+    func _loadAll(
+        _ missing: [Key],
+        into values: inout [Key: Value],
+        terms: LoadTerms,
+        loader: @escaping @Sendable ([Key]) async throws -> [Key: Value]
+    ) async throws {
+        var missing = missing
         while !missing.isEmpty {
-            let outcome = try await _loadAll(missing, terms: terms, loader: loader)
+            let outcome = try await _loadRound(missing, terms: terms, loader: loader)
             values.merge(outcome.values) { _, loaded in loaded }
             // An update of these keys held the load back: they are looked up again.
             missing = outcome.heldBack
         }
-        return values
     }
 
     /// The values for `keys`, loading those that are missing with one call of `loader` on the
@@ -59,13 +73,31 @@ extension Cache {
     /// - Complexity: O(k) for k keys, besides the load.
     @available(*, noasync, message: "blocks its thread; from async code use the async getAll(_:ttl:loader:)")
     @_disfavoredOverload
+    @inlinable
     public func getAll(
         _ keys: some Sequence<Key>,
         ttl: Duration? = nil,
         loader: ([Key]) throws -> [Key: Value]
     ) throws -> [Key: Value] {
         var (values, missing) = _lookUpAll(keys)
-        let terms = LoadTerms(ttl: ttl, refreshAfter: nil, staleIfError: nil)
+        if !missing.isEmpty {
+            let terms = LoadTerms(ttl: ttl, refreshAfter: nil, staleIfError: nil)
+            try _loadAll(missing, into: &values, terms: terms, loader: loader)
+        }
+        return values
+    }
+
+    /// The miss path of the blocking `getAll`: loads `missing` (distinct keys) into `values`, the
+    /// keys nobody loads with one call of `loader` on this thread, then waits for the loads it joined.
+    @available(*, noasync)
+    @usableFromInline
+    func _loadAll(
+        _ missing: [Key],
+        into values: inout [Key: Value],
+        terms: LoadTerms,
+        loader: ([Key]) throws -> [Key: Value]
+    ) throws {
+        var missing = missing
         while !missing.isEmpty {
             // The group is never abandoned: this thread waits for its keys until they end.
             let group = BulkLoadGroup()
@@ -103,15 +135,17 @@ extension Cache {
             }
             missing = heldBack
         }
-        return values
     }
 
     /// The values of the distinct keys of `keys` that are present, each counted as a hit, and the
     /// missing ones, each counted as a miss, in the order of `keys`.
     ///
     /// - Complexity: O(k) for k keys.
+    @inlinable
     func _lookUpAll(_ keys: some Sequence<Key>) -> (values: [Key: Value], missing: [Key]) {
         var values: [Key: Value] = [:]
+        // Sized once (for a collection, its count): growing would hash every key again each time.
+        values.reserveCapacity(keys.underestimatedCount)
         var missing: [Key] = []
         var missingSet: Set<Key> = []
         for key in keys where values[key] == nil && !missingSet.contains(key) {
@@ -128,7 +162,7 @@ extension Cache {
     /// Waits for the loads of `missing` (distinct keys): the ones in flight joined, the others
     /// loaded by one call of `loader` in a new task; leaves the loads it still waits in when it
     /// stops early (cancelled, or a failure).
-    private func _loadAll(
+    private func _loadRound(
         _ missing: [Key],
         terms: LoadTerms,
         loader: @escaping @Sendable ([Key]) async throws -> [Key: Value]
