@@ -29,6 +29,8 @@
 ///   - ttl: how long a result is served; `nil` for ever.
 ///   - refreshAfter: how old a result may be before a call that finds it reruns the function in
 ///     the background, serving the old result meanwhile; `nil` for never.
+///   - staleIfError: how long past its `ttl` a result is kept, unseen, to answer a call whose
+///     function fails instead of the error (fail-safe); `nil` for not at all.
 ///   - policy: which results to keep when full; adaptive W-TinyLFU by default.
 @attached(peer, names: prefixed(__memoized_), prefixed(__uncached_))
 @attached(body)
@@ -36,6 +38,7 @@ public macro Memoized(
     capacity: Int,
     ttl: Duration? = nil,
     refreshAfter: Duration? = nil,
+    staleIfError: Duration? = nil,
     policy: EvictionPolicy = .tinyLFU
 ) = #externalMacro(module: "TheineMacrosPlugin", type: "MemoizedMacro")
 #endif

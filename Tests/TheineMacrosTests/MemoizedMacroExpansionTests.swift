@@ -90,10 +90,10 @@ struct MemoizedMacroExpansionTests {
         )
     }
 
-    @Test func refreshAfter_isPassedAfterTheTTL_whateverTheAttributesOrder() {
+    @Test func refreshAfterAndStaleIfError_arePassedAfterTheTTL_whateverTheAttributesOrder() {
         assertMemoizedExpansion(
             """
-            @Memoized(refreshAfter: .seconds(45), capacity: 10, ttl: .seconds(60))
+            @Memoized(staleIfError: .seconds(600), refreshAfter: .seconds(45), capacity: 10, ttl: .seconds(60))
             func rate(_ currency: String) async throws -> Int {
                 try await exchange.rate(currency)
             }
@@ -107,7 +107,7 @@ struct MemoizedMacroExpansionTests {
                     try await exchange.rate(currency)
                 }
 
-                private let __memoized_rate = Theine.Memoized(capacity: 10, ttl: .seconds(60), refreshAfter: .seconds(45)) { (currency: String) async throws -> Int in
+                private let __memoized_rate = Theine.Memoized(capacity: 10, ttl: .seconds(60), refreshAfter: .seconds(45), staleIfError: .seconds(600)) { (currency: String) async throws -> Int in
                     return try await __uncached_rate(currency)
                 }
                 """

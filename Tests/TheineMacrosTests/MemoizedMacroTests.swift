@@ -77,6 +77,18 @@ extension Rectangle {
     }
 }
 
+/// Whether `quote(_:)`'s source is down.
+private let quoteSourceIsDown = LockedState(false)
+
+private struct SourceDown: Error {}
+
+@Memoized(capacity: 10, ttl: .milliseconds(20), staleIfError: .seconds(3_600))
+private func quote(_ symbol: String) async throws -> Int {
+    recordRun("quote")
+    if quoteSourceIsDown.withLock({ $0 }) { throw SourceDown() }
+    return symbol.count
+}
+
 /// Hashable by identity: equal only to itself.
 private final class Account: Hashable, Sendable {
     let balance: Int
@@ -121,6 +133,17 @@ struct MemoizedMacroTests {
         #expect(try parse("12") == 12)
         #expect(try parse("12") == 12)
         #expect(runCount("parse") == 3)
+    }
+
+    @Test func staleIfError_servesTheLastResult_pastItsTTL_whenTheFunctionFails() async throws {
+        #expect(try await quote("ABC") == 3)
+        quoteSourceIsDown.withLock { $0 = true }
+        // Past the TTL (on the default clock, as the macro's cache has): the call runs the function
+        // again, which fails, and gets the result kept for the grace.
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(try await quote("ABC") == 3)
+        #expect(runCount("quote") == 2)
+        await #expect(throws: SourceDown.self) { try await quote("XYZW") }
     }
 
     @Test func recursiveFunction_reusesItsOwnResults() {
