@@ -82,8 +82,8 @@ struct BulkLoadingTests {
         in cache: Cache<Int, Int>,
         sourceLocation: SourceLocation = #_sourceLocation
     ) async {
-        await eventually("\(count) bulk callers wait for key \(key)", sourceLocation: sourceLocation) {
-            cache._shard(for: key).withLock { $0._flights[key]?.bulkWaiters.count ?? 0 } >= count
+        await waitFor(count, "bulk callers", key: key, in: cache, sourceLocation: sourceLocation) {
+            $0.bulkWaiters.count
         }
     }
 
@@ -94,8 +94,20 @@ struct BulkLoadingTests {
         in cache: Cache<Int, Int>,
         sourceLocation: SourceLocation = #_sourceLocation
     ) async {
-        await eventually("\(count) callers wait for key \(key)", sourceLocation: sourceLocation) {
-            cache._shard(for: key).withLock { $0._flights[key]?.waiters.count ?? 0 } >= count
+        await waitFor(count, "callers", key: key, in: cache, sourceLocation: sourceLocation) { $0.waiters.count }
+    }
+
+    /// Waits until the load of `key` counts `count` waiters of a kind (`waiting` counts them).
+    private func waitFor(
+        _ count: Int,
+        _ kind: String,
+        key: Int,
+        in cache: Cache<Int, Int>,
+        sourceLocation: SourceLocation,
+        waiting: (LoadFlight<Int>) -> Int
+    ) async {
+        await eventually("\(count) \(kind) wait for key \(key)", sourceLocation: sourceLocation) {
+            cache._shard(for: key).withLock { state in state._flights[key].map(waiting) ?? 0 } >= count
         }
     }
 

@@ -1,4 +1,4 @@
-/// The keys one call of a bulk loader serves (``Cache/getAll(_:ttl:loader:)``): how many callers
+/// The keys one call of a bulk loader serves (`Cache.getAll(_:ttl:loader:)`): how many callers
 /// wait for any of them, and the task running the loader, cancelled when the last one stops.
 ///
 /// Each key has its own ``LoadFlight`` in its shard; the group spans the shards. Its counter is

@@ -1,4 +1,4 @@
-/// One caller of the async ``Cache/getAll(_:ttl:loader:)`` waiting for the keys it missed: one
+/// One caller of the async `Cache.getAll(_:ttl:loader:)` waiting for the keys it missed: one
 /// continuation for all of them, resumed when the last key's load ends, at the first failure, or
 /// at the caller's cancellation.
 ///

@@ -59,7 +59,7 @@ extension Cache {
     }
 
     /// The values for `keys`, loading those that are missing with one call of `loader` on the
-    /// calling thread. The blocking counterpart of the async ``getAll(_:ttl:loader:)``, for code
+    /// calling thread. The blocking counterpart of the async `getAll(_:ttl:loader:)`, for code
     /// that runs on its own threads; the same rules, but that a thread cannot be cancelled.
     ///
     /// ```swift

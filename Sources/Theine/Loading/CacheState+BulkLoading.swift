@@ -1,4 +1,4 @@
-/// Bulk loading's edits of a shard's state (``Cache/getAll(_:ttl:loader:)``): each key of a bulk
+/// Bulk loading's edits of a shard's state (`Cache.getAll(_:ttl:loader:)`): each key of a bulk
 /// load has a flight of its own, so that a caller of one key joins it as any load, and a bulk
 /// caller joins the loads of other callers key by key.
 extension CacheState where Key: Sendable {

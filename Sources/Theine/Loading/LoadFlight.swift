@@ -4,7 +4,7 @@ typealias LoadResultHandler<Value: Sendable> = @Sendable (Result<Value, any Erro
 
 /// One load in flight for one key: the task running the loader, and the callers waiting for its
 /// result (single flight: however many ask, the loader runs once). A key of a bulk load
-/// (``Cache/getAll(_:ttl:loader:)``) has its own flight, which belongs to the load's ``BulkLoadGroup``.
+/// (`Cache.getAll(_:ttl:loader:)`) has its own flight, which belongs to the load's ``BulkLoadGroup``.
 ///
 /// Guarded by: the lock of the shard that holds the key. Every field is read and written with that
 /// lock held; continuations are resumed and the task cancelled only after it is released.
