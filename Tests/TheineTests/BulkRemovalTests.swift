@@ -2,6 +2,12 @@ import Testing
 
 @testable import Theine
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 private struct PredicateFailure: Error, Equatable {}
 
 @Suite(.tags(.concurrency, .invariants))
@@ -127,20 +133,25 @@ struct BulkRemovalTests {
         let cache = Cache<Int, Int>(capacity: 100_000, shardCount: 4)
         for key in 0..<keyCount { cache.set(key, 2 * key + 1) }
         let walks = Counter()
+        let writing = Counter()
         let written = LockedState<Set<Int>>([])
         runOnThreads(3) { thread in
             if thread == 0 {
+                // The walk begins once both writers write: on a loaded machine it could otherwise
+                // end before either was scheduled, and test nothing.
+                while writing.value < 2 { usleep(100) }
                 cache.removeAll { _, value in value % 2 == 1 }
                 walks.increment()
                 return
             }
             var key = thread - 1
             var mine: [Int] = []
-            while walks.value == 0 && key < keyCount {
+            repeat {
                 cache.set(key, 2 * key)
                 mine.append(key)
+                if mine.count == 1 { writing.increment() }
                 key += 2
-            }
+            } while walks.value == 0 && key < keyCount
             written.withLock { $0.formUnion(mine) }
         }
         let writtenKeys = written.withLock { $0 }
