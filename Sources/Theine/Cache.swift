@@ -24,6 +24,26 @@ import Synchronization
 /// thread of its own. Deadlines sit in a hierarchical timer wheel, so expiry costs amortized O(1)
 /// per entry and never scans the cache.
 ///
+/// ## Sliding expiration
+/// A cache created with `expireAfterAccess` also expires an entry that nobody has accessed for
+/// that long (``RemovalCause/expired``), as sessions and tokens want; with a TTL too, the earlier
+/// of the two ends the entry.
+///
+/// ```swift
+/// let sessions = Cache<String, Session>(capacity: 100_000, expireAfterAccess: .minutes(30))
+/// sessions.set(token, session)                       // lives while it is used
+/// sessions.set(apiKey, grant, ttl: .hours(8))        // and at most 8 hours
+/// ```
+///
+/// Accesses are a hit of any `get` (the loading and bulk ones included), a write (``set(_:_:ttl:)``,
+/// a load's store, ``update(_:ttl:_:)``); not ``entries()``, ``hottest(_:)``, ``coldest(_:)``, nor a
+/// ``setIfAbsent(_:_:ttl:)`` that finds the key. A hit records its time in the entry's own word
+/// without a lock, and the timer wheel checks that word before it removes an entry, so an entry in
+/// use is never expired for want of access, and an idle one leaves as an entry with a TTL does.
+/// With the default clock, accesses are recorded to the next 2^20 ns (about a millisecond), so an
+/// idle entry may outlive its limit by that much, never less; with any other clock (a
+/// ``ManualCacheClock``), exactly. It costs every hit a clock read, and 16 bytes an entry.
+///
 /// ## Thread safety
 /// Every method may be called from any thread or task at any time. A large cache is split into
 /// shards by key hash, each with its own lock, so threads using different keys rarely wait for each
@@ -82,7 +102,7 @@ import Synchronization
 /// older value's `.expired` after it.
 ///
 /// ## Weights
-/// A cache created with ``init(maximumWeight:weigher:policy:shardCount:clock:onRemoval:)`` is
+/// A cache created with ``init(maximumWeight:weigher:policy:shardCount:expireAfterAccess:clock:onRemoval:)`` is
 /// bounded by the total of its entries' weights (``totalWeight``, at most ``maximumWeight``) rather
 /// than by their number, so that it can hold a budget of bytes:
 ///
@@ -148,7 +168,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
 
     /// The maximum number of entries the cache holds: as created, or as last resized
     /// (``resize(to:)``). A weighted cache
-    /// (``init(maximumWeight:weigher:policy:shardCount:clock:onRemoval:)``) is bounded by weight
+    /// (``init(maximumWeight:weigher:policy:shardCount:expireAfterAccess:clock:onRemoval:)``) is bounded by weight
     /// instead, and reports ``Cache/maximumCapacity``: no bound by count.
     public var capacity: Int {
         _isWeighted ? maximumCacheCapacity : _bound.load(ordering: .relaxed)
@@ -162,6 +182,10 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
 
     /// The eviction policy the cache follows.
     public let policy: EvictionPolicy
+
+    /// How long an entry lives without being accessed (see "Sliding expiration" above); `nil` when
+    /// entries do not expire for want of access.
+    public let expireAfterAccess: Duration?
 
     /// The largest capacity a cache accepts: 2,147,483,647 entries (slots are addressed by `Int32`).
     public static var maximumCapacity: Int { maximumCacheCapacity }
@@ -180,18 +204,22 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     ///     lowered to the largest power of two at or below `capacity`, so that every shard holds an
     ///     entry. More shards let more writers in at once, at the price of the policy's exactness
     ///     (see ``Cache``).
+    ///   - expireAfterAccess: how long an entry lives without being accessed (see "Sliding
+    ///     expiration" above); `nil` (the default), or more than 100 years, for no such limit.
     ///   - clock: the time TTLs are measured in; ``ContinuousCacheClock`` by default. Tests pass a
     ///     ``ManualCacheClock``.
     ///   - onRemoval: called with every entry that leaves the cache and why, once each, outside the
     ///     cache's locks (see "Removal notifications" above); `nil` (the default) for none.
-    /// - Precondition: `capacity` is in `1...Cache.maximumCapacity` and `shardCount`, if any, in
-    ///   `1...Cache.maximumShardCount`; anything else is a programmer error and traps. For values
-    ///   read from configuration, use ``init(validatingCapacity:policy:shardCount:clock:onRemoval:)``,
+    /// - Precondition: `capacity` is in `1...Cache.maximumCapacity`, `shardCount`, if any, in
+    ///   `1...Cache.maximumShardCount` and `expireAfterAccess`, if any, positive; anything else is
+    ///   a programmer error and traps. For values
+    ///   read from configuration, use ``init(validatingCapacity:policy:shardCount:expireAfterAccess:clock:onRemoval:)``,
     ///   which throws instead.
     public convenience init(
         capacity: Int,
         policy: EvictionPolicy = .tinyLFU,
         shardCount: Int? = nil,
+        expireAfterAccess: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock(),
         onRemoval: (@Sendable (Key, Value, RemovalCause) -> Void)? = nil
     ) {
@@ -200,6 +228,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             policy: policy,
             admissionSeed: UInt64.random(in: .min ... .max),
             shardCount: shardCount,
+            expireAfterAccess: expireAfterAccess,
             clock: clock,
             onRemoval: onRemoval
         )
@@ -215,33 +244,46 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// - Parameters:
     ///   - capacity: the maximum number of entries, in `1...Cache.maximumCapacity`.
     ///   - policy: the eviction policy; adaptive W-TinyLFU by default.
-    ///   - shardCount: the shards, as for ``init(capacity:policy:shardCount:clock:onRemoval:)``:
+    ///   - shardCount: the shards, as for ``init(capacity:policy:shardCount:expireAfterAccess:clock:onRemoval:)``:
     ///     `nil` (the default) chooses, otherwise in `1...Cache.maximumShardCount`.
+    ///   - expireAfterAccess: how long an entry lives without being accessed; `nil` (the default)
+    ///     for no such limit, otherwise positive.
     ///   - clock: the time TTLs are measured in; ``ContinuousCacheClock`` by default.
-    ///   - onRemoval: the removal listener, as for ``init(capacity:policy:shardCount:clock:onRemoval:)``.
+    ///   - onRemoval: the removal listener, as for ``init(capacity:policy:shardCount:expireAfterAccess:clock:onRemoval:)``.
     /// - Throws: ``CacheError/invalidCapacity(_:)`` when `capacity` is out of range,
-    ///   ``CacheError/invalidShardCount(_:)`` when `shardCount` is.
+    ///   ``CacheError/invalidShardCount(_:)`` when `shardCount` is,
+    ///   ``CacheError/invalidExpireAfterAccess(_:)`` when `expireAfterAccess` is not positive.
     public convenience init(
         validatingCapacity capacity: Int,
         policy: EvictionPolicy = .tinyLFU,
         shardCount: Int? = nil,
+        expireAfterAccess: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock(),
         onRemoval: (@Sendable (Key, Value, RemovalCause) -> Void)? = nil
     ) throws(CacheError) {
         guard (1...maximumCacheCapacity).contains(capacity) else { throw .invalidCapacity(capacity) }
         if let shardCount, !ShardLayout.validCounts.contains(shardCount) { throw .invalidShardCount(shardCount) }
-        self.init(capacity: capacity, policy: policy, shardCount: shardCount, clock: clock, onRemoval: onRemoval)
+        if let expireAfterAccess, expireAfterAccess <= .zero { throw .invalidExpireAfterAccess(expireAfterAccess) }
+        self.init(
+            capacity: capacity,
+            policy: policy,
+            shardCount: shardCount,
+            expireAfterAccess: expireAfterAccess,
+            clock: clock,
+            onRemoval: onRemoval
+        )
     }
 
     /// Creates an empty cache whose random admission decisions follow `admissionSeed`, so that hit
     /// ratios are reproducible (with `SWIFT_DETERMINISTIC_HASHING=1`), split into `shardCount`
-    /// shards (as for ``init(capacity:policy:shardCount:clock:onRemoval:)``), and visited by
+    /// shards (as for ``init(capacity:policy:shardCount:expireAfterAccess:clock:onRemoval:)``), and visited by
     /// `ticker` once it holds entries with a TTL. For the simulator and tests.
     package convenience init(
         capacity: Int,
         policy: EvictionPolicy,
         admissionSeed: UInt64,
         shardCount: Int? = nil,
+        expireAfterAccess: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock(),
         ticker: ExpirationTicker = .shared,
         onRemoval: (@Sendable (Key, Value, RemovalCause) -> Void)? = nil
@@ -255,6 +297,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             policy: policy,
             admissionSeed: admissionSeed,
             shardCount: shardCount,
+            expireAfterAccess: expireAfterAccess,
             clock: clock,
             ticker: ticker,
             onRemoval: onRemoval
@@ -280,11 +323,14 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     ///   - shardCount: `nil` (the default) for one shard; otherwise a number in
     ///     `1...Cache.maximumShardCount`, rounded up to a power of two, and each shard holds its
     ///     share of the weight (so ``maximumEntryWeight`` shrinks with it).
+    ///   - expireAfterAccess: how long an entry lives without being accessed; `nil` (the default)
+    ///     for no such limit, as for ``init(capacity:policy:shardCount:expireAfterAccess:clock:onRemoval:)``.
     ///   - clock: the time TTLs are measured in; ``ContinuousCacheClock`` by default.
-    ///   - onRemoval: the removal listener, as for ``init(capacity:policy:shardCount:clock:onRemoval:)``.
-    /// - Precondition: `maximumWeight` is in `1...Cache.maximumWeightLimit` and `shardCount`, if
-    ///   any, in `1...Cache.maximumShardCount`; anything else traps. For values read from
-    ///   configuration, use ``init(validatingMaximumWeight:weigher:policy:shardCount:clock:onRemoval:)``.
+    ///   - onRemoval: the removal listener, as for ``init(capacity:policy:shardCount:expireAfterAccess:clock:onRemoval:)``.
+    /// - Precondition: `maximumWeight` is in `1...Cache.maximumWeightLimit`, `shardCount`, if
+    ///   any, in `1...Cache.maximumShardCount` and `expireAfterAccess`, if any, positive; anything
+    ///   else traps. For values read from
+    ///   configuration, use ``init(validatingMaximumWeight:weigher:policy:shardCount:expireAfterAccess:clock:onRemoval:)``.
     ///   The weigher returning a negative weight is a programmer error too, and traps with the
     ///   weight and the key's type (not the key).
     public convenience init(
@@ -292,6 +338,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         weigher: @escaping @Sendable (Key, Value) -> Int,
         policy: EvictionPolicy = .tinyLFU,
         shardCount: Int? = nil,
+        expireAfterAccess: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock(),
         onRemoval: (@Sendable (Key, Value, RemovalCause) -> Void)? = nil
     ) {
@@ -301,6 +348,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             policy: policy,
             admissionSeed: UInt64.random(in: .min ... .max),
             shardCount: shardCount,
+            expireAfterAccess: expireAfterAccess,
             clock: clock,
             onRemoval: onRemoval
         )
@@ -316,19 +364,23 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// - Parameters:
     ///   - maximumWeight: the most the entries weigh together, in `1...Cache.maximumWeightLimit`.
     ///   - weigher: the weight of a value stored for a key, at least 0, as for
-    ///     ``init(maximumWeight:weigher:policy:shardCount:clock:onRemoval:)``.
+    ///     ``init(maximumWeight:weigher:policy:shardCount:expireAfterAccess:clock:onRemoval:)``.
     ///   - policy: the eviction policy; adaptive W-TinyLFU by default.
     ///   - shardCount: `nil` (the default) for one shard, otherwise in `1...Cache.maximumShardCount`.
+    ///   - expireAfterAccess: how long an entry lives without being accessed; `nil` (the default)
+    ///     for no such limit, otherwise positive.
     ///   - clock: the time TTLs are measured in; ``ContinuousCacheClock`` by default.
-    ///   - onRemoval: the removal listener, as for ``init(capacity:policy:shardCount:clock:onRemoval:)``.
+    ///   - onRemoval: the removal listener, as for ``init(capacity:policy:shardCount:expireAfterAccess:clock:onRemoval:)``.
     /// - Throws: ``CacheError/invalidMaximumWeight(_:)`` when `maximumWeight` is not in
     ///   `1...Cache.maximumWeightLimit`, ``CacheError/invalidShardCount(_:)`` when `shardCount` is
-    ///   out of range.
+    ///   out of range, ``CacheError/invalidExpireAfterAccess(_:)`` when `expireAfterAccess` is not
+    ///   positive.
     public convenience init(
         validatingMaximumWeight maximumWeight: Int,
         weigher: @escaping @Sendable (Key, Value) -> Int,
         policy: EvictionPolicy = .tinyLFU,
         shardCount: Int? = nil,
+        expireAfterAccess: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock(),
         onRemoval: (@Sendable (Key, Value, RemovalCause) -> Void)? = nil
     ) throws(CacheError) {
@@ -336,17 +388,19 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             throw .invalidMaximumWeight(maximumWeight)
         }
         if let shardCount, !ShardLayout.validCounts.contains(shardCount) { throw .invalidShardCount(shardCount) }
+        if let expireAfterAccess, expireAfterAccess <= .zero { throw .invalidExpireAfterAccess(expireAfterAccess) }
         self.init(
             maximumWeight: maximumWeight,
             weigher: weigher,
             policy: policy,
             shardCount: shardCount,
+            expireAfterAccess: expireAfterAccess,
             clock: clock,
             onRemoval: onRemoval
         )
     }
 
-    /// ``init(maximumWeight:weigher:policy:shardCount:clock:onRemoval:)`` whose random admission
+    /// ``init(maximumWeight:weigher:policy:shardCount:expireAfterAccess:clock:onRemoval:)`` whose random admission
     /// decisions follow `admissionSeed` and whose expirations `ticker` visits, as for the
     /// count-bounded twin. For the simulator and tests.
     package convenience init(
@@ -355,6 +409,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         policy: EvictionPolicy,
         admissionSeed: UInt64,
         shardCount: Int? = nil,
+        expireAfterAccess: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock(),
         ticker: ExpirationTicker = .shared,
         onRemoval: (@Sendable (Key, Value, RemovalCause) -> Void)? = nil
@@ -367,6 +422,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             policy: policy,
             admissionSeed: admissionSeed,
             shardCount: shardCount,
+            expireAfterAccess: expireAfterAccess,
             clock: clock,
             ticker: ticker,
             onRemoval: onRemoval
@@ -388,10 +444,18 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         policy: EvictionPolicy,
         admissionSeed: UInt64,
         shardCount: Int?,
+        expireAfterAccess: Duration?,
         clock: any CacheClock,
         ticker: ExpirationTicker,
         onRemoval: (@Sendable (Key, Value, RemovalCause) -> Void)?
     ) {
+        if let expireAfterAccess, expireAfterAccess <= .zero {
+            fatalError("expireAfterAccess must be positive, got \(expireAfterAccess)")
+        }
+        // Longer than 100 years, as a TTL: never.
+        let timeToIdle: Int64 =
+            if case .nanoseconds(let nanoseconds) = TimeToLive(expireAfterAccess) { nanoseconds } else { .max }
+        self.expireAfterAccess = timeToIdle == .max ? nil : expireAfterAccess
         let layout: ShardLayout
         let total: Int
         switch bound {
@@ -422,7 +486,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
                 let weights = isWeighted ? SlotWeights(maximum: share, maximumEntryWeight: maximumEntryWeight) : nil
                 let policy = policy.makePolicy(capacity: share, seed: admissionSeed &+ UInt64(index), weights: weights)
                 return CacheShard(
-                    CacheState(policy: policy, clock: clock, weights: weights),
+                    CacheState(policy: policy, clock: clock, weights: weights, timeToIdle: timeToIdle),
                     ownedStripeCount: ownedStripeCount
                 )
             }
@@ -466,9 +530,10 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     }
 
     /// The value stored for `key`, or `nil` if there is none or it has expired. Counts a hit or a
-    /// miss.
+    /// miss; a hit is an access for ``expireAfterAccess``.
     ///
-    /// - Complexity: O(1): one hash of `key`; no allocation. A clock read if the entry has a TTL.
+    /// - Complexity: O(1): one hash of `key`; no allocation. A clock read if the entry has a TTL or
+    ///   the cache expires entries after access.
     @inlinable
     public func get(_ key: Key) -> Value? {
         let hashValue = hashValue(of: key)

@@ -1,7 +1,7 @@
 /// The writes of a weighted shard: giving entries their weights, and evicting by weight.
 extension CacheState {
-    /// Inserts a new entry weighing `weight` into a weighted shard, then evicts by weight until the
-    /// shard is within its maximum. An entry heavier than the shard keeps departs evicted at once,
+    /// Inserts a new entry weighing `weight`, written at `present`, into a weighted shard, then
+    /// evicts by weight until the shard is within its maximum. An entry heavier than the shard keeps departs evicted at once,
     /// never stored.
     @inlinable @inline(never)
     mutating func insertNewWeighted(
@@ -10,6 +10,7 @@ extension CacheState {
         weight: Int,
         hashValue: Int,
         deadline: Int64,
+        writtenAt present: Int64,
         departures: inout Departures<Key, Value>
     ) {
         guard weight <= _evictor!.weights.maximumEntryWeight else {
@@ -19,6 +20,7 @@ extension CacheState {
             return
         }
         let slot = _table.insert(key, value, hashValue: hashValue)
+        recordWriteAccess(of: slot, at: present)
         setDeadline(deadline, of: slot, departures: &departures)
         let victims = _evictor!.recordInsertion(slot, weight: weight, hash: policyHash(ofHashValue: hashValue))
         removeVictims(victims, departures: &departures)

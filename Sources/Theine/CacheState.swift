@@ -60,6 +60,9 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     /// that much later: past it, the entry is invisible to reads but kept to answer a failing
     /// load. Nothing allocated in a cache that never keeps a value stale.
     @usableFromInline var _freshUntil = SlotTimes(vacant: .max)
+    /// The last access and the write deadline of each entry, for a cache that expires entries after
+    /// access; nothing allocated otherwise.
+    @usableFromInline var _accessExpiry: AccessExpiry
     /// The keys that updates and bulk removals are reading outside the lock (``KeyWatch``).
     @usableFromInline var _watches: [Key: KeyWatch<Value>] = [:]
     /// Scratch space for the slots the wheel expires, kept to avoid allocating on every advance.
@@ -68,14 +71,16 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     /// count-bounded one.
     @usableFromInline let _evictor: WeightedEvictor?
 
-    /// A count-bounded shard (`weights` `nil`), or a weighted one whose `policy` evicts by weight.
-    init(policy: any CachePolicy, clock: any CacheClock, weights: SlotWeights? = nil) {
+    /// A count-bounded shard (`weights` `nil`), or a weighted one whose `policy` evicts by weight,
+    /// whose entries expire `timeToIdle` nanoseconds after their last access (`Int64.max`: never).
+    init(policy: any CachePolicy, clock: any CacheClock, weights: SlotWeights? = nil, timeToIdle: Int64 = .max) {
         _table = EntryTable()
         _policy = policy
         _evictor = weights.map { WeightedEvictor(weights: $0, policy: policy) }
         _clock = clock
         let systemNanoseconds = clock is ContinuousCacheClock ? ContinuousCacheClock.systemNanoseconds() : nil
         _readsSystemClock = systemNanoseconds != nil
+        _accessExpiry = AccessExpiry(timeToIdle: timeToIdle, isDefaultClock: clock is ContinuousCacheClock)
         _wheel = TimerWheel(currentTime: systemNanoseconds ?? clock.now.nanosecondsClamped)
     }
 
@@ -120,6 +125,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         }
         _hitCount &+= 1
         _policy.recordAccess(stored.slot)
+        recordHitAccess(of: stored.slot)
         checkInvariantsIfEnabled()
         return stored
     }
@@ -148,11 +154,15 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     /// through the pointer would copy the whole state (a retain of every buffer in it), and a
     /// `mutating` one would count as a write for the thread sanitizer.
     ///
-    /// - Complexity: O(1); a clock read for an entry with a TTL.
+    /// With sliding expiry, a hit records its access in the slot's atomic word: the one store a
+    /// reader makes to the state (``AccessExpiry/recordAccess(of:at:)``).
+    ///
+    /// - Complexity: O(1); a clock read for an entry with a TTL, or with sliding expiry.
     @inlinable @inline(__always)
     static func lookUp(_ key: Key, hashValue: Int, in state: UnsafeMutablePointer<Self>) -> Lookup {
         guard let stored = state.pointee._table.lookUp(key, hashValue: hashValue) else { return .miss }
         if !state.pointee._wheel.isEmpty {
+            if state.pointee._accessExpiry.isEnabled { return lookUpSliding(stored, in: state) }
             let deadline = state.pointee._wheel.deadline(of: stored.slot)
             if deadline != .max {
                 let present = state.pointee.now()
@@ -163,6 +173,19 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
             }
         }
         return .hit(stored.slot, stored.value, readAt: timeNotRead)
+    }
+
+    /// ``lookUp(_:hashValue:in:)``'s answer for the entry `stored` under sliding expiry, where every
+    /// entry has a deadline: checks its leave deadline (not the wheel's, which may be early) and
+    /// records the hit's access.
+    @inlinable @inline(__always)
+    static func lookUpSliding(_ stored: (slot: SlotIndex, value: Value), in state: UnsafeMutablePointer<Self>) -> Lookup
+    {
+        let present = state.pointee.now()
+        if state.pointee._accessExpiry.leaveDeadline(of: stored.slot) <= present { return .expired }
+        if state.pointee._freshUntil.time(of: stored.slot) <= present { return .miss }
+        state.pointee._accessExpiry.recordAccess(of: stored.slot, at: present)
+        return .hit(stored.slot, stored.value, readAt: present)
     }
 
     /// Stores `value` for `key` (its `hashValue` given) to live `ttl` (which is not `.expired`),
@@ -194,12 +217,21 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
             }
             forgetLoadTerms(of: slot)
             _policy.recordAccess(slot)
+            recordWriteAccess(of: slot, at: present)
             setDeadline(deadline, of: slot, departures: &departures)
             if _evictor != nil { reweigh(slot, weight: weight, departures: &departures) }
             checkInvariantsIfEnabled()
             return
         }
-        insertNew(key, value, weight: weight, hashValue: hashValue, deadline: deadline, departures: &departures)
+        insertNew(
+            key,
+            value,
+            weight: weight,
+            hashValue: hashValue,
+            deadline: deadline,
+            writtenAt: present,
+            departures: &departures
+        )
     }
 
     /// Stores `value` for `key` (its `hashValue` given) only if `key` has no live entry (an expired
@@ -222,7 +254,15 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
             removeExpired(slot, departures: &departures)
         }
         noteWrite(of: key)
-        insertNew(key, value, weight: weight, hashValue: hashValue, deadline: deadline, departures: &departures)
+        insertNew(
+            key,
+            value,
+            weight: weight,
+            hashValue: hashValue,
+            deadline: deadline,
+            writtenAt: present,
+            departures: &departures
+        )
         return true
     }
 
@@ -277,14 +317,16 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     @usableFromInline
     mutating func removeExpired(departures: inout Departures<Key, Value>) -> Int {
         guard !_wheel.isEmpty else { return 0 }
-        _wheel.expireAll(upTo: now(), expired: &_expiredSlots)
-        return takeExpiredSlots(departures: &departures)
+        let present = now()
+        _wheel.expireAll(upTo: present, expired: &_expiredSlots)
+        return takeExpiredSlots(at: present, departures: &departures)
     }
 
     // MARK: Writes
 
-    /// Inserts a new entry; the entry evicted to make room, if any (possibly the new one), departs.
-    /// In a weighted shard, ``insertNewWeighted(_:_:weight:hashValue:deadline:departures:)``.
+    /// Inserts a new entry, written at `present` (``advanceTime(for:departures:)``'s reading); the
+    /// entry evicted to make room, if any (possibly the new one), departs. In a weighted shard,
+    /// ``insertNewWeighted(_:_:weight:hashValue:deadline:writtenAt:departures:)``.
     @inlinable
     mutating func insertNew(
         _ key: Key,
@@ -292,6 +334,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         weight: Int,
         hashValue: Int,
         deadline: Int64,
+        writtenAt present: Int64,
         departures: inout Departures<Key, Value>
     ) {
         guard _evictor == nil else {
@@ -301,6 +344,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
                 weight: weight,
                 hashValue: hashValue,
                 deadline: deadline,
+                writtenAt: present,
                 departures: &departures
             )
             return
@@ -315,6 +359,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
             departures.append(evicted.key, evicted.value, cause: .evicted)
         }
         if victim != slot {
+            recordWriteAccess(of: slot, at: present)
             setDeadline(deadline, of: slot, departures: &departures)
         }
         checkInvariantsIfEnabled()
@@ -329,8 +374,8 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         return _table.removeEntry(at: slot)
     }
 
-    /// Reads the clock if `ttl` needs it or entries have deadlines, and expires what the wheel finds
-    /// due.
+    /// Reads the clock if `ttl` needs it, entries have deadlines or entries expire after access,
+    /// and expires what the wheel finds due.
     ///
     /// - Returns: the present (`Int64.min` when the clock was not read: then no entry has a
     ///   deadline, so none is at or before it), and the deadline for `ttl` (`Int64.max`: none).
@@ -340,7 +385,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         departures: inout Departures<Key, Value>
     ) -> (present: Int64, deadline: Int64) {
         guard case .nanoseconds(let nanoseconds) = ttl else {
-            guard !_wheel.isEmpty else { return (.min, .max) }
+            guard !_wheel.isEmpty || _accessExpiry.isEnabled else { return (.min, .max) }
             let present = now()
             advanceWheel(to: present, departures: &departures)
             return (present, .max)
@@ -354,12 +399,20 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     @inlinable
     mutating func advanceWheel(to present: Int64, departures: inout Departures<Key, Value>) {
         _wheel.advance(to: present, expired: &_expiredSlots)
-        if !_expiredSlots.isEmpty { takeExpiredSlots(departures: &departures) }
+        if !_expiredSlots.isEmpty { takeExpiredSlots(at: present, departures: &departures) }
     }
 
-    /// Gives `slot` its deadline (`Int64.max`: none), noting that a deadline was set.
+    /// Gives `slot` its write deadline (`Int64.max`: none), noting that a deadline was set. With
+    /// sliding expiry, the wheel holds the earlier of it and the slot's last access plus the idle
+    /// time (the write's access recorded before, ``recordWriteAccess(of:at:)``).
     @inlinable
     mutating func setDeadline(_ deadline: Int64, of slot: SlotIndex, departures: inout Departures<Key, Value>) {
+        if _accessExpiry.isEnabled {
+            _accessExpiry.setWriteDeadline(deadline, of: slot)
+            _wheel.schedule(slot, at: _accessExpiry.leaveDeadline(of: slot))
+            departures.scheduledDeadline = true
+            return
+        }
         guard deadline != .max else {
             if !_wheel.isEmpty { _wheel.cancel(slot) }
             return
@@ -379,21 +432,24 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         departures.append(entry.key, entry.value, cause: .expired)
     }
 
-    /// Removes the entries of the slots the wheel reported expired (it has forgotten them already);
-    /// they depart.
+    /// Removes the entries of the slots the wheel reported expired at `present` (it has forgotten
+    /// them already); they depart. Under sliding expiry, those accessed since they were scheduled
+    /// are scheduled again instead.
     ///
     /// - Returns: the number of entries removed.
     @inlinable @inline(never) @discardableResult
-    mutating func takeExpiredSlots(departures: inout Departures<Key, Value>) -> Int {
-        let count = _expiredSlots.count
+    mutating func takeExpiredSlots(at present: Int64, departures: inout Departures<Key, Value>) -> Int {
+        var count = 0
         for slot in _expiredSlots {
+            if rescheduleIfAccessed(slot, at: present) { continue }
+            count += 1
             _policy.recordRemoval(slot)
             let entry = removeEntry(at: slot)
             departures.append(entry.key, entry.value, cause: .expired)
         }
         _expirationCount &+= count
         // Keep the scratch space unless a mass expiry grew it.
-        _expiredSlots.removeAll(keepingCapacity: count <= 1024)
+        _expiredSlots.removeAll(keepingCapacity: _expiredSlots.count <= 1024)
         checkInvariantsIfEnabled()
         return count
     }
@@ -432,9 +488,22 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         for slot in _freshUntil.occupiedSlots {
             precondition(_table.isOccupied(slot), "end of TTL kept for empty slot \(slot)")
             precondition(
-                _freshUntil.time(of: slot) < _wheel.deadline(of: slot),
+                _freshUntil.time(of: slot) < writeDeadline(of: slot),
                 "stale slot \(slot) leaves before its TTL ends"
             )
+        }
+        if _accessExpiry.isEnabled {
+            precondition(
+                _wheel.scheduledCount == _table.count,
+                "\(_table.count) entries but \(_wheel.scheduledCount) in the wheel under sliding expiry"
+            )
+            _table.forEachOccupiedSlot { index in
+                let slot = SlotIndex(truncatingIfNeeded: index)
+                precondition(
+                    _wheel.deadline(of: slot) <= _accessExpiry.leaveDeadline(of: slot),
+                    "slot \(slot) is due in the wheel after it leaves"
+                )
+            }
         }
         if let weights = _evictor?.weights {
             weights.checkInvariants(isResident: { _table.isOccupied($0) })

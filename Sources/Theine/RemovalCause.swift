@@ -1,4 +1,4 @@
-/// Why an entry left a cache, as told to its removal listener (``Cache/init(capacity:policy:shardCount:clock:onRemoval:)``).
+/// Why an entry left a cache, as told to its removal listener (``Cache/init(capacity:policy:shardCount:expireAfterAccess:clock:onRemoval:)``).
 ///
 /// A struct with static members rather than an enum, so that later versions can add causes
 /// without breaking a `switch` in your code: match the causes you handle and give the rest a

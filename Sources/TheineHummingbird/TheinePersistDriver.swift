@@ -45,7 +45,7 @@ public struct TheinePersistDriver: PersistDriver {
     /// - Parameters:
     ///   - capacity: the maximum number of values, in `1...Theine.Cache.maximumCapacity`.
     ///   - policy: the eviction policy; adaptive W-TinyLFU (`.tinyLFU`) by default.
-    ///   - shardCount: the cache's shards (`Theine.Cache.init(capacity:policy:shardCount:clock:onRemoval:)`):
+    ///   - shardCount: the cache's shards (`Theine.Cache.init(capacity:policy:shardCount:expireAfterAccess:clock:onRemoval:)`):
     ///     `nil`, the default, chooses from the capacity; more let more threads write at once.
     ///   - clock: the time expiry is measured in; `ContinuousCacheClock` by default. Tests pass a
     ///     `ManualCacheClock` and advance it instead of sleeping.
@@ -71,7 +71,7 @@ public struct TheinePersistDriver: PersistDriver {
     /// }
     /// ```
     ///
-    /// The rules are `Theine.Cache.init(maximumWeight:weigher:policy:shardCount:clock:onRemoval:)`'s:
+    /// The rules are `Theine.Cache.init(maximumWeight:weigher:policy:shardCount:expireAfterAccess:clock:onRemoval:)`'s:
     /// the weigher runs once per write, outside the cache's locks; a value of weight 0 is never
     /// evicted for size; one heavier than the cache's `maximumEntryWeight` is not kept (a
     /// ``create(key:value:expires:)`` of it succeeds, and the key then holds nothing).

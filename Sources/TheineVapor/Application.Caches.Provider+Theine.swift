@@ -21,7 +21,7 @@ extension Application.Caches.Provider {
     /// - Parameters:
     ///   - capacity: the maximum number of entries, in `1...Theine.Cache.maximumCapacity`.
     ///   - policy: the eviction policy; adaptive W-TinyLFU (`.tinyLFU`) by default.
-    ///   - shardCount: the cache's shards (`Theine.Cache.init(capacity:policy:shardCount:clock:onRemoval:)`):
+    ///   - shardCount: the cache's shards (`Theine.Cache.init(capacity:policy:shardCount:expireAfterAccess:clock:onRemoval:)`):
     ///     `nil`, the default, chooses from the capacity; more let more threads write at once.
     ///   - clock: the time expiry is measured in; `ContinuousCacheClock` by default. Tests pass a
     ///     `ManualCacheClock` and advance it instead of sleeping.
@@ -53,7 +53,7 @@ extension Application.Caches.Provider {
     /// })
     /// ```
     ///
-    /// The rules are `Theine.Cache.init(maximumWeight:weigher:policy:shardCount:clock:onRemoval:)`'s:
+    /// The rules are `Theine.Cache.init(maximumWeight:weigher:policy:shardCount:expireAfterAccess:clock:onRemoval:)`'s:
     /// the weigher runs once per `set`, outside the cache's locks; a value of weight 0 is never
     /// evicted for size; one heavier than the cache's `maximumEntryWeight` is not kept. The maximum
     /// weight is checked here, when the application is configured, as for

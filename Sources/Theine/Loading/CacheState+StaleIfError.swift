@@ -6,18 +6,18 @@
 /// Every other entry's TTL ends at its wheel deadline, and costs one comparison more where a write
 /// checks it.
 extension CacheState {
-    /// When the entry in `slot` stops being visible to reads: the end of its TTL, which is its
-    /// wheel deadline unless it is kept past it (`Int64.max`: never).
+    /// When the entry in `slot` stops being visible to reads: the end of its TTL, which is when it
+    /// leaves unless it is kept past it, or its sliding expiry (`Int64.max`: never).
     @inlinable @inline(__always)
     func visibleDeadline(of slot: SlotIndex) -> Int64 {
-        min(_wheel.deadline(of: slot), _freshUntil.time(of: slot))
+        min(leaveDeadline(of: slot), _freshUntil.time(of: slot))
     }
 
     /// Whether the entry in `slot`, past its TTL, is kept for its grace and must stay in place
     /// when a read finds it.
     @inlinable
     func isKeptStale(_ slot: SlotIndex) -> Bool {
-        _freshUntil.time(of: slot) != _freshUntil.vacant && now() < _wheel.deadline(of: slot)
+        _freshUntil.time(of: slot) != _freshUntil.vacant && now() < leaveDeadline(of: slot)
     }
 
     /// Keeps the entry just stored for `key` (its `hashValue` given), if it stayed and has a TTL,
@@ -29,7 +29,7 @@ extension CacheState {
         departures: inout Departures<Key, Value>
     ) {
         guard let slot = _table.slot(of: key, hashValue: hashValue) else { return }
-        let endOfTTL = _wheel.deadline(of: slot)
+        let endOfTTL = writeDeadline(of: slot)
         guard endOfTTL != .max else { return }
         let (endOfGrace, overflow) = endOfTTL.addingReportingOverflow(grace)
         _freshUntil.setTime(endOfTTL, of: slot)
@@ -55,6 +55,6 @@ extension CacheState {
         let endOfTTL = _freshUntil.time(of: stored.slot)
         guard endOfTTL != _freshUntil.vacant else { return nil }
         let present = now()
-        return endOfTTL <= present && present < _wheel.deadline(of: stored.slot) ? stored.value : nil
+        return endOfTTL <= present && present < leaveDeadline(of: stored.slot) ? stored.value : nil
     }
 }

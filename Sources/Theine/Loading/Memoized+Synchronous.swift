@@ -11,7 +11,7 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
     ///
     /// - Parameters:
     ///   - capacity: the most results kept, in `1...Cache.maximumCapacity` (a literal out of range
-    ///     traps, as ``Cache/init(capacity:policy:shardCount:clock:onRemoval:)`` does).
+    ///     traps, as ``Cache/init(capacity:policy:shardCount:expireAfterAccess:clock:onRemoval:)`` does).
     ///   - policy: which results to keep when full; adaptive W-TinyLFU by default.
     ///   - ttl: how long a result is served (the rules of ``Cache/set(_:_:ttl:)``); `nil` for ever.
     ///   - refreshAfter: how old a result may be before a call that finds it reruns the function

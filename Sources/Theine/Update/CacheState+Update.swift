@@ -105,7 +105,14 @@ extension CacheState {
             if let ttl {
                 set(key, newValue, ttl: ttl, weight: weight, hashValue: hashValue, departures: &departures)
             } else if let live {
-                replaceKeepingDeadline(live.slot, key: key, with: newValue, weight: weight, departures: &departures)
+                replaceKeepingDeadline(
+                    live.slot,
+                    key: key,
+                    with: newValue,
+                    weight: weight,
+                    writtenAt: present,
+                    departures: &departures
+                )
             } else {
                 // No live entry, so no deadline to keep: the value does not expire (an expired
                 // entry in its place departs as `set` has it depart).
@@ -117,18 +124,21 @@ extension CacheState {
         return .committed(release)
     }
 
-    /// Replaces the value of the live entry in `slot` with `value` (weighing `weight`), keeping its
-    /// deadline; the old value departs ``RemovalCause/replaced``.
+    /// Replaces the value of the live entry in `slot` with `value` (weighing `weight`) at `present`,
+    /// keeping its deadline (its sliding expiry counts the write as an access); the old value
+    /// departs ``RemovalCause/replaced``.
     @inlinable
     mutating func replaceKeepingDeadline(
         _ slot: SlotIndex,
         key: Key,
         with value: Value,
         weight: Int,
+        writtenAt present: Int64,
         departures: inout Departures<Key, Value>
     ) {
         noteWrite(of: key)
         let oldValue = _table.replaceValue(at: slot, with: value)
+        recordWriteAccess(of: slot, at: present)
         endGrace(of: slot, departures: &departures)
         forgetLoadTerms(of: slot)
         _replacementCount &+= 1
