@@ -40,9 +40,12 @@ import Synchronization
 /// ``setIfAbsent(_:_:ttl:)`` that finds the key. A hit records its time in the entry's own word
 /// without a lock, and the timer wheel checks that word before it removes an entry, so an entry in
 /// use is never expired for want of access, and an idle one leaves as an entry with a TTL does.
-/// With the default clock, accesses are recorded to the next 2^20 ns (about a millisecond), so an
-/// idle entry may outlive its limit by that much, never less; with any other clock (a
-/// ``ManualCacheClock``), exactly. It costs every hit a clock read, and 16 bytes an entry.
+/// With the default clock on Linux, hits read the kernel's coarse clock, whose resolution is its
+/// tick (a few milliseconds; `clock_getres(CLOCK_MONOTONIC_COARSE)`), so an idle entry may be
+/// returned up to one tick past its limit (never before it), and leaves within about a tick of
+/// it; with any other clock (a ``ManualCacheClock``), every access and check reads that clock,
+/// exactly. It costs every hit a
+/// coarse clock read (a TTL adds a precise one, as without sliding expiry), and 16 bytes an entry.
 ///
 /// ## Thread safety
 /// Every method may be called from any thread or task at any time. A large cache is split into

@@ -20,8 +20,7 @@ extension CacheState {
             return
         }
         let slot = _table.insert(key, value, hashValue: hashValue)
-        recordWriteAccess(of: slot, at: present)
-        setDeadline(deadline, of: slot, departures: &departures)
+        setDeadline(deadline, of: slot, writtenAt: present, departures: &departures)
         let victims = _evictor!.recordInsertion(slot, weight: weight, hash: policyHash(ofHashValue: hashValue))
         removeVictims(victims, departures: &departures)
         checkInvariantsIfEnabled()

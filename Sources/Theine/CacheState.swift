@@ -176,16 +176,34 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     }
 
     /// ``lookUp(_:hashValue:in:)``'s answer for the entry `stored` under sliding expiry, where every
-    /// entry has a deadline: checks its leave deadline (not the wheel's, which may be early) and
-    /// records the hit's access.
+    /// entry has a deadline: checks its TTL on the precise clock if it has one, and its idle
+    /// deadline (not the wheel's, which may be early) on the coarse clock with the default clock
+    /// (``AccessExpiry``); then records the hit's access.
     @inlinable @inline(__always)
-    static func lookUpSliding(_ stored: (slot: SlotIndex, value: Value), in state: UnsafeMutablePointer<Self>) -> Lookup
-    {
-        let present = state.pointee.now()
-        if state.pointee._accessExpiry.leaveDeadline(of: stored.slot) <= present { return .expired }
-        if state.pointee._freshUntil.time(of: stored.slot) <= present { return .miss }
-        state.pointee._accessExpiry.recordAccess(of: stored.slot, at: present)
-        return .hit(stored.slot, stored.value, readAt: present)
+    static func lookUpSliding(
+        _ stored: (slot: SlotIndex, value: Value),
+        in state: UnsafeMutablePointer<Self>
+    ) -> Lookup {
+        let slot = stored.slot
+        var present = timeNotRead
+        let writeDeadline = state.pointee._accessExpiry.writeDeadline(of: slot)
+        let endOfTTL = min(writeDeadline, state.pointee._freshUntil.time(of: slot))
+        if endOfTTL != .max {
+            present = state.pointee.now()
+            if writeDeadline <= present { return .expired }
+            // Kept past its TTL for a failing load: invisible, but it stays.
+            if endOfTTL <= present { return .miss }
+        }
+        if let coarseClock = state.pointee._accessExpiry.coarseClock {
+            let earliest = coarseClock.lowerBound()
+            if state.pointee._accessExpiry.idleDeadline(of: slot) <= earliest { return .expired }
+            state.pointee._accessExpiry.recordAccess(of: slot, at: earliest &+ coarseClock.resolution)
+        } else {
+            if present == timeNotRead { present = state.pointee.now() }
+            if state.pointee._accessExpiry.idleDeadline(of: slot) <= present { return .expired }
+            state.pointee._accessExpiry.recordAccess(of: slot, at: present)
+        }
+        return .hit(slot, stored.value, readAt: present)
     }
 
     /// Stores `value` for `key` (its `hashValue` given) to live `ttl` (which is not `.expired`),
@@ -208,7 +226,8 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         noteWrite(of: key)
         let (present, deadline) = advanceTime(for: ttl, departures: &departures)
         if let (slot, oldValue) = _table.replaceValue(ofKey: key, hashValue: hashValue, with: value) {
-            if visibleDeadline(of: slot) <= present {
+            // `present` not read: no entry has a deadline, so this one has not passed it.
+            if present != Self.timeNotRead && visibleDeadline(of: slot) <= present {
                 _expirationCount &+= 1
                 departures.append(key, oldValue, cause: .expired)
             } else {
@@ -217,8 +236,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
             }
             forgetLoadTerms(of: slot)
             _policy.recordAccess(slot)
-            recordWriteAccess(of: slot, at: present)
-            setDeadline(deadline, of: slot, departures: &departures)
+            setDeadline(deadline, of: slot, writtenAt: present, departures: &departures)
             if _evictor != nil { reweigh(slot, weight: weight, departures: &departures) }
             checkInvariantsIfEnabled()
             return
@@ -327,7 +345,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
     /// Inserts a new entry, written at `present` (``advanceTime(for:departures:)``'s reading); the
     /// entry evicted to make room, if any (possibly the new one), departs. In a weighted shard,
     /// ``insertNewWeighted(_:_:weight:hashValue:deadline:writtenAt:departures:)``.
-    @inlinable
+    @inlinable @inline(never)
     mutating func insertNew(
         _ key: Key,
         _ value: Value,
@@ -359,8 +377,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
             departures.append(evicted.key, evicted.value, cause: .evicted)
         }
         if victim != slot {
-            recordWriteAccess(of: slot, at: present)
-            setDeadline(deadline, of: slot, departures: &departures)
+            setDeadline(deadline, of: slot, writtenAt: present, departures: &departures)
         }
         checkInvariantsIfEnabled()
     }
@@ -404,13 +421,17 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
 
     /// Gives `slot` its write deadline (`Int64.max`: none), noting that a deadline was set. With
     /// sliding expiry, the wheel holds the earlier of it and the slot's last access plus the idle
-    /// time (the write's access recorded before, ``recordWriteAccess(of:at:)``).
+    /// time; a write passes its clock reading as `present`, which is its access (``timeNotRead``:
+    /// not a write, the last access stays).
     @inlinable
-    mutating func setDeadline(_ deadline: Int64, of slot: SlotIndex, departures: inout Departures<Key, Value>) {
+    mutating func setDeadline(
+        _ deadline: Int64,
+        of slot: SlotIndex,
+        writtenAt present: Int64 = timeNotRead,
+        departures: inout Departures<Key, Value>
+    ) {
         if _accessExpiry.isEnabled {
-            _accessExpiry.setWriteDeadline(deadline, of: slot)
-            _wheel.schedule(slot, at: _accessExpiry.leaveDeadline(of: slot))
-            departures.scheduledDeadline = true
+            setSlidingDeadline(deadline, of: slot, writtenAt: present, departures: &departures)
             return
         }
         guard deadline != .max else {

@@ -47,17 +47,27 @@ public struct TheinePersistDriver: PersistDriver {
     ///   - policy: the eviction policy; adaptive W-TinyLFU (`.tinyLFU`) by default.
     ///   - shardCount: the cache's shards (`Theine.Cache.init(capacity:policy:shardCount:expireAfterAccess:clock:onRemoval:)`):
     ///     `nil`, the default, chooses from the capacity; more let more threads write at once.
+    ///   - expireAfterAccess: how long a value lives without being read or written (sessions that
+    ///     lapse when idle); with `expires` too, the earlier ends it. `nil` (the default): no limit.
     ///   - clock: the time expiry is measured in; `ContinuousCacheClock` by default. Tests pass a
     ///     `ManualCacheClock` and advance it instead of sleeping.
     /// - Throws: `CacheError.invalidCapacity(_:)` when `capacity` is out of range,
-    ///   `CacheError.invalidShardCount(_:)` when `shardCount` is.
+    ///   `CacheError.invalidShardCount(_:)` when `shardCount` is,
+    ///   `CacheError.invalidExpireAfterAccess(_:)` when `expireAfterAccess` is not positive.
     public init(
         capacity: Int,
         policy: EvictionPolicy = .tinyLFU,
         shardCount: Int? = nil,
+        expireAfterAccess: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock()
     ) throws(CacheError) {
-        cache = try Theine.Cache(validatingCapacity: capacity, policy: policy, shardCount: shardCount, clock: clock)
+        cache = try Theine.Cache(
+            validatingCapacity: capacity,
+            policy: policy,
+            shardCount: shardCount,
+            expireAfterAccess: expireAfterAccess,
+            clock: clock
+        )
         self.clock = clock
     }
 
@@ -82,14 +92,18 @@ public struct TheinePersistDriver: PersistDriver {
     ///   - policy: the eviction policy; adaptive W-TinyLFU (`.tinyLFU`) by default.
     ///   - shardCount: `nil` (the default) for one shard; more let more threads write at once, each
     ///     shard holding its share of the weight.
+    ///   - expireAfterAccess: how long a value lives without being read or written; `nil` (the
+    ///     default): no limit.
     ///   - clock: the time expiry is measured in; `ContinuousCacheClock` by default.
     /// - Throws: `CacheError.invalidMaximumWeight(_:)` when `maximumWeight` is out of range,
-    ///   `CacheError.invalidShardCount(_:)` when `shardCount` is.
+    ///   `CacheError.invalidShardCount(_:)` when `shardCount` is,
+    ///   `CacheError.invalidExpireAfterAccess(_:)` when `expireAfterAccess` is not positive.
     public init(
         maximumWeight: Int,
         weigher: @escaping @Sendable (_ key: String, _ value: any Codable & Sendable) -> Int,
         policy: EvictionPolicy = .tinyLFU,
         shardCount: Int? = nil,
+        expireAfterAccess: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock()
     ) throws(CacheError) {
         cache = try Theine.Cache(
@@ -97,6 +111,7 @@ public struct TheinePersistDriver: PersistDriver {
             weigher: { key, entry in weigher(key, entry.value) },
             policy: policy,
             shardCount: shardCount,
+            expireAfterAccess: expireAfterAccess,
             clock: clock
         )
         self.clock = clock
@@ -140,7 +155,8 @@ public struct TheinePersistDriver: PersistDriver {
     }
 
     /// The value stored for `key` and the time it has left to live (`nil`: it never expires);
-    /// `nil` if there is none or it has expired.
+    /// `nil` if there is none or it has expired. With `expireAfterAccess`, this read renews the
+    /// value's idle time, so the time left is at most that: the earlier of it and `expires`.
     ///
     /// - Throws: `PersistError.invalidConversion` if the value was stored as another type.
     /// - Complexity: O(1).
@@ -175,7 +191,10 @@ public struct TheinePersistDriver: PersistDriver {
     ) throws -> (object: Object, ttl: Duration?)? {
         guard let entry = cache.get(key) else { return nil }
         guard let object = entry.value as? Object else { throw PersistError.invalidConversion }
-        return (object, entry.deadline.map { max($0 - clock.now, .zero) })
+        // The read just renewed the idle time in full.
+        let untilDeadline = entry.deadline.map { max($0 - clock.now, .zero) }
+        guard let idle = cache.expireAfterAccess else { return (object, untilDeadline) }
+        return (object, untilDeadline.map { min($0, idle) } ?? idle)
     }
 }
 #endif

@@ -2,7 +2,7 @@
 // instructions it takes (valgrind 3.19 crashes when `theine-bench` starts; it runs this plain
 // executable). Instructions per operation: (count at 2N - count at N) / N, which cancels start-up.
 //
-//   theine-ops OPERATION POLICY COUNT [--listener] [--weighted]
+//   theine-ops OPERATION POLICY COUNT [--listener] [--weighted] [--sliding]
 //
 // OPERATION: `hit` (get of a present key), `overwrite` (set of a present key: its old value departs
 // replaced), `insert` (set of a new key into a full cache: one entry departs evicted), `update`
@@ -14,7 +14,9 @@
 // captures, makes the escaping loader allocate a context on every call). POLICY: lru,
 // tinyLFU or clockPro. `--listener`: the cache has a removal listener that does nothing.
 // `--weighted`: the cache is bounded by weight, every entry weighing 1 (so it holds and evicts the
-// same entries as the count-bounded one, and the difference is the cost of weights).
+// same entries as the count-bounded one, and the difference is the cost of weights). `--sliding`:
+// the cache expires entries an hour after their last access (`expireAfterAccess`), none during the
+// run.
 import Theine
 
 #if canImport(Glibc)
@@ -30,22 +32,29 @@ guard arguments.count >= 4, let count = Int(arguments[3]), count >= 0,
 else {
     print(
         "usage: theine-ops hit|overwrite|insert|update|loading-hit|refresh-hit|get-all-hit lru|tinyLFU|clockPro COUNT "
-            + "[--listener] [--weighted]"
+            + "[--listener] [--weighted] [--sliding]"
     )
     exit(2)
 }
 let capacity = 100_000
 let doNothing: @Sendable (Int, Int, RemovalCause) -> Void = { _, _, _ in }
 let listener = arguments.contains("--listener") ? doNothing : nil
+let expireAfterAccess = arguments.contains("--sliding") ? Duration.seconds(3_600) : nil
 /// The cache: bounded by count, or by weight with as many shards, so that only the bound differs.
 func makeCache() -> Cache<Int, Int> {
-    let counted = Cache<Int, Int>(capacity: capacity, policy: policy, onRemoval: listener)
+    let counted = Cache<Int, Int>(
+        capacity: capacity,
+        policy: policy,
+        expireAfterAccess: expireAfterAccess,
+        onRemoval: listener
+    )
     guard arguments.contains("--weighted") else { return counted }
     return Cache<Int, Int>(
         maximumWeight: capacity,
         weigher: { _, _ in 1 },
         policy: policy,
         shardCount: counted.shardCount,
+        expireAfterAccess: expireAfterAccess,
         onRemoval: listener
     )
 }

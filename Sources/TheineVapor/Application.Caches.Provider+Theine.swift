@@ -23,14 +23,18 @@ extension Application.Caches.Provider {
     ///   - policy: the eviction policy; adaptive W-TinyLFU (`.tinyLFU`) by default.
     ///   - shardCount: the cache's shards (`Theine.Cache.init(capacity:policy:shardCount:expireAfterAccess:clock:onRemoval:)`):
     ///     `nil`, the default, chooses from the capacity; more let more threads write at once.
+    ///   - expireAfterAccess: how long a value lives without being read or written; with an
+    ///     expiration time too, the earlier ends it. `nil` (the default): no limit.
     ///   - clock: the time expiry is measured in; `ContinuousCacheClock` by default. Tests pass a
     ///     `ManualCacheClock` and advance it instead of sleeping.
     /// - Throws: `CacheError.invalidCapacity(_:)` when `capacity` is out of range,
-    ///   `CacheError.invalidShardCount(_:)` when `shardCount` is.
+    ///   `CacheError.invalidShardCount(_:)` when `shardCount` is,
+    ///   `CacheError.invalidExpireAfterAccess(_:)` when `expireAfterAccess` is not positive.
     public static func theine(
         capacity: Int,
         policy: EvictionPolicy = .tinyLFU,
         shardCount: Int? = nil,
+        expireAfterAccess: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock()
     ) throws(CacheError) -> Self {
         .theine(
@@ -38,6 +42,7 @@ extension Application.Caches.Provider {
                 validatingCapacity: capacity,
                 policy: policy,
                 shardCount: shardCount,
+                expireAfterAccess: expireAfterAccess,
                 clock: clock
             )
         )
@@ -57,7 +62,7 @@ extension Application.Caches.Provider {
     /// the weigher runs once per `set`, outside the cache's locks; a value of weight 0 is never
     /// evicted for size; one heavier than the cache's `maximumEntryWeight` is not kept. The maximum
     /// weight is checked here, when the application is configured, as for
-    /// ``theine(capacity:policy:shardCount:clock:)``.
+    /// ``theine(capacity:policy:shardCount:expireAfterAccess:clock:)``.
     ///
     /// - Parameters:
     ///   - maximumWeight: the most the entries weigh together, in `1...Theine.Cache.maximumWeightLimit`.
@@ -65,14 +70,18 @@ extension Application.Caches.Provider {
     ///   - policy: the eviction policy; adaptive W-TinyLFU (`.tinyLFU`) by default.
     ///   - shardCount: `nil` (the default) for one shard; more let more threads write at once, each
     ///     shard holding its share of the weight.
+    ///   - expireAfterAccess: how long a value lives without being read or written; `nil` (the
+    ///     default): no limit.
     ///   - clock: the time expiry is measured in; `ContinuousCacheClock` by default.
     /// - Throws: `CacheError.invalidMaximumWeight(_:)` when `maximumWeight` is out of range,
-    ///   `CacheError.invalidShardCount(_:)` when `shardCount` is.
+    ///   `CacheError.invalidShardCount(_:)` when `shardCount` is,
+    ///   `CacheError.invalidExpireAfterAccess(_:)` when `expireAfterAccess` is not positive.
     public static func theine(
         maximumWeight: Int,
         weigher: @escaping @Sendable (_ key: String, _ value: any Encodable & Sendable) -> Int,
         policy: EvictionPolicy = .tinyLFU,
         shardCount: Int? = nil,
+        expireAfterAccess: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock()
     ) throws(CacheError) -> Self {
         .theine(
@@ -81,6 +90,7 @@ extension Application.Caches.Provider {
                 weigher: weigher,
                 policy: policy,
                 shardCount: shardCount,
+                expireAfterAccess: expireAfterAccess,
                 clock: clock
             )
         )

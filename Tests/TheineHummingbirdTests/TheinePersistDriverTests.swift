@@ -256,6 +256,26 @@ struct TheinePersistDriverTests {
         #expect(try await persist.get(key: "tag", as: String.self) == nil)
     }
 
+    @Test func expireAfterAccess_readsRenewAValue_andGetWithTTLReturnsTheSlidingTimeLeft() async throws {
+        let clock = ManualCacheClock()
+        let persist = try TheinePersistDriver(capacity: 100, expireAfterAccess: .seconds(30), clock: clock)
+        try await persist.set(key: "session", value: "alice", expires: nil)
+        try await persist.set(key: "token", value: "bob", expires: .seconds(40))
+        try await persist.set(key: "idle", value: "carol", expires: nil)
+        clock.advance(by: .seconds(20))
+        #expect(try await persist.getWithTTL(key: "session", as: String.self)?.ttl == .seconds(30))
+        #expect(try await persist.getWithTTL(key: "token", as: String.self)?.ttl == .seconds(20))
+        clock.advance(by: .seconds(10))
+        #expect(try await persist.get(key: "idle", as: String.self) == nil)
+        #expect(try await persist.get(key: "session", as: String.self) == "alice")
+        #expect(try await persist.getWithTTL(key: "token", as: String.self)?.ttl == .seconds(10))
+        clock.advance(by: .seconds(10))
+        #expect(try await persist.get(key: "token", as: String.self) == nil)
+        #expect(throws: CacheError.invalidExpireAfterAccess(.zero)) {
+            try TheinePersistDriver(capacity: 100, expireAfterAccess: .zero)
+        }
+    }
+
     @Test func create_onAnExpiredKey_succeeds() async throws {
         let clock = ManualCacheClock()
         let persist = try TheinePersistDriver(capacity: 100, clock: clock)

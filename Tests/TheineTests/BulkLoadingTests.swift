@@ -54,7 +54,7 @@ private final class GatedBulkLoader: Sendable {
 
 private struct LoadFailure: Error, Equatable {}
 
-/// Waits until `condition` holds, for up to ten seconds: a rule that is broken then fails its test
+/// Waits until `condition` holds, for up to 45 seconds: a rule that is broken then fails its test
 /// (recording what was awaited) instead of hanging the suite.
 private func eventually(
     _ what: @autoclosure () -> String,
@@ -62,7 +62,9 @@ private func eventually(
     _ condition: () -> Bool
 ) async {
     let clock = ContinuousClock()
-    let deadline = clock.now + .seconds(10)
+    // Generous: under ThreadSanitizer on two cores, tests that block the cooperative pool's threads
+    // (joining threads) can keep a task from starting for more than 10 s (seen in CI).
+    let deadline = clock.now + .seconds(45)
     while !condition() {
         guard clock.now < deadline else {
             Issue.record("never happened: \(what())", sourceLocation: sourceLocation)

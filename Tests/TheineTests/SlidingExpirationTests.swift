@@ -266,7 +266,15 @@ struct SlidingExpirationTests {
     }
 
     @Test func onTheDefaultClock_readsKeepAnEntryAlive_andIdlenessEndsIt() async throws {
-        let cache = Cache<Int, Int>(capacity: 10, expireAfterAccess: .seconds(1))
+        // A ticker that never visits: its removals take the lock, and a read that meets them takes
+        // the locked path, which records its access on the precise clock.
+        let cache = Cache<Int, Int>(
+            capacity: 10,
+            policy: .lru,
+            admissionSeed: 1,
+            expireAfterAccess: .seconds(1),
+            ticker: ExpirationTicker(interval: .seconds(3_600))
+        )
         defer { cache.close() }
         cache.set(1, 10)
         let start = ContinuousClock.now
@@ -279,6 +287,23 @@ struct SlidingExpirationTests {
         #expect(cache.get(1) == nil)
         #expect(cache.stats().hitCount == reads)
     }
+
+    #if os(Linux)
+    /// Never ahead of the precise clock, so that a hit never finds an entry expired early; behind it
+    /// by about a tick (a delayed kernel tick adds tens of microseconds here), with a bound loose
+    /// enough for a loaded machine.
+    @Test func theCoarseClock_isNeverAheadOfThePreciseOne_andCloseBehindIt() throws {
+        let clock = try #require(CoarseAccessClock.shared)
+        #expect(clock.resolution > 0 && clock.resolution <= 10_000_000, "resolution \(clock.resolution) ns")
+        for _ in 0..<100_000 {
+            let before = ContinuousCacheClock.systemNanoseconds()!
+            let coarse = clock.lowerBound()
+            let after = ContinuousCacheClock.systemNanoseconds()!
+            #expect(coarse <= after)
+            #expect(coarse + clock.resolution + 1_000_000_000 >= before)
+        }
+    }
+    #endif
 
     @Test func configuration_isChecked() {
         #expect(throws: CacheError.invalidExpireAfterAccess(.zero)) {
@@ -307,7 +332,7 @@ struct SlidingExpirationStressTests {
     @Test(arguments: [EvictionPolicy.lru, .tinyLFU, .clockPro])
     func busyKeysLive_idleKeysExpire_underManyReaders(policy: EvictionPolicy) {
         let readerCount = 8
-        let tickCount = 60
+        let tickCount = 40
         let tick = Duration.milliseconds(250)
         let busy = 0..<64
         let idle = 1_000..<1_064

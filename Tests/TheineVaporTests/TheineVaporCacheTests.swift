@@ -122,6 +122,27 @@ struct TheineVaporCacheTests {
         }
     }
 
+    @Test func use_expireAfterAccess_endsIdleValues_andReadsRenewThem() async throws {
+        let clock = ManualCacheClock()
+        try await withApp { app in
+            #expect(throws: CacheError.invalidExpireAfterAccess(.seconds(-1))) {
+                try app.caches.use(.theine(capacity: 10, expireAfterAccess: .seconds(-1)))
+            }
+            try app.caches.use(.theine(capacity: 10, expireAfterAccess: .seconds(30), clock: clock))
+            try await app.cache.set("read", to: "often")
+            try await app.cache.set("idle", to: "never read")
+            try await app.cache.set("short", to: "expiring", expiresIn: .seconds(40))
+            for _ in 0..<3 {
+                clock.advance(by: .seconds(20))
+                #expect(try await app.cache.get("read", as: String.self) == "often")
+                #expect(
+                    try await app.cache.get("short", as: String.self) == (clock.now < .seconds(40) ? "expiring" : nil)
+                )
+            }
+            #expect(try await app.cache.get("idle", as: String.self) == nil)
+        }
+    }
+
     @Test func set_nil_removesTheValue() async throws {
         try await withApp { app in
             try app.caches.use(.theine(capacity: 10))

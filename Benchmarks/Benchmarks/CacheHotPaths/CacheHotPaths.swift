@@ -2,7 +2,8 @@ import Benchmark
 import Theine
 
 /// The cache's single-thread hot paths, with the allocations each makes. `mallocCountTotal` is
-/// deterministic: a hit and an overwrite of a present key must make none.
+/// deterministic: a hit (also with sliding expiration) and an overwrite of a present key must make
+/// none.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .mallocCountTotal],
@@ -14,6 +15,15 @@ let benchmarks: @Sendable () -> Void = {
     for policy in EvictionPolicy.allPolicies {
         Benchmark("get hit \(policy.name)") { benchmark in
             let cache = Cache<Int, Int>(capacity: entries, policy: policy)
+            for key in 0..<entries { cache.set(key, key) }
+            benchmark.startMeasurement()
+            for iteration in benchmark.scaledIterations {
+                blackHole(cache.get(iteration % entries))
+            }
+        }
+
+        Benchmark("get hit expireAfterAccess \(policy.name)") { benchmark in
+            let cache = Cache<Int, Int>(capacity: entries, policy: policy, expireAfterAccess: .seconds(3_600))
             for key in 0..<entries { cache.set(key, key) }
             benchmark.startMeasurement()
             for iteration in benchmark.scaledIterations {

@@ -11,10 +11,12 @@ import Synchronization
 /// removing it (``CacheState/takeExpiredSlots(at:departures:)``). Reads compare the slot's words
 /// with the present themselves, so a stale wheel deadline never hides or ends an entry early.
 ///
-/// An access records the present with its low bits set (``accessRounding``): with the default
-/// clock, rounded up to the next 2^20 ns (about 1 ms), so that a key read by many threads is
-/// written to once a millisecond at most instead of on every hit, and an idle entry leaves up to
-/// a millisecond late (never early). With any other clock, exactly the clock's reading.
+/// With the default clock, hits read the time from the kernel's coarse clock (``coarseClock``): they
+/// check an entry against a time up to one kernel tick early (an idle entry may be returned up to
+/// a tick after its limit, never before) and record the end of the present tick (it leaves within
+/// about a tick of its limit); and a key read by many threads is written to once a tick at most.
+/// Writes, and reads with the shard's lock, record the precise time; with any other clock (a
+/// ``ManualCacheClock``), every access and check reads that clock.
 ///
 /// Guarded by: the shard's lock for the write deadlines, for growth and for the accesses of writes;
 /// readers of the shard load both words and store the access word side by side while no writer
@@ -48,19 +50,21 @@ struct AccessExpiry: ~Copyable {
     /// How long an entry lives without an access, in nanoseconds; `Int64.max` when the cache does
     /// not expire entries after access.
     @usableFromInline let timeToIdle: Int64
-    /// The low bits set in every access time recorded: 2^20 − 1 for the default clock, 0 for others.
-    @usableFromInline let accessRounding: Int64
+    /// Where hits read the time, for the default clock on a platform that has a coarse clock;
+    /// `nil` otherwise: they read the cache's clock.
+    @usableFromInline let coarseClock: CoarseAccessClock?
     @usableFromInline var _slots: UnsafeMutablePointer<Slot>?
     @usableFromInline var _count = 0
 
-    /// Sliding expiry after `timeToIdle` nanoseconds (`Int64.max`: none), on the default clock when
-    /// `isDefaultClock` (whose accesses are recorded to the millisecond), exact on any other.
+    /// Sliding expiry after `timeToIdle` nanoseconds (`Int64.max`: none), whose hits read the
+    /// coarse clock when `isDefaultClock`, and the cache's clock otherwise.
     init(timeToIdle: Int64, isDefaultClock: Bool) {
         precondition(timeToIdle > 0, "timeToIdle must be positive, got \(timeToIdle)")
         self.timeToIdle = timeToIdle
-        accessRounding = isDefaultClock ? (1 << 20) - 1 : 0
+        coarseClock = isDefaultClock && timeToIdle != .max ? CoarseAccessClock.shared : nil
     }
 
+    @inlinable
     deinit {
         _slots?.deinitialize(count: _count)
         _slots?.deallocate()
@@ -72,15 +76,19 @@ struct AccessExpiry: ~Copyable {
         @inline(__always) get { timeToIdle != .max }
     }
 
-    /// When the entry in `slot` leaves: the earlier of its write deadline and its last access plus
-    /// ``timeToIdle`` (`Int64.max − 1` at the most). Only for a slot whose entry was written with
-    /// sliding expiry on.
+    /// When the entry in `slot` leaves: the earlier of its write deadline and its idle deadline.
+    /// Only for a slot whose entry was written with sliding expiry on.
     @inlinable @inline(__always)
     func leaveDeadline(of slot: SlotIndex) -> Int64 {
-        let words = _slots.unsafelyUnwrapped + Int(slot)
-        let lastAccess = words.pointee.lastAccess.load(ordering: .relaxed)
-        let idleDeadline = lastAccess >= Int64.max - 1 - timeToIdle ? Int64.max - 1 : lastAccess + timeToIdle
-        return min(words.pointee.writeDeadline, idleDeadline)
+        min(_slots.unsafelyUnwrapped[Int(slot)].writeDeadline, idleDeadline(of: slot))
+    }
+
+    /// When the entry in `slot` leaves unless accessed again: its last access plus ``timeToIdle``
+    /// (`Int64.max − 1` at the most).
+    @inlinable @inline(__always)
+    func idleDeadline(of slot: SlotIndex) -> Int64 {
+        let lastAccess = _slots.unsafelyUnwrapped[Int(slot)].lastAccess.load(ordering: .relaxed)
+        return lastAccess >= Int64.max - 1 - timeToIdle ? Int64.max - 1 : lastAccess + timeToIdle
     }
 
     /// The write deadline of the entry in `slot`: where its TTL (and grace) end it.
@@ -89,13 +97,12 @@ struct AccessExpiry: ~Copyable {
         _slots.unsafelyUnwrapped[Int(slot)].writeDeadline
     }
 
-    /// Records an access to the entry in `slot` at `present`, a hit's: stores the rounded time only
-    /// if it moves the slot's word forward, so that hits within one rounding step write nothing.
+    /// Records an access to the entry in `slot` at `time`, a hit's: stores it only if it moves the
+    /// slot's word forward, so that hits within one coarse tick write nothing.
     ///
     /// - Complexity: O(1): an atomic load, and at most one atomic store; no lock.
     @inlinable @inline(__always)
-    func recordAccess(of slot: SlotIndex, at present: Int64) {
-        let time = present | accessRounding
+    func recordAccess(of slot: SlotIndex, at time: Int64) {
         let word = _slots.unsafelyUnwrapped + Int(slot)
         if word.pointee.lastAccess.load(ordering: .relaxed) < time {
             word.pointee.lastAccess.store(time, ordering: .relaxed)
@@ -108,7 +115,7 @@ struct AccessExpiry: ~Copyable {
     mutating func recordWrite(of slot: SlotIndex, at present: Int64) {
         let index = Int(slot)
         if index >= _count { grow(toInclude: index) }
-        _slots.unsafelyUnwrapped[index].lastAccess.store(present | accessRounding, ordering: .relaxed)
+        _slots.unsafelyUnwrapped[index].lastAccess.store(present, ordering: .relaxed)
     }
 
     /// Gives the entry in `slot`, written already (``recordWrite(of:at:)``), its write deadline.

@@ -22,12 +22,30 @@ extension CacheState {
         _accessExpiry.isEnabled ? _accessExpiry.writeDeadline(of: slot) : _wheel.deadline(of: slot)
     }
 
-    /// Records that the entry in `slot` was written at `present` (a clock reading), an access for
-    /// sliding expiry; nothing without it. Precedes the write's ``setDeadline(_:of:departures:)``.
+    /// Records that the entry in `slot`, which keeps its deadline, was written at `present` (a
+    /// clock reading), an access for sliding expiry; nothing without it. (A write that gives its
+    /// entry a deadline records it with ``setDeadline(_:of:writtenAt:departures:)``.)
     @inlinable @inline(__always)
     mutating func recordWriteAccess(of slot: SlotIndex, at present: Int64) {
         guard _accessExpiry.isEnabled else { return }
         _accessExpiry.recordWrite(of: slot, at: present)
+    }
+
+    /// ``setDeadline(_:of:writtenAt:departures:)`` under sliding expiry: records a write's access
+    /// (unless `present` is ``timeNotRead``) and the write deadline, and schedules the earlier of it
+    /// and the idle deadline. Out of line, so that the writes of a cache without sliding expiry stay
+    /// small enough to inline.
+    @inlinable @inline(never)
+    mutating func setSlidingDeadline(
+        _ deadline: Int64,
+        of slot: SlotIndex,
+        writtenAt present: Int64,
+        departures: inout Departures<Key, Value>
+    ) {
+        if present != Self.timeNotRead { _accessExpiry.recordWrite(of: slot, at: present) }
+        _accessExpiry.setWriteDeadline(deadline, of: slot)
+        _wheel.schedule(slot, at: _accessExpiry.leaveDeadline(of: slot))
+        departures.scheduledDeadline = true
     }
 
     /// Records a hit on the entry in `slot` with the shard's lock held, for sliding expiry (a clock
