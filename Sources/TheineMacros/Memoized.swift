@@ -31,6 +31,8 @@
 ///     the background, serving the old result meanwhile; `nil` for never.
 ///   - staleIfError: how long past its `ttl` a result is kept, unseen, to answer a call whose
 ///     function fails instead of the error (fail-safe); `nil` for not at all.
+///   - expireAfterAccess: how long a result is kept without a call that uses it (sliding
+///     expiration); `nil` for no such limit.
 ///   - policy: which results to keep when full; adaptive W-TinyLFU by default.
 @attached(peer, names: prefixed(__memoized_), prefixed(__uncached_))
 @attached(body)
@@ -39,6 +41,7 @@ public macro Memoized(
     ttl: Duration? = nil,
     refreshAfter: Duration? = nil,
     staleIfError: Duration? = nil,
+    expireAfterAccess: Duration? = nil,
     policy: EvictionPolicy = .tinyLFU
 ) = #externalMacro(module: "TheineMacrosPlugin", type: "MemoizedMacro")
 #endif

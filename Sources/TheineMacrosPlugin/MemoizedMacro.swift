@@ -4,7 +4,7 @@ import SwiftSyntax
 import SwiftSyntaxBuilder
 import SwiftSyntaxMacros
 
-/// `@Memoized(capacity:ttl:refreshAfter:staleIfError:policy:)`: the function keeps its name and signature; its body becomes
+/// `@Memoized(capacity:ttl:refreshAfter:staleIfError:expireAfterAccess:policy:)`: the function keeps its name and signature; its body becomes
 /// a call of a `Memoized` value, which runs the original body, moved to a private peer, on a miss.
 ///
 /// ```swift
@@ -98,11 +98,12 @@ extension MemoizedFunction {
     func cacheDeclaration(arguments: AttributeSyntax.Arguments?) -> DeclSyntax {
         let given = arguments?.as(LabeledExprListSyntax.self) ?? []
         // Memoized's initializer takes them in this order, whatever the attribute's.
-        let initArguments = ["capacity", "policy", "ttl", "refreshAfter", "staleIfError"].compactMap {
-            label -> String? in
-            guard let argument = given.first(where: { $0.label?.text == label }) else { return nil }
-            return "\(label): \(argument.expression.trimmedDescription)"
-        }
+        let initArguments = ["capacity", "policy", "ttl", "refreshAfter", "staleIfError", "expireAfterAccess"]
+            .compactMap {
+                label -> String? in
+                guard let argument = given.first(where: { $0.label?.text == label }) else { return nil }
+                return "\(label): \(argument.expression.trimmedDescription)"
+            }
         var closureParameters = parameters.map { "\($0.name): \($0.type)" }
         var callee = uncachedName
         let isStatic: Bool

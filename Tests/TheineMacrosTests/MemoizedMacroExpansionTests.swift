@@ -114,6 +114,30 @@ struct MemoizedMacroExpansionTests {
         )
     }
 
+    @Test func expireAfterAccess_isPassedAfterStaleIfError_whateverTheAttributesOrder() {
+        assertMemoizedExpansion(
+            """
+            @Memoized(expireAfterAccess: .seconds(300), policy: .lru, capacity: 10)
+            func profile(_ id: Int) async throws -> String {
+                try await store.profile(id)
+            }
+            """,
+            expandedSource: """
+                func profile(_ id: Int) async throws -> String {
+                    return try await __memoized_profile(id)
+                }
+
+                private func __uncached_profile(_ id: Int) async throws -> String {
+                    try await store.profile(id)
+                }
+
+                private let __memoized_profile = Theine.Memoized(capacity: 10, policy: .lru, expireAfterAccess: .seconds(300)) { (id: Int) async throws -> String in
+                    return try await __uncached_profile(id)
+                }
+                """
+        )
+    }
+
     @Test func freeFunction_typedThrows_noArguments() {
         assertMemoizedExpansion(
             """

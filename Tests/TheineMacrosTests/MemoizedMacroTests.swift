@@ -89,6 +89,12 @@ private func quote(_ symbol: String) async throws -> Int {
     return symbol.count
 }
 
+@Memoized(capacity: 10, expireAfterAccess: .seconds(1))
+private func greeting(for name: String) -> String {
+    recordRun("greeting")
+    return "Hello, \(name)"
+}
+
 /// Hashable by identity: equal only to itself.
 private final class Account: Hashable, Sendable {
     let balance: Int
@@ -144,6 +150,16 @@ struct MemoizedMacroTests {
         #expect(try await quote("ABC") == 3)
         #expect(runCount("quote") == 2)
         await #expect(throws: SourceDown.self) { try await quote("XYZW") }
+    }
+
+    @Test func expireAfterAccess_dropsAResultNoCallUses() async throws {
+        #expect(greeting(for: "Ann") == "Hello, Ann")
+        #expect(greeting(for: "Ann") == "Hello, Ann")
+        #expect(runCount("greeting") == 1)
+        // Idle past its limit, on the default clock as the macro's cache has.
+        try await Task.sleep(for: .milliseconds(1_300))
+        #expect(greeting(for: "Ann") == "Hello, Ann")
+        #expect(runCount("greeting") == 2)
     }
 
     @Test func recursiveFunction_reusesItsOwnResults() {

@@ -320,6 +320,33 @@ struct MemoizedTests {
         #expect(counter.count == 2)
     }
 
+    @Test func results_expireWhenNoCallUsesThemForExpireAfterAccess() async throws {
+        let counter = CallCounter()
+        let clock = ManualCacheClock()
+        let session = Memoized(capacity: 10, expireAfterAccess: .seconds(60), clock: clock) {
+            (x: Int) async throws -> Int in
+            counter.record()
+            return x
+        }
+        let render = Memoized(capacity: 10, expireAfterAccess: .seconds(60), clock: clock) { (x: Int) -> Int in
+            counter.record()
+            return x
+        }
+        #expect(session.cache.expireAfterAccess == .seconds(60))
+        _ = try await session(1)
+        _ = await render(1)
+        for _ in 0..<3 {
+            clock.advance(by: .seconds(50))  // each call renews the result: 150 s in all
+            _ = try await session(1)
+            _ = await render(1)
+        }
+        #expect(counter.count == 2)
+        clock.advance(by: .seconds(60))
+        _ = try await session(1)
+        _ = await render(1)
+        #expect(counter.count == 4)
+    }
+
     @Test func argumentsKey_comparesAndHashesEveryArgument() {
         #expect(ArgumentsKey(1, "a", 2.5) == ArgumentsKey(1, "a", 2.5))
         #expect(ArgumentsKey(1, "a", 2.5) != ArgumentsKey(1, "b", 2.5))

@@ -20,6 +20,9 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
     ///   - staleIfError: how long past its `ttl` a result is kept to be served when a rerun of the
     ///     function for the same arguments fails (the rules of the cache's loading `get`); `nil`
     ///     (the default) for not at all.
+    ///   - expireAfterAccess: how long a result is kept without a call that uses it (sliding
+    ///     expiration, the rules of ``Cache/expireAfterAccess``); with `ttl` too, the earlier ends
+    ///     it. `nil` (the default) for no such limit; otherwise positive.
     ///   - clock: the time `ttl` is measured in; ``ContinuousCacheClock`` by default.
     ///   - function: the function to memoize.
     @inlinable
@@ -29,6 +32,7 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
         ttl: Duration? = nil,
         refreshAfter: Duration? = nil,
         staleIfError: Duration? = nil,
+        expireAfterAccess: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock(),
         _ function: @escaping @Sendable (repeat each Argument) throws(Failure) -> Value
     ) where Key == ArgumentsKey<repeat each Argument> {
@@ -38,6 +42,7 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
             ttl: ttl,
             refreshAfter: refreshAfter,
             staleIfError: staleIfError,
+            expireAfterAccess: expireAfterAccess,
             clock: clock,
             key: nil,
             function: Self.asynchronous(function),
@@ -56,6 +61,7 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
         ttl: Duration? = nil,
         refreshAfter: Duration? = nil,
         staleIfError: Duration? = nil,
+        expireAfterAccess: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock(),
         key: @escaping @Sendable (repeat each Argument) -> Key,
         _ function: @escaping @Sendable (repeat each Argument) throws(Failure) -> Value
@@ -66,6 +72,7 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
             ttl: ttl,
             refreshAfter: refreshAfter,
             staleIfError: staleIfError,
+            expireAfterAccess: expireAfterAccess,
             clock: clock,
             key: key,
             function: Self.asynchronous(function),

@@ -63,12 +63,13 @@ public struct Memoized<
         ttl: Duration?,
         refreshAfter: Duration?,
         staleIfError: Duration?,
+        expireAfterAccess: Duration?,
         clock: any CacheClock,
         key: (@Sendable (repeat each Argument) -> Key)?,
         function: @escaping @Sendable (repeat each Argument) async throws(Failure) -> Value,
         synchronousFunction: (@Sendable (repeat each Argument) throws(Failure) -> Value)?
     ) {
-        cache = Cache(capacity: capacity, policy: policy, clock: clock)
+        cache = Cache(capacity: capacity, policy: policy, expireAfterAccess: expireAfterAccess, clock: clock)
         terms = LoadTerms(ttl: ttl, refreshAfter: refreshAfter, staleIfError: staleIfError)
         makeKey = key
         self.function = function
@@ -148,6 +149,9 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
     ///   - staleIfError: how long past its `ttl` a result is kept to be served when a rerun of the
     ///     function for the same arguments fails (the rules of the cache's loading `get`); `nil`
     ///     (the default) for not at all.
+    ///   - expireAfterAccess: how long a result is kept without a call that uses it (sliding
+    ///     expiration, the rules of ``Cache/expireAfterAccess``); with `ttl` too, the earlier ends
+    ///     it. `nil` (the default) for no such limit; otherwise positive.
     ///   - clock: the time `ttl` is measured in; ``ContinuousCacheClock`` by default.
     ///   - function: the function to memoize.
     @inlinable
@@ -157,6 +161,7 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
         ttl: Duration? = nil,
         refreshAfter: Duration? = nil,
         staleIfError: Duration? = nil,
+        expireAfterAccess: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock(),
         _ function: @escaping @Sendable (repeat each Argument) async throws(Failure) -> Value
     ) where Key == ArgumentsKey<repeat each Argument> {
@@ -166,6 +171,7 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
             ttl: ttl,
             refreshAfter: refreshAfter,
             staleIfError: staleIfError,
+            expireAfterAccess: expireAfterAccess,
             clock: clock,
             key: nil,
             function: function,
@@ -176,7 +182,7 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
     /// Memoizes an async `function`, keyed by `key` applied to its arguments.
     ///
     /// Two calls whose arguments give equal keys share a result: the key function decides what
-    /// counts as the same call. The other parameters are those of ``init(capacity:policy:ttl:refreshAfter:staleIfError:clock:_:)``.
+    /// counts as the same call. The other parameters are those of ``init(capacity:policy:ttl:refreshAfter:staleIfError:expireAfterAccess:clock:_:)``.
     @inlinable
     public init(
         capacity: Int,
@@ -184,6 +190,7 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
         ttl: Duration? = nil,
         refreshAfter: Duration? = nil,
         staleIfError: Duration? = nil,
+        expireAfterAccess: Duration? = nil,
         clock: any CacheClock = ContinuousCacheClock(),
         key: @escaping @Sendable (repeat each Argument) -> Key,
         _ function: @escaping @Sendable (repeat each Argument) async throws(Failure) -> Value
@@ -194,6 +201,7 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
             ttl: ttl,
             refreshAfter: refreshAfter,
             staleIfError: staleIfError,
+            expireAfterAccess: expireAfterAccess,
             clock: clock,
             key: key,
             function: function,
