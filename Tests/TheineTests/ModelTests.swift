@@ -4,7 +4,8 @@ import Testing
 
 /// The cache against an exact model, on random sequences of every single-key and bulk operation:
 /// the model is a dictionary of what was written and not yet departed (the removal listener tells
-/// of every departure, so evictions are known exactly), with each entry's deadline.
+/// of every departure, so evictions are known exactly), with each entry's deadline and, for a
+/// cache with sliding expiration, its last access.
 ///
 /// Every write stores a value never written before, so a departure names the write it undoes. The
 /// cache is closed (a closed cache works as a map, without the background ticker), so every
@@ -17,8 +18,10 @@ struct ModelTests {
         let departed = LockedState<[(key: Int, value: Int, cause: RemovalCause)]>([])
         let cache: Cache<Int, Int>
         let isWeighted: Bool
-        /// What was written and has not departed: value and deadline (nil: none).
-        var model: [Int: (value: Int, deadline: Duration?)] = [:]
+        /// What was written and has not departed: value, deadline (nil: none) and last access.
+        var model: [Int: Entry] = [:]
+        /// The cache's `expireAfterAccess`.
+        let idle: Duration?
         var random: SplitMix64
         var nextValue = 1
         var requests = 0
@@ -26,10 +29,13 @@ struct ModelTests {
         var evictedWeight = 0
         let seed: UInt64
 
-        init(policy: EvictionPolicy, shardCount: Int, isWeighted: Bool, seed: UInt64) {
+        typealias Entry = (value: Int, deadline: Duration?, lastAccess: Duration)
+
+        init(policy: EvictionPolicy, shardCount: Int, isWeighted: Bool, idle: Duration? = nil, seed: UInt64) {
             self.seed = seed
             random = SplitMix64(seed: seed)
             self.isWeighted = isWeighted
+            self.idle = idle
             let departed = departed
             let listener: @Sendable (Int, Int, RemovalCause) -> Void = { key, value, cause in
                 departed.withLock { $0.append((key, value, cause)) }
@@ -41,6 +47,7 @@ struct ModelTests {
                     policy: policy,
                     admissionSeed: seed,
                     shardCount: shardCount,
+                    expireAfterAccess: idle,
                     clock: clock,
                     onRemoval: listener
                 )
@@ -50,6 +57,7 @@ struct ModelTests {
                     policy: policy,
                     admissionSeed: seed,
                     shardCount: shardCount,
+                    expireAfterAccess: idle,
                     clock: clock,
                     onRemoval: listener
                 )
@@ -78,17 +86,22 @@ struct ModelTests {
 
         /// The value the model holds live for `key`.
         func live(_ key: Int) -> Int? {
-            guard let entry = model[key] else { return nil }
-            if let deadline = entry.deadline, deadline <= clock.now { return nil }
-            return entry.value
+            model[key].flatMap { live(for: $0) }
         }
 
         var liveEntries: [Int: Int] { model.compactMapValues { live(for: $0) } }
 
-        func live(for entry: (value: Int, deadline: Duration?)) -> Int? {
+        func live(for entry: Entry) -> Int? {
             if let deadline = entry.deadline, deadline <= clock.now { return nil }
+            if let idle, entry.lastAccess + idle <= clock.now { return nil }
             return entry.value
         }
+
+        /// A new entry written now.
+        func written(_ value: Int, ttl: Duration?) -> Entry { (value, deadline(for: ttl), clock.now) }
+
+        /// Records an access to `key`'s live entry.
+        func access(_ key: Int) { model[key]?.lastAccess = clock.now }
 
         /// Takes the departures the last call caused out of the model: each names the write it
         /// undoes by its value.
@@ -100,7 +113,11 @@ struct ModelTests {
             for departure in latest {
                 departures[departure.cause, default: 0] += 1
                 if departure.cause == .evicted { evictedWeight += isWeighted ? Self.weight(of: departure.value) : 1 }
-                if model[departure.key]?.value == departure.value { model[departure.key] = nil }
+                guard let entry = model[departure.key], entry.value == departure.value else { continue }
+                if departure.cause == .expired {
+                    #expect(live(for: entry) == nil, "\(departure.key) departed expired while live, seed \(seed)")
+                }
+                model[departure.key] = nil
             }
         }
 
@@ -112,16 +129,18 @@ struct ModelTests {
                 let value = freshValue()
                 let ttl = ttl()
                 cache.set(key, value, ttl: ttl)
-                model[key] = (value, deadline(for: ttl))
+                model[key] = written(value, ttl: ttl)
             case 25..<35:
                 let value = freshValue()
                 let ttl = ttl()
                 let expected = live(key) == nil
                 #expect(cache.setIfAbsent(key, value, ttl: ttl) == expected)
-                if expected { model[key] = (value, deadline(for: ttl)) }
+                if expected { model[key] = written(value, ttl: ttl) }
             case 35..<60:
                 requests += 1
-                #expect(cache.get(key) == live(key), "get(\(key)), seed \(seed)")
+                let expected = live(key)
+                #expect(cache.get(key) == expected, "get(\(key)), seed \(seed)")
+                if expected != nil { access(key) }
             case 60..<66:
                 requests += 1
                 let value = freshValue()
@@ -134,7 +153,7 @@ struct ModelTests {
                 }
                 #expect(got == (expected ?? value))
                 #expect(loads == (expected == nil ? 1 : 0))
-                if expected == nil { model[key] = (value, deadline(for: ttl)) }
+                if expected == nil { model[key] = written(value, ttl: ttl) } else { access(key) }
             case 66..<74:
                 #expect(cache.remove(key) == live(key), "remove(\(key)), seed \(seed)")
             case 74..<84:
@@ -173,7 +192,7 @@ struct ModelTests {
             }
             // `ttl: nil` keeps the live entry's deadline; a new entry then has none.
             let keptDeadline = expected == nil ? nil : model[key]?.deadline
-            model[key] = (replacement, ttl == nil ? keptDeadline : deadline(for: ttl))
+            model[key] = (replacement, ttl == nil ? keptDeadline : deadline(for: ttl), clock.now)
         }
 
         func inspectionStep() {
@@ -222,11 +241,34 @@ struct ModelTests {
         }
     }
 
+    /// With sliding expiration: every access renews an entry, which expires when idle for 1 to 4 s
+    /// of the manual clock (the sequences advance it by up to 2 s at a time).
+    @Test(arguments: EvictionPolicy.allPolicies, [false, true])
+    func randomSequences_withSlidingExpiration_agreeWithTheModel(policy: EvictionPolicy, isWeighted: Bool) {
+        for seed in UInt64(1)...10 {
+            let run = Run(
+                policy: policy,
+                shardCount: seed % 2 == 0 ? 2 : 1,
+                isWeighted: isWeighted,
+                idle: .seconds(Int(seed % 4) + 1),
+                seed: seed
+            )
+            for _ in 0..<400 { run.step() }
+            run.checkStats()
+        }
+    }
+
     /// The same under a seed of this run's choosing, which the failures name.
     @Test(arguments: EvictionPolicy.allPolicies)
     func aRandomSeed_agreesWithTheModel(policy: EvictionPolicy) {
         let seed = UInt64.random(in: 0...UInt64.max)
-        let run = Run(policy: policy, shardCount: 1 + Int(seed % 2), isWeighted: seed % 3 == 0, seed: seed)
+        let run = Run(
+            policy: policy,
+            shardCount: 1 + Int(seed % 2),
+            isWeighted: seed % 3 == 0,
+            idle: seed % 5 < 2 ? .milliseconds(500 + Int(seed % 4_000)) : nil,
+            seed: seed
+        )
         for _ in 0..<2_000 { run.step() }
         run.checkStats()
     }
