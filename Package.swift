@@ -15,10 +15,11 @@ import PackageDescription
 // `.package(url: ..., from: ..., traits: ["Macros"])`.
 //
 // Traits (SE-0450), all off by default, turn on the server integrations: "Vapor" (TheineVapor),
-// "Hummingbird" (TheineHummingbird), "Metrics" (TheineMetrics). Their packages are trait-guarded, so
+// "Hummingbird" (TheineHummingbird), "Metrics" (TheineMetrics), "Postgres" (TheinePostgres, the near
+// cache kept coherent through PostgreSQL, on postgres-nio and swift-service-lifecycle). Their packages are trait-guarded, so
 // a build without the trait neither fetches nor builds them, and the targets compile empty. An app
 // asks for one with `.package(url: "…/theine-swift", from: "…", traits: ["Vapor"])`; here,
-// `swift build --traits Vapor,Hummingbird,Metrics` (scripts/test does, in .build-integrations).
+// `swift build --traits Vapor,Hummingbird,Metrics,Postgres` (scripts/test does, in .build-traits).
 // Platforms: Linux, and every Apple platform from the release that has the `Synchronization`
 // module (its `Atomic` is in every read and write), the oldest each can take. CI builds and tests on
 // Linux only; the Apple platforms are built from the same code paths (`#if canImport(Darwin)`) but not
@@ -34,12 +35,17 @@ let package = Package(
         .library(name: "TheineVapor", targets: ["TheineVapor"]),
         .library(name: "TheineHummingbird", targets: ["TheineHummingbird"]),
         .library(name: "TheineMetrics", targets: ["TheineMetrics"]),
+        .library(name: "TheinePostgres", targets: ["TheinePostgres"]),
     ],
     traits: [
         .trait(name: "Macros", description: "The @Memoized macro (product TheineMacros), built on swift-syntax."),
         .trait(name: "Vapor", description: "TheineVapor: a Vapor cache provider, `app.caches.use(.theine(...))`."),
         .trait(name: "Hummingbird", description: "TheineHummingbird: a Hummingbird `PersistDriver`."),
         .trait(name: "Metrics", description: "TheineMetrics: cache statistics exported through swift-metrics."),
+        .trait(
+            name: "Postgres",
+            description: "TheinePostgres: a near cache kept coherent across app instances through PostgreSQL."
+        ),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -49,6 +55,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/vapor", from: "4.122.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        // Only with the trait "Postgres".
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // The cache itself: nothing beyond the Swift toolchain.
@@ -94,6 +103,18 @@ let package = Package(
             dependencies: [
                 "Theine",
                 .product(name: "CoreMetrics", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
+            ]
+        ),
+        .target(
+            name: "TheinePostgres",
+            dependencies: [
+                "Theine",
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["Postgres"])),
+                .product(
+                    name: "ServiceLifecycle",
+                    package: "swift-service-lifecycle",
+                    condition: .when(traits: ["Postgres"])
+                ),
             ]
         ),
         .testTarget(name: "TheineTests", dependencies: ["Theine", "TheineSimulation", "CAllocationCounter"]),
@@ -150,6 +171,20 @@ let package = Package(
                 "Theine",
                 .product(name: "CoreMetrics", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
                 .product(name: "MetricsTestKit", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
+            ]
+        ),
+        // A real PostgreSQL server (scripts/postgres): three instances in one process.
+        .testTarget(
+            name: "TheinePostgresTests",
+            dependencies: [
+                "TheinePostgres",
+                "Theine",
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["Postgres"])),
+                .product(
+                    name: "ServiceLifecycle",
+                    package: "swift-service-lifecycle",
+                    condition: .when(traits: ["Postgres"])
+                ),
             ]
         ),
     ],

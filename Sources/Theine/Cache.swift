@@ -761,8 +761,8 @@ extension Cache {
     }
 
     /// Whether `key` has an entry, expired or not, without counting a request, recording an
-    /// access or reading the clock; for tests.
-    func containsQuietly(_ key: Key) -> Bool {
+    /// access or reading the clock; for tests, and for a near cache's bookkeeping.
+    package func containsQuietly(_ key: Key) -> Bool {
         _shard(for: key).withLock { $0._table.slot(of: key) != nil }
     }
 

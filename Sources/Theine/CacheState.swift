@@ -284,12 +284,18 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         return true
     }
 
-    /// Removes `key`'s entry (its `hashValue` given), which departs.
+    /// Removes `key`'s entry (its `hashValue` given), which departs for `cause` (an explicit
+    /// removal or an invalidation, both counted as explicit removals).
     ///
     /// - Returns: the removed value if it was live; `nil` if there was none or it had expired (then
     ///   it departs as expired, and is counted so).
     @inlinable
-    mutating func remove(_ key: Key, hashValue: Int, departures: inout Departures<Key, Value>) -> Value? {
+    mutating func remove(
+        _ key: Key,
+        hashValue: Int,
+        cause: RemovalCause = .explicit,
+        departures: inout Departures<Key, Value>
+    ) -> Value? {
         noteWrite(of: key)
         guard let slot = _table.slot(of: key, hashValue: hashValue) else { return nil }
         if isExpired(slot) {
@@ -301,18 +307,19 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         let entry = removeEntry(at: slot)
         _explicitRemovalCount &+= 1
         checkInvariantsIfEnabled()
-        departures.append(entry.key, entry.value, cause: .explicit)
+        departures.append(entry.key, entry.value, cause: cause)
         return entry.value
     }
 
     /// Removes every entry. Those past their deadline depart expired, as ``removeExpired(departures:)``
-    /// removes them; then the old table departs whole, every entry in it removed explicitly, to be
-    /// released after unlocking.
+    /// removes them; then the old table departs whole, every entry in it for `cause` (an explicit
+    /// removal or an invalidation, both counted as explicit removals), to be released after
+    /// unlocking.
     ///
     /// - Complexity: amortized O(1) per expired entry, plus O(k) for the k entries due within the
     ///   present second; the rest O(1) (an empty table is allocated in its place).
     @inlinable
-    mutating func removeAll(departures: inout Departures<Key, Value>) {
+    mutating func removeAll(cause: RemovalCause = .explicit, departures: inout Departures<Key, Value>) {
         noteEveryChange()
         _ = removeExpired(departures: &departures)
         _explicitRemovalCount &+= _table.count
@@ -324,7 +331,7 @@ struct CacheState<Key: Hashable, Value: Sendable>: ~Copyable {
         var old = EntryTable<Key, Value>()
         swap(&old, &_table)
         checkInvariantsIfEnabled()
-        departures.appendCleared(old)
+        departures.appendCleared(old, cause: cause)
     }
 
     /// Removes every entry whose deadline is at or before the present; they depart.

@@ -30,8 +30,11 @@ struct Departures<Key: Hashable, Value>: ~Copyable {
     @usableFromInline var _first: Departure?
     @usableFromInline var _second: Departure?
     @usableFromInline var _more: [Departure] = []
-    /// A table whose every entry left at once (`removeAll`), each with ``RemovalCause/explicit``.
+    /// A table whose every entry left at once (`removeAll`), each with `_clearedCause`.
     @usableFromInline var _clearedTable: EntryTable<Key, Value>?
+    /// Why the entries of `_clearedTable` left: ``RemovalCause/explicit``, or
+    /// ``RemovalCause/invalidated`` when a near cache clears its local level.
+    @usableFromInline var _clearedCause = RemovalCause.explicit
     /// Whether the call gave an entry a deadline.
     @usableFromInline var scheduledDeadline = false
 
@@ -53,10 +56,10 @@ struct Departures<Key: Hashable, Value>: ~Copyable {
         }
     }
 
-    /// Records that every entry of `table` left (``RemovalCause/explicit``).
+    /// Records that every entry of `table` left for `cause`.
     /// A call clears a shard's table at most once.
     @inlinable
-    mutating func appendCleared(_ table: consuming EntryTable<Key, Value>) {
+    mutating func appendCleared(_ table: consuming EntryTable<Key, Value>, cause: RemovalCause) {
         let hasCleared =
             switch _clearedTable {
             case .some: true
@@ -64,6 +67,7 @@ struct Departures<Key: Hashable, Value>: ~Copyable {
             }
         precondition(!hasCleared, "a call clears a shard's table once")
         _clearedTable = consume table
+        _clearedCause = cause
     }
 
     /// Whether nothing left. (The slots fill in order: the first is empty only if all are.)
@@ -90,7 +94,7 @@ struct Departures<Key: Hashable, Value>: ~Copyable {
             }
         }
         switch _clearedTable {
-        case .some(let table): table.forEachEntry { settler._tell($0.key, $0.value, .explicit) }
+        case .some(let table): table.forEachEntry { settler._tell($0.key, $0.value, _clearedCause) }
         case .none: break
         }
     }

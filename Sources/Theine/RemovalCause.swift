@@ -32,6 +32,11 @@ public struct RemovalCause: Hashable, Sendable, CustomStringConvertible {
     /// The eviction policy chose it to make room for another entry.
     @inlinable public static var evicted: Self { Self(_code: 3) }
 
+    /// Another instance changed or removed the key: a near cache (`NearCache`, in the
+    /// `TheinePostgres` module) dropped its local copy on an invalidation message, or cleared its
+    /// local level to resynchronize. Counted in ``CacheStats/explicitRemovalCount``.
+    @inlinable public static var invalidated: Self { Self(_code: 4) }
+
     /// Whether the cache removed the entry by itself (``expired`` or ``evicted``), rather than a
     /// call removing or replacing it.
     @inlinable
@@ -39,13 +44,14 @@ public struct RemovalCause: Hashable, Sendable, CustomStringConvertible {
         self == .expired || self == .evicted
     }
 
-    /// The cause's name: `explicit`, `replaced`, `expired` or `evicted`.
+    /// The cause's name: `explicit`, `replaced`, `expired`, `evicted` or `invalidated`.
     public var description: String {
         switch _code {
         case 0: "explicit"
         case 1: "replaced"
         case 2: "expired"
-        default: "evicted"
+        case 3: "evicted"
+        default: "invalidated"
         }
     }
 }

@@ -123,6 +123,55 @@ struct RemovalNotificationTests {
     }
 
     @Test(arguments: EvictionPolicy.allPolicies)
+    func invalidate_ofALiveEntry_notifiesInvalidated_countedAsExplicit(policy: EvictionPolicy) {
+        let recorder = RemovalRecorder()
+        let clock = ManualCacheClock()
+        let cache = recorder.cache(policy: policy, clock: clock)
+        cache.set(1, 10)
+        cache.set(2, 20, ttl: .seconds(1))
+        clock.advance(by: .seconds(1))
+        #expect(cache.invalidate(1) == 10)
+        #expect(cache.invalidate(1) == nil)
+        #expect(cache.invalidate(2) == nil)
+        expect(
+            recorder,
+            heard: [
+                Notification(key: 1, value: 10, cause: .invalidated),
+                Notification(key: 2, value: 20, cause: .expired),
+            ]
+        )
+        #expect(cache.stats().explicitRemovalCount == 1)
+        #expect(cache.stats().expirationCount == 1)
+        #expect(RemovalCause.invalidated.description == "invalidated")
+        #expect(!RemovalCause.invalidated.wasEvicted)
+    }
+
+    @Test func invalidateAll_notifiesLiveEntriesInvalidated_andThosePastTheirDeadlineExpired() {
+        let recorder = RemovalRecorder()
+        let clock = ManualCacheClock()
+        let cache = recorder.cache(shardCount: 4, clock: clock)
+        cache.set(1, 10, ttl: .seconds(10))
+        cache.set(2, 20)
+        cache.set(3, 30)
+        clock.advance(by: .seconds(10))
+        cache.invalidateAll()
+        let heard = recorder.notifications.sorted { $0.key < $1.key }
+        #expect(
+            heard == [
+                Notification(key: 1, value: 10, cause: .expired),
+                Notification(key: 2, value: 20, cause: .invalidated),
+                Notification(key: 3, value: 30, cause: .invalidated),
+            ]
+        )
+        #expect(cache.stats().explicitRemovalCount == 2)
+        #expect(cache.count == 0)
+        // A later removeAll is explicit again.
+        cache.set(4, 40)
+        cache.removeAll()
+        #expect(recorder.notifications.last == Notification(key: 4, value: 40, cause: .explicit))
+    }
+
+    @Test(arguments: EvictionPolicy.allPolicies)
     func set_overALiveValue_notifiesTheOldValueReplaced(policy: EvictionPolicy) {
         let recorder = RemovalRecorder()
         let cache = recorder.cache(policy: policy)

@@ -1,0 +1,453 @@
+#if Postgres
+import Logging
+import NIOCore
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+import Theine
+
+/// A local ``Theine/Cache`` in front of a level shared by every instance of an app, kept coherent
+/// across instances through PostgreSQL: a write, removal or invalidation on one instance makes the
+/// others drop their local copy when it commits.
+///
+/// ```swift
+/// let client = PostgresClient(configuration: configuration)
+/// let users = try NearCache<Int, User>(name: "users", local: Cache(capacity: 10_000), client: client)
+/// let services = ServiceGroup(services: [client, users, app], gracefulShutdownSignals: [.sigterm], logger: logger)
+/// try await services.run()
+/// // In a handler:
+/// let user = try await users.get(id, ttl: .seconds(300)) { id in try await database.user(id) }
+/// ```
+///
+/// - **Levels.** A read tries the local cache, then (with `sharedStore`) the shared table, then the
+///   loader; a value read from the shared level enters the local one with its remaining TTL.
+///   Writes go to PostgreSQL first, then to the local cache.
+/// - **Coherence.** Every change of a key takes a version from one sequence, in the order the
+///   key's changes commit, and is announced (`NOTIFY`) in the same statement. An instance drops its
+///   local copy when it hears of a newer version, and puts a value in its local level only if no
+///   newer version was heard meanwhile. A load stores its value only if the key did not change
+///   since the load began (a conditional upsert), so a value loaded before an invalidation never
+///   becomes the shared one.
+/// - **Listening.** ``run()`` (this is a `Service`: add it to the app's `ServiceGroup`) holds one of
+///   the client's connections for `LISTEN`. The local level answers only while it listens, or for
+///   `maximumStaleness` after listening stopped; otherwise reads go to the shared level. Each time
+///   listening begins, the local level is cleared (invalidations may have been missed).
+/// - **Errors.** A database error reaches the caller; a write that failed drops the key's local copy
+///   first. A shared value that does not decode is a miss, counted, and left in place.
+///
+/// The local cache belongs to the near cache: write to it only through the near cache. Its
+/// entries dropped by another instance's change depart ``Theine/RemovalCause/invalidated``.
+public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service, Sendable {
+    /// The cache's name: its tables and notification channel are `theine_` followed by it.
+    public let name: String
+    /// The local level.
+    public let local: Cache<Key, Value>
+    /// Whether values are kept in PostgreSQL too; without, only versions and messages go through it.
+    public let sharedStore: Bool
+    /// How long the local level still answers after listening stopped.
+    public let maximumStaleness: Duration
+    /// How long a removed key's version is kept in the shared table (its tombstone), and so the
+    /// longest load whose conditional store still sees a removal that happened during it.
+    public let loadLease: Duration
+
+    let client: PostgresClient
+    let shared: SharedLevel
+    let coherence: LocalCoherence<Key>
+    let counters = NearCacheCounters()
+    let logger: Logger
+    private let keyText: @Sendable (Key) -> String
+    private let codec: any NearCacheCodec<Value>
+    let schema = SchemaGate()
+    private let flights = LoadFlights<Value>()
+
+    /// Creates a near cache of `name` on `client`'s database, keys turned into text by `keyText`
+    /// and values into bytes by `codec`.
+    ///
+    /// - Parameters:
+    ///   - name: 1–40 characters of `[a-z0-9_]`, starting with a letter; instances that share it
+    ///     share the level and the messages.
+    ///   - local: the local level (its capacity, policy, expiry and listener are yours to choose).
+    ///   - client: the app's `PostgresClient`, which must run (in the same `ServiceGroup`). The near
+    ///     cache holds one of its connections while ``run()`` runs.
+    ///   - sharedStore: whether values are stored in PostgreSQL (`true`), or only announced.
+    ///   - maximumStaleness: how long after listening stopped the local level still answers;
+    ///     `.zero`, the default, bypasses it at once.
+    ///   - loadLease: how long a removed key's version is kept for loads in flight.
+    ///   - keyText: the key's text, the same on every instance for equal keys.
+    ///   - codec: how values are stored.
+    /// - Throws: ``NearCacheError/invalidName(_:)``.
+    public init(
+        name: String,
+        local: Cache<Key, Value>,
+        client: PostgresClient,
+        sharedStore: Bool = true,
+        maximumStaleness: Duration = .zero,
+        loadLease: Duration = .seconds(30),
+        key keyText: @escaping @Sendable (Key) -> String,
+        codec: some NearCacheCodec<Value>,
+        logger: Logger = Logger(label: "theine.near-cache")
+    ) throws {
+        guard Self.isValidName(name) else { throw NearCacheError.invalidName(name) }
+        precondition(maximumStaleness >= .zero, "maximumStaleness must not be negative: \(maximumStaleness)")
+        precondition(loadLease > .zero, "loadLease must be positive: \(loadLease)")
+        self.name = name
+        self.local = local
+        self.client = client
+        self.sharedStore = sharedStore
+        self.maximumStaleness = maximumStaleness
+        self.loadLease = loadLease
+        self.keyText = keyText
+        self.codec = codec
+        self.logger = logger
+        self.coherence = LocalCoherence(maximumStaleness: maximumStaleness)
+        self.shared = SharedLevel(
+            name: name,
+            storesValues: sharedStore,
+            tombstoneLifetime: loadLease,
+            origin: String(UInt64.random(in: .min ... .max), radix: 16),
+            logger: logger
+        )
+    }
+
+    /// Whether `name` may name a near cache: 1–40 characters of `[a-z0-9_]`, starting with a letter.
+    static func isValidName(_ name: String) -> Bool {
+        let characters = Array(name.utf8)
+        guard (1...40).contains(characters.count), ("a"..."z").contains(Character(UnicodeScalar(characters[0]))) else {
+            return false
+        }
+        return characters.allSatisfy {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                || $0 == UInt8(ascii: "_")
+        }
+    }
+
+    /// The statements that create a near cache's tables, for a role that may not create them
+    /// itself: run them once (as a migration), each idempotent. `unlogged` makes the table
+    /// `UNLOGGED`: no write-ahead log, so faster writes, and emptied after a crash.
+    public static func schemaStatements(name: String, unlogged: Bool = false) throws -> [String] {
+        guard isValidName(name) else { throw NearCacheError.invalidName(name) }
+        return NearCacheSchema.statements(name: name, unlogged: unlogged)
+    }
+
+    // MARK: Reads
+
+    /// The value of `key`: the local copy if the local level may answer, else the shared value
+    /// (which then enters the local level), else `nil`.
+    ///
+    /// - Complexity: a local hit is O(1) (``Theine/Cache/get(_:)`` and an atomic load); a miss
+    ///   makes one query.
+    public func get(_ key: Key) async throws -> Value? {
+        if coherence.isLocalLevelTrusted(), let value = local.get(key) { return value }
+        let text = try validatedText(of: key)
+        try await schema.prepare(self)
+        guard sharedStore else {
+            counters.sharedMisses.add(1, ordering: .relaxed)
+            return nil
+        }
+        let epoch = coherence.begin(text, key: key)
+        defer { finish(text) }
+        switch try await shared.read(ByteBuffer(string: text), on: client) {
+        case .hit(let bytes, let version, let timeLeft):
+            guard let value = decoded(bytes) else { return nil }
+            counters.sharedHits.add(1, ordering: .relaxed)
+            putLocal(key, text: text, value, version: version, ttl: timeLeft, epoch: epoch)
+            return value
+        case .miss:
+            counters.sharedMisses.add(1, ordering: .relaxed)
+            return nil
+        }
+    }
+
+    /// The value of `key`, loaded by `loader` if neither level has it; concurrent misses of one
+    /// key on this instance run `loader` once.
+    ///
+    /// The loaded value is stored in both levels with `ttl` only if the key did not change since
+    /// the load began (another instance's write, a removal or invalidation, a `removeAll`); it is
+    /// returned either way. An error of `loader` reaches every caller waiting for it and stores
+    /// nothing. The load runs on in its own task if its callers are cancelled.
+    public func get(
+        _ key: Key,
+        ttl: Duration? = nil,
+        loader: @escaping @Sendable (Key) async throws -> Value
+    ) async throws -> Value {
+        if coherence.isLocalLevelTrusted(), let value = local.get(key) { return value }
+        let text = try validatedText(of: key)
+        try await schema.prepare(self)
+        return try await flights.run(text) { [self] in
+            try await load(key, text: text, ttl: ttl, loader: loader)
+        }
+    }
+
+    private func load(
+        _ key: Key,
+        text: String,
+        ttl: Duration?,
+        loader: @Sendable (Key) async throws -> Value
+    ) async throws -> Value {
+        let keyBytes = ByteBuffer(string: text)
+        let epoch = coherence.begin(text, key: key)
+        defer { finish(text) }
+        var rowVersion: Int64?
+        let clearedVersion: Int64
+        var storable = true
+        if sharedStore {
+            switch try await shared.read(keyBytes, on: client) {
+            case .hit(let bytes, let version, let timeLeft):
+                if let value = decoded(bytes) {
+                    counters.sharedHits.add(1, ordering: .relaxed)
+                    putLocal(key, text: text, value, version: version, ttl: timeLeft, epoch: epoch)
+                    return value
+                }
+                // Another version of the app wrote it: load, and leave its row alone.
+                storable = false
+                rowVersion = version
+                clearedVersion = 0
+            case .miss(let version, let cleared):
+                rowVersion = version
+                clearedVersion = cleared
+            }
+        } else {
+            clearedVersion = try await shared.clearedVersion(on: client)
+        }
+        counters.sharedMisses.add(1, ordering: .relaxed)
+        let value: Value
+        do {
+            value = try await loader(key)
+            counters.loadSuccesses.add(1, ordering: .relaxed)
+        } catch {
+            counters.loadFailures.add(1, ordering: .relaxed)
+            throw error
+        }
+        guard storable else { return value }
+        let valueBytes = sharedStore ? ByteBuffer(bytes: try codec.encode(value)) : ByteBuffer()
+        let stored = try await shared.storeLoaded(
+            keyBytes,
+            valueBytes,
+            ttl: ttl,
+            rowVersion: rowVersion,
+            clearedVersion: clearedVersion,
+            on: client
+        )
+        if let version = stored {
+            counters.invalidationsSent.add(1, ordering: .relaxed)
+            putLocal(key, text: text, value, version: version, ttl: ttl, epoch: epoch)
+        }
+        return value
+    }
+
+    // MARK: Writes
+
+    /// Stores `value` for `key` in both levels (with a TTL, or none) and tells every instance.
+    /// A `ttl` of zero or less removes the key.
+    ///
+    /// - Throws: the database's error; the key's local copy is dropped first.
+    public func set(_ key: Key, _ value: Value, ttl: Duration? = nil) async throws {
+        if let ttl, ttl <= .zero { return try await remove(key) }
+        let text = try validatedText(of: key)
+        try await schema.prepare(self)
+        let epoch = coherence.begin(text, key: key)
+        defer { finish(text) }
+        let version: Int64
+        do {
+            let valueBytes = sharedStore ? ByteBuffer(bytes: try codec.encode(value)) : ByteBuffer()
+            version = try await shared.write(ByteBuffer(string: text), valueBytes, ttl: ttl, on: client)
+        } catch {
+            dropLocalCopy(key, text: text)
+            throw error
+        }
+        counters.invalidationsSent.add(1, ordering: .relaxed)
+        putLocal(key, text: text, value, version: version, ttl: ttl, epoch: epoch)
+    }
+
+    /// Stores `value` for `key` only if it has no live value, and tells every instance if stored.
+    /// With `sharedStore`, "no value" is decided by the shared level, atomically across instances;
+    /// without, by this instance's local level.
+    ///
+    /// - Returns: whether it was stored.
+    public func setIfAbsent(_ key: Key, _ value: Value, ttl: Duration? = nil) async throws -> Bool {
+        if let ttl, ttl <= .zero { return false }
+        let text = try validatedText(of: key)
+        try await schema.prepare(self)
+        if !sharedStore, coherence.isLocalLevelTrusted(), local.get(key) != nil { return false }
+        let epoch = coherence.begin(text, key: key)
+        defer { finish(text) }
+        let version: Int64?
+        do {
+            let keyBytes = ByteBuffer(string: text)
+            version =
+                sharedStore
+                ? try await shared.writeIfAbsent(
+                    keyBytes,
+                    ByteBuffer(bytes: try codec.encode(value)),
+                    ttl: ttl,
+                    on: client
+                )
+                : try await shared.write(keyBytes, ByteBuffer(), ttl: ttl, on: client)
+        } catch {
+            dropLocalCopy(key, text: text)
+            throw error
+        }
+        guard let version else { return false }
+        counters.invalidationsSent.add(1, ordering: .relaxed)
+        putLocal(key, text: text, value, version: version, ttl: ttl, epoch: epoch)
+        return true
+    }
+
+    /// Removes `key` from both levels and tells every instance to drop it.
+    public func remove(_ key: Key) async throws {
+        let text = try validatedText(of: key)
+        try await schema.prepare(self)
+        _ = coherence.begin(text, key: key)
+        defer { finish(text) }
+        let versions: [Int64]
+        do {
+            versions = try await shared.invalidate([ByteBuffer(string: text)], on: client)
+        } catch {
+            dropLocalCopy(key, text: text)
+            throw error
+        }
+        counters.invalidationsSent.add(1, ordering: .relaxed)
+        coherence.forgetLocalCopy(text, key: key, version: versions[0])
+        local.remove(key)
+    }
+
+    /// Deletes every shared row of this cache, clears the local level, and makes every instance
+    /// clear its own.
+    public func removeAll() async throws {
+        try await schema.prepare(self)
+        _ = try await shared.removeAll(on: client)
+        counters.invalidationsSent.add(1, ordering: .relaxed)
+        coherence.startEpoch()
+        local.removeAll()
+    }
+
+    /// Invalidates `keys` inside the app's own transaction on `connection`: their shared values
+    /// are removed and every instance (this one included) drops its local copies when the
+    /// transaction commits, and nothing happens if it rolls back.
+    ///
+    /// ```swift
+    /// try await client.withTransaction(logger: logger) { connection in
+    ///     try await connection.query("UPDATE users SET name = \(name) WHERE id = \(id)", logger: logger)
+    ///     try await users.invalidate([id], within: connection)
+    /// }
+    /// ```
+    ///
+    /// Keys are announced in one message.
+    /// - Throws: ``NearCacheError/keyTooLong(bytes:limit:)``, or the database's error (which
+    ///   aborts the transaction).
+    public func invalidate(_ keys: [Key], within connection: PostgresConnection) async throws {
+        var seen = Set<String>()
+        let texts = try keys.map(validatedText(of:)).filter { seen.insert($0).inserted }
+        guard !texts.isEmpty else { return }
+        try await schema.prepare(self)
+        _ = try await shared.invalidate(texts.map { ByteBuffer(string: $0) }, on: connection)
+        counters.invalidationsSent.add(texts.count, ordering: .relaxed)
+    }
+
+    /// The counters: the local cache's statistics and what went through PostgreSQL.
+    public func stats() -> NearCacheStats {
+        counters.stats(local: local.stats())
+    }
+
+    // MARK: Local level
+
+    /// Puts `value` of `key` at `version` in the local level if no newer version was heard and the
+    /// level was trusted since the operation began (`epoch`); takes it out again if a notification
+    /// or a newer operation came in between.
+    private func putLocal(_ key: Key, text: String, _ value: Value, version: Int64, ttl: Duration?, epoch: Int) {
+        guard coherence.admit(text, version: version, epoch: epoch) else { return }
+        if let ttl, ttl <= .zero { return }
+        local.set(key, value, ttl: ttl)
+        if !coherence.isStillCurrent(text, version: version, epoch: epoch) { local.invalidate(key) }
+        coherence.trim(keepingAtMost: 2 * local.count + 1_024) { local.containsQuietly($0) }
+    }
+
+    /// Ends an operation on the key of `text`, dropping a local copy older than what was heard
+    /// meanwhile.
+    private func finish(_ text: String) {
+        if let key = coherence.end(text) { local.invalidate(key) }
+    }
+
+    /// Drops the local copy of `key` after a write whose outcome is not known.
+    private func dropLocalCopy(_ key: Key, text: String) {
+        coherence.forgetLocalCopy(text, key: key, version: 0)
+        local.remove(key)
+    }
+
+    /// The value `bytes` encode, or `nil` (counted) if they do not decode.
+    private func decoded(_ bytes: ByteBuffer) -> Value? {
+        do {
+            return try codec.decode(Array(buffer: bytes))
+        } catch {
+            counters.decodingFailures.add(1, ordering: .relaxed)
+            counters.sharedMisses.add(1, ordering: .relaxed)
+            logger.warning("a shared value of near cache \(name) does not decode: \(error)")
+            return nil
+        }
+    }
+
+    private func validatedText(of key: Key) throws -> String {
+        let text = keyText(key)
+        let bytes = text.utf8.count
+        guard bytes <= InvalidationMessage.maximumKeyBytes else {
+            throw NearCacheError.keyTooLong(bytes: bytes, limit: InvalidationMessage.maximumKeyBytes)
+        }
+        return text
+    }
+}
+
+extension NearCache where Key: LosslessStringConvertible, Value: Codable {
+    /// Creates a near cache whose keys travel as their `description` and values as JSON.
+    ///
+    /// See ``init(name:local:client:sharedStore:maximumStaleness:loadLease:key:codec:logger:)``.
+    public convenience init(
+        name: String,
+        local: Cache<Key, Value>,
+        client: PostgresClient,
+        sharedStore: Bool = true,
+        maximumStaleness: Duration = .zero,
+        loadLease: Duration = .seconds(30),
+        logger: Logger = Logger(label: "theine.near-cache")
+    ) throws {
+        try self.init(
+            name: name,
+            local: local,
+            client: client,
+            sharedStore: sharedStore,
+            maximumStaleness: maximumStaleness,
+            loadLease: loadLease,
+            key: { $0.description },
+            codec: JSONNearCacheCodec<Value>(),
+            logger: logger
+        )
+    }
+}
+
+extension NearCache where Value: Codable {
+    /// Creates a near cache whose keys travel as `keyText` gives them and values as JSON.
+    ///
+    /// See ``init(name:local:client:sharedStore:maximumStaleness:loadLease:key:codec:logger:)``.
+    public convenience init(
+        name: String,
+        local: Cache<Key, Value>,
+        client: PostgresClient,
+        sharedStore: Bool = true,
+        maximumStaleness: Duration = .zero,
+        loadLease: Duration = .seconds(30),
+        key keyText: @escaping @Sendable (Key) -> String,
+        logger: Logger = Logger(label: "theine.near-cache")
+    ) throws {
+        try self.init(
+            name: name,
+            local: local,
+            client: client,
+            sharedStore: sharedStore,
+            maximumStaleness: maximumStaleness,
+            loadLease: loadLease,
+            key: keyText,
+            codec: JSONNearCacheCodec<Value>(),
+            logger: logger
+        )
+    }
+}
+#endif

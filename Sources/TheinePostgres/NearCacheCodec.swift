@@ -1,0 +1,29 @@
+#if Postgres
+import Foundation
+
+/// How a ``NearCache`` turns its values into the bytes of the shared level and back.
+///
+/// The default for `Codable` values is ``JSONNearCacheCodec``. A codec must decode what another
+/// version of the app encoded, or throw: a shared value that fails to decode is a miss, counted in
+/// ``NearCacheStats/decodingFailureCount``, and left in place.
+public protocol NearCacheCodec<Value>: Sendable {
+    associatedtype Value
+    /// The bytes stored for `value`.
+    func encode(_ value: Value) throws -> [UInt8]
+    /// The value that `bytes` stand for.
+    func decode(_ bytes: [UInt8]) throws -> Value
+}
+
+/// Values as JSON, through Foundation's `JSONEncoder` and `JSONDecoder`.
+public struct JSONNearCacheCodec<Value: Codable>: NearCacheCodec {
+    public init() {}
+
+    public func encode(_ value: Value) throws -> [UInt8] {
+        Array(try JSONEncoder().encode(value))
+    }
+
+    public func decode(_ bytes: [UInt8]) throws -> Value {
+        try JSONDecoder().decode(Value.self, from: Data(bytes))
+    }
+}
+#endif

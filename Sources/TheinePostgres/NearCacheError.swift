@@ -1,0 +1,39 @@
+#if Postgres
+/// What a ``NearCache`` throws besides the database's own errors (`PSQLError`).
+public enum NearCacheError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The name is not 1–40 characters of `[a-z0-9_]` starting with a letter. It names the
+    /// notification channel and the tables, so it must stay a plain PostgreSQL identifier.
+    case invalidName(String)
+    /// The key's text is too long for one invalidation message (PostgreSQL's `NOTIFY` payloads
+    /// stay under 8,000 bytes; keys travel hex-encoded): `bytes` of UTF-8 against `limit`.
+    case keyTooLong(bytes: Int, limit: Int)
+    /// The role may not create the near cache's tables, or not read them: run `statements` once as
+    /// a role that may (a migration), grant this role `SELECT, INSERT, UPDATE, DELETE` on
+    /// `theine_schema` and `theine_NAME` and `USAGE` on `theine_NAME_version`, then start again.
+    case cannotCreateSchema(statements: String)
+    /// The tables were made by another version of this library (`found`); this one reads
+    /// `expected`.
+    case schemaVersionMismatch(found: Int, expected: Int)
+    /// The near cache's table or its row in `theine_schema` is gone (dropped while it ran).
+    case tablesMissing(name: String)
+
+    public var description: String {
+        switch self {
+        case .invalidName(let name):
+            "invalid near cache name \"\(name)\": use 1 to 40 characters of a-z, 0-9 and _, starting with a letter"
+        case .keyTooLong(let bytes, let limit):
+            "a key of \(bytes) bytes does not fit in one invalidation message (at most \(limit) bytes)"
+        case .cannotCreateSchema(let statements):
+            """
+            this role may not create or read the near cache's tables; run as a role that may, then grant this role \
+            SELECT, INSERT, UPDATE, DELETE on the tables and USAGE on the sequence:
+            \(statements)
+            """
+        case .schemaVersionMismatch(let found, let expected):
+            "the near cache's tables have schema version \(found); this library reads version \(expected)"
+        case .tablesMissing(let name):
+            "the tables of near cache \"\(name)\" are missing"
+        }
+    }
+}
+#endif

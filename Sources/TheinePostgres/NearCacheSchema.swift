@@ -1,0 +1,89 @@
+#if Postgres
+import Logging
+import PostgresNIO
+
+/// The tables a near cache needs, created if missing and checked at start.
+///
+/// For a cache named `NAME`: the table `theine_NAME` (one row a key: the key's SHA-256 digest as
+/// its primary key, the key and value as `bytea`, the version of its last change, and when it
+/// expires; a row without a value is a tombstone that keeps a removed key's version), its sequence
+/// `theine_NAME_version`, and a row in `theine_schema` shared by every near cache (the schema
+/// version, and the version of the last `removeAll`). ``statements(name:unlogged:)`` prints them
+/// for a migration; `unlogged` makes the table `UNLOGGED` (no write-ahead log: faster writes, and
+/// emptied after a crash, which a cache can afford).
+enum NearCacheSchema {
+    /// The version this library reads and writes.
+    static let version = 1
+
+    /// The statements that create everything for `name`, each idempotent.
+    static func statements(name: String, unlogged: Bool) -> [String] {
+        let table = "theine_\(name)"
+        return [
+            """
+            CREATE TABLE IF NOT EXISTS theine_schema (
+                name text PRIMARY KEY, schema_version integer NOT NULL, cleared_version bigint NOT NULL DEFAULT 0)
+            """,
+            "CREATE SEQUENCE IF NOT EXISTS \(table)_version",
+            """
+            CREATE \(unlogged ? "UNLOGGED " : "")TABLE IF NOT EXISTS \(table) (
+                digest bytea PRIMARY KEY, key bytea NOT NULL, value bytea, version bigint NOT NULL, expires_at timestamptz)
+            """,
+            "CREATE INDEX IF NOT EXISTS \(table)_expires_at ON \(table) (expires_at)",
+            "INSERT INTO theine_schema (name, schema_version) VALUES ('\(name)', \(version)) ON CONFLICT (name) DO NOTHING",
+        ]
+    }
+
+    /// Creates the tables of `name` if missing and checks their version.
+    ///
+    /// Instances starting at once on an empty database serialize on a transaction-scoped advisory
+    /// lock (concurrent `CREATE … IF NOT EXISTS` of one table can fail on PostgreSQL 15).
+    /// - Throws: ``NearCacheError/cannotCreateSchema(statements:)`` when the role may not create
+    ///   them, ``NearCacheError/schemaVersionMismatch(found:expected:)``, or the database's error.
+    static func prepare(name: String, client: PostgresClient, logger: Logger) async throws {
+        do {
+            if try await registeredVersion(name: name, client: client, logger: logger) == nil {
+                try await client.withTransaction(logger: logger) { connection in
+                    try await connection.query("SELECT pg_advisory_xact_lock(\(advisoryLockKey))", logger: logger)
+                        .drain()
+                    for statement in statements(name: name, unlogged: false) {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).drain()
+                    }
+                }
+            }
+            guard let found = try await registeredVersion(name: name, client: client, logger: logger) else {
+                throw NearCacheError.tablesMissing(name: name)
+            }
+            guard found == version else { throw NearCacheError.schemaVersionMismatch(found: found, expected: version) }
+        } catch let error where isPermissionDenied(error) {
+            throw NearCacheError.cannotCreateSchema(
+                statements: statements(name: name, unlogged: false).map { $0 + ";" }.joined(separator: "\n")
+            )
+        }
+    }
+
+    /// Whether `error` is PostgreSQL's "insufficient privilege" (SQLSTATE 42501), alone or as
+    /// the failure inside a transaction.
+    private static func isPermissionDenied(_ error: any Error) -> Bool {
+        let databaseError = (error as? PostgresTransactionError)?.closureError ?? error
+        return (databaseError as? PSQLError)?.serverInfo?[.sqlState] == "42501"
+    }
+
+    /// The schema version registered for `name`, or `nil` if its tables are not all there.
+    private static func registeredVersion(name: String, client: PostgresClient, logger: Logger) async throws -> Int? {
+        let rows = try await client.query(
+            """
+            SELECT CASE WHEN to_regclass('theine_schema') IS NULL OR to_regclass(\("theine_\(name)")) IS NULL
+                THEN NULL ELSE (SELECT schema_version FROM theine_schema WHERE name = \(name)) END
+            """,
+            logger: logger
+        )
+        var found: Int?
+        for try await row in rows { found = try row.decode(Int32?.self).map(Int.init) }
+        return found
+    }
+
+    /// The advisory lock every near cache takes while creating tables (an arbitrary constant:
+    /// "theine" in ASCII).
+    private static let advisoryLockKey: Int64 = 0x7468_6569_6E65
+}
+#endif

@@ -1,0 +1,331 @@
+#if Postgres
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// A near cache's statements on PostgreSQL: the shared level (one table of rows keyed by a
+/// digest of the key) and the invalidation messages that every change publishes in the same
+/// statement, so that a message goes out exactly when its change commits.
+///
+/// Every change takes a version from the cache's sequence *after* it holds the key's row lock
+/// (`ON CONFLICT … DO UPDATE SET version = nextval(…)`), so a key's versions rise in the order its
+/// changes commit. A removal or invalidation leaves a tombstone (a row without a value) that keeps
+/// the key's version for `tombstoneLifetime`: a load that began before it then fails its
+/// conditional store. Keys and values are always bound parameters; only the validated name is
+/// written into the SQL.
+struct SharedLevel: Sendable {
+    /// What a read of the shared level found.
+    enum Read {
+        /// A live value, its version, and its time left (`nil`: no TTL).
+        case hit(ByteBuffer, version: Int64, timeLeft: Duration?)
+        /// No live value. `rowVersion` is the version of the key's row (a tombstone or an expired
+        /// value), `nil` without one; `clearedVersion` the version of the last `removeAll`. A
+        /// load's store is conditional on both.
+        case miss(rowVersion: Int64?, clearedVersion: Int64)
+    }
+
+    let name: String
+    let channel: String
+    let table: String
+    let sequence: String
+    /// Whether values are kept in PostgreSQL (`false`: only versions and messages).
+    let storesValues: Bool
+    /// How long a tombstone keeps a removed key's version.
+    let tombstoneLifetime: Duration
+    /// Prefixes this instance's messages (the first line), so that it knows its own.
+    let origin: String
+    let logger: Logger
+
+    init(name: String, storesValues: Bool, tombstoneLifetime: Duration, origin: String, logger: Logger) {
+        self.name = name
+        self.channel = "theine_\(name)"
+        self.table = "theine_\(name)"
+        self.sequence = "theine_\(name)_version"
+        self.storesValues = storesValues
+        self.tombstoneLifetime = tombstoneLifetime
+        self.origin = origin
+        self.logger = logger
+    }
+
+    // MARK: Reads
+
+    /// Reads `key`'s shared value. - Complexity: one query, an index lookup.
+    func read(_ key: ByteBuffer, on client: PostgresClient) async throws -> Read {
+        let rows = try await client.query(
+            """
+            SELECT e.value, e.version,
+                (extract(epoch FROM e.expires_at - now()) * 1000000)::bigint, s.cleared_version
+            FROM theine_schema s LEFT JOIN \(unescaped: table) e ON e.digest = sha256(\(key))
+            WHERE s.name = \(name)
+            """,
+            logger: logger
+        )
+        for try await row in rows {
+            let (value, version, microsecondsLeft, cleared) = try row.decode(
+                (ByteBuffer?, Int64?, Int64?, Int64).self
+            )
+            if let value, let version, microsecondsLeft.map({ $0 > 0 }) ?? true {
+                return .hit(value, version: version, timeLeft: microsecondsLeft.map { .microseconds($0) })
+            }
+            return .miss(rowVersion: version, clearedVersion: cleared)
+        }
+        throw NearCacheError.tablesMissing(name: name)
+    }
+
+    /// The version of the last `removeAll`, for a load's conditional store when values are not
+    /// shared.
+    func clearedVersion(on client: PostgresClient) async throws -> Int64 {
+        let rows = try await client.query(
+            "SELECT cleared_version FROM theine_schema WHERE name = \(name)",
+            logger: logger
+        )
+        for try await row in rows { return try row.decode(Int64.self) }
+        throw NearCacheError.tablesMissing(name: name)
+    }
+
+    // MARK: Changes
+
+    /// Stores `value` for `key` (with a TTL, or none) and announces it.
+    /// - Returns: the change's version.
+    func write(_ key: ByteBuffer, _ value: ByteBuffer, ttl: Duration?, on client: PostgresClient) async throws -> Int64
+    {
+        let version = try await changeVersion(
+            storesValues
+                ? """
+                WITH written AS (
+                    INSERT INTO \(unescaped: table) AS e (digest, key, value, version, expires_at)
+                    VALUES (sha256(\(key)), \(key), \(value), nextval('\(unescaped: sequence)'), \(unescaped: deadline(ttl)))
+                    ON CONFLICT (digest) DO UPDATE SET key = EXCLUDED.key, value = EXCLUDED.value,
+                        version = nextval('\(unescaped: sequence)'), expires_at = EXCLUDED.expires_at
+                    RETURNING e.version
+                )
+                SELECT version, pg_notify(\(channel), \(origin + "\n") || version || ' ' || encode(\(key), 'hex'))
+                FROM written
+                """
+                : announcement(of: key),
+            on: client
+        )
+        guard let version else { throw NearCacheError.tablesMissing(name: name) }
+        return version
+    }
+
+    /// Stores `value` for `key` only if it has no live value, and announces it if stored.
+    /// - Returns: the change's version, or `nil` if a live value was there.
+    func writeIfAbsent(
+        _ key: ByteBuffer,
+        _ value: ByteBuffer,
+        ttl: Duration?,
+        on client: PostgresClient
+    ) async throws
+        -> Int64?
+    {
+        try await changeVersion(
+            """
+            WITH written AS (
+                INSERT INTO \(unescaped: table) AS e (digest, key, value, version, expires_at)
+                VALUES (sha256(\(key)), \(key), \(value), nextval('\(unescaped: sequence)'), \(unescaped: deadline(ttl)))
+                ON CONFLICT (digest) DO UPDATE SET key = EXCLUDED.key, value = EXCLUDED.value,
+                    version = nextval('\(unescaped: sequence)'), expires_at = EXCLUDED.expires_at
+                WHERE e.value IS NULL OR e.expires_at <= now()
+                RETURNING e.version
+            )
+            SELECT version, pg_notify(\(channel), \(origin + "\n") || version || ' ' || encode(\(key), 'hex'))
+            FROM written
+            """,
+            on: client
+        )
+    }
+
+    /// Stores a loaded `value` for `key` only if nothing changed the key since the load began:
+    /// its row still has `rowVersion` (or there is still no row, when `nil`) and no `removeAll`
+    /// came after `clearedVersion`. The `removeAll` check locks the cache's registration row
+    /// `FOR SHARE`, so a concurrent `removeAll` either waits for this store (and deletes it) or
+    /// makes it fail. Without shared values, only the `removeAll` check is made, and the load is
+    /// announced (other instances drop older copies).
+    /// - Returns: the change's version, or `nil` if the key changed.
+    func storeLoaded(
+        _ key: ByteBuffer,
+        _ value: ByteBuffer,
+        ttl: Duration?,
+        rowVersion: Int64?,
+        clearedVersion: Int64,
+        on client: PostgresClient
+    ) async throws -> Int64? {
+        guard storesValues else {
+            return try await changeVersion(
+                """
+                WITH unchanged AS (
+                    SELECT 1 FROM theine_schema WHERE name = \(name) AND cleared_version = \(clearedVersion) FOR SHARE
+                ), written AS (SELECT nextval('\(unescaped: sequence)') AS version FROM unchanged)
+                SELECT version, pg_notify(\(channel), \(origin + "\n") || version || ' ' || encode(\(key), 'hex'))
+                FROM written
+                """,
+                on: client
+            )
+        }
+        return try await changeVersion(
+            """
+            WITH unchanged AS (
+                SELECT 1 FROM theine_schema WHERE name = \(name) AND cleared_version = \(clearedVersion) FOR SHARE
+            ), written AS (
+                INSERT INTO \(unescaped: table) AS e (digest, key, value, version, expires_at)
+                SELECT sha256(\(key)), \(key), \(value), nextval('\(unescaped: sequence)'), \(unescaped: deadline(ttl))
+                FROM unchanged
+                ON CONFLICT (digest) DO UPDATE SET key = EXCLUDED.key, value = EXCLUDED.value,
+                    version = nextval('\(unescaped: sequence)'), expires_at = EXCLUDED.expires_at
+                WHERE e.version = \(rowVersion)
+                RETURNING e.version
+            )
+            SELECT version, pg_notify(\(channel), \(origin + "\n") || version || ' ' || encode(\(key), 'hex'))
+            FROM written
+            """,
+            on: client
+        )
+    }
+
+    /// Removes the values of `keys` (distinct), leaving tombstones, and announces them in one
+    /// message, on `connection` (inside the caller's transaction, if it has one open: the message
+    /// then goes out when it commits, and not at all if it rolls back).
+    /// - Returns: each key's new version, in the order of `keys`.
+    func invalidate(_ keys: [ByteBuffer], on connection: PostgresConnection) async throws -> [Int64] {
+        let rows = try await connection.query(invalidation(of: keys), logger: logger)
+        return try await versions(of: keys, in: rows)
+    }
+
+    /// As ``invalidate(_:on:)``, on a connection of `client`'s.
+    func invalidate(_ keys: [ByteBuffer], on client: PostgresClient) async throws -> [Int64] {
+        let rows = try await client.query(invalidation(of: keys), logger: logger)
+        return try await versions(of: keys, in: rows)
+    }
+
+    /// Deletes every shared row of this cache, moves its `removeAll` version on, and announces it,
+    /// in one transaction.
+    /// - Returns: the `removeAll`'s version.
+    func removeAll(on client: PostgresClient) async throws -> Int64 {
+        try await client.withTransaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                UPDATE theine_schema SET cleared_version = nextval('\(unescaped: sequence)')
+                WHERE name = \(name) RETURNING cleared_version
+                """,
+                logger: logger
+            )
+            var cleared: Int64?
+            for try await row in rows { cleared = try row.decode(Int64.self) }
+            guard let cleared else { throw NearCacheError.tablesMissing(name: name) }
+            if storesValues {
+                try await connection.query("DELETE FROM \(unescaped: table)", logger: logger).drain()
+            }
+            try await connection.query(
+                "SELECT pg_notify(\(channel), \(origin + "\n") || \(cleared) || ' *')",
+                logger: logger
+            ).drain()
+            return cleared
+        }
+    }
+
+    /// Deletes up to `batch` rows whose time has passed (expired values and old tombstones).
+    /// - Returns: how many it deleted.
+    func pruneExpired(batch: Int, on client: PostgresClient) async throws -> Int {
+        guard storesValues else { return 0 }
+        let rows = try await client.query(
+            """
+            WITH gone AS (
+                DELETE FROM \(unescaped: table) WHERE digest IN (
+                    SELECT digest FROM \(unescaped: table) WHERE expires_at < now() LIMIT \(batch)
+                ) RETURNING 1
+            ) SELECT count(*) FROM gone
+            """,
+            logger: logger
+        )
+        var deleted = 0
+        for try await row in rows { deleted = Int(try row.decode(Int64.self)) }
+        return deleted
+    }
+
+    // MARK: Statements
+
+    /// A statement that takes a version for `key` and announces it, storing nothing.
+    private func announcement(of key: ByteBuffer) -> PostgresQuery {
+        """
+        WITH written AS (SELECT nextval('\(unescaped: sequence)') AS version)
+        SELECT version, pg_notify(\(channel), \(origin + "\n") || version || ' ' || encode(\(key), 'hex'))
+        FROM written
+        """
+    }
+
+    private func invalidation(of keys: [ByteBuffer]) -> PostgresQuery {
+        let tombstoneMicroseconds = tombstoneLifetime.microseconds
+        guard storesValues else {
+            return """
+                WITH written AS (
+                    SELECT nextval('\(unescaped: sequence)') AS version, k AS key FROM unnest(\(keys)::bytea[]) AS k
+                ), announced AS (
+                    SELECT pg_notify(\(channel), \(origin) || string_agg(E'\\n' || version || ' ' || encode(key, 'hex'), ''))
+                    FROM written
+                )
+                SELECT w.version, w.key FROM written w, announced
+                """
+        }
+        return """
+            WITH written AS (
+                INSERT INTO \(unescaped: table) AS e (digest, key, value, version, expires_at)
+                SELECT sha256(k), k, NULL, nextval('\(unescaped: sequence)'),
+                    now() + make_interval(secs => \(tombstoneMicroseconds)::float8 / 1000000)
+                FROM unnest(\(keys)::bytea[]) AS k
+                ON CONFLICT (digest) DO UPDATE SET value = NULL, version = nextval('\(unescaped: sequence)'),
+                    expires_at = EXCLUDED.expires_at
+                RETURNING e.version, e.key
+            ), announced AS (
+                SELECT pg_notify(\(channel), \(origin) || string_agg(E'\\n' || version || ' ' || encode(key, 'hex'), ''))
+                FROM written
+            )
+            SELECT w.version, w.key FROM written w, announced
+            """
+    }
+
+    /// The SQL for a deadline `ttl` from the database's `now()`: NULL for none. Only a number is
+    /// written in.
+    private func deadline(_ ttl: Duration?) -> String {
+        guard let ttl else { return "NULL" }
+        return "now() + make_interval(secs => \(ttl.microseconds)::float8 / 1000000)"
+    }
+
+    /// Runs a statement that returns `(version, _)` for a change, or nothing if it changed nothing.
+    private func changeVersion(_ query: PostgresQuery, on client: PostgresClient) async throws -> Int64? {
+        let rows = try await client.query(query, logger: logger)
+        var version: Int64?
+        for try await row in rows {
+            version = try row.makeRandomAccess()[0].decode(Int64.self)
+        }
+        return version
+    }
+
+    private func versions(of keys: [ByteBuffer], in rows: PostgresRowSequence) async throws -> [Int64] {
+        var byKey: [ByteBuffer: Int64] = [:]
+        for try await row in rows {
+            let (version, key) = try row.decode((Int64, ByteBuffer).self)
+            byKey[key] = version
+        }
+        return try keys.map {
+            guard let version = byKey[$0] else { throw NearCacheError.tablesMissing(name: name) }
+            return version
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in whole microseconds, rounded toward zero.
+    var microseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+    }
+}
+
+extension PostgresRowSequence {
+    /// Reads every row, so that an error of the statement is thrown rather than dropped.
+    func drain() async throws {
+        for try await _ in self {}
+    }
+}
+#endif

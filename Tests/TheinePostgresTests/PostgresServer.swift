@@ -1,0 +1,171 @@
+#if Postgres
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+import Theine
+@testable import TheinePostgres
+
+/// The PostgreSQL server the tests use: the one `scripts/postgres start` serves on 127.0.0.1 at
+/// `THEINE_PG_PORT` (user `theine`, database `postgres`, trust authentication).
+enum PostgresServer {
+    /// The server's port, or `nil` when none was started.
+    static let port: Int? = ProcessInfo.processInfo.environment["THEINE_PG_PORT"].flatMap(Int.init)
+
+    /// Whether a missing server fails the suite (`THEINE_REQUIRE_POSTGRES=1`, set by CI) rather
+    /// than skipping it.
+    static let isRequired = ProcessInfo.processInfo.environment["THEINE_REQUIRE_POSTGRES"] == "1"
+
+    /// Whether the suites that need the server run.
+    static let isAvailable = port != nil || isRequired
+
+    static func configuration(username: String = "theine") throws -> PostgresClient.Configuration {
+        guard let port else {
+            throw ServerMissing()
+        }
+        var configuration = PostgresClient.Configuration(
+            host: "127.0.0.1",
+            port: port,
+            username: username,
+            password: nil,
+            database: "postgres",
+            tls: .disable
+        )
+        configuration.options.maximumConnections = 4
+        return configuration
+    }
+
+    struct ServerMissing: Error, CustomStringConvertible {
+        var description: String {
+            "THEINE_REQUIRE_POSTGRES=1 but THEINE_PG_PORT is not set: start one with `eval \"$(scripts/postgres start)\"`"
+        }
+    }
+
+    /// A fresh cache name, so that tests never share tables.
+    static func uniqueName(_ prefix: String = "t") -> String {
+        "\(prefix)_\(UInt64.random(in: 0 ... .max) % 1_000_000_000_000)"
+    }
+
+    /// Runs `body` with a client that runs meanwhile.
+    static func withClient<Result: Sendable>(
+        username: String = "theine",
+        _ body: (PostgresClient) async throws -> Result
+    ) async throws -> Result {
+        let client = PostgresClient(configuration: try configuration(username: username))
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+
+    /// Runs a statement on `client` and reads every row, so that its errors are thrown.
+    static func execute(_ query: PostgresQuery, on client: PostgresClient) async throws {
+        try await client.query(query).drain()
+    }
+}
+
+/// One app instance: its own client, local cache and near cache, listening while the test runs.
+struct Instance: Sendable {
+    let client: PostgresClient
+    let near: NearCache<String, Int>
+    let departures: DepartureLog
+
+    var local: Cache<String, Int> { near.local }
+
+    /// Waits (up to 30 s) until the instance listens.
+    func waitUntilListening() async throws {
+        try await eventually("the instance listens") { near.coherence.isListening }
+    }
+}
+
+/// Starts `count` instances of the near cache `name` (each with its own client, as separate
+/// processes would have), runs them, waits until all listen, and runs `body`.
+func withInstances<Result: Sendable>(
+    _ count: Int,
+    name: String = PostgresServer.uniqueName(),
+    sharedStore: Bool = true,
+    listening: Bool = true,
+    capacity: Int = 1_000,
+    _ body: ([Instance]) async throws -> Result
+) async throws -> Result {
+    let instances = try (0..<count).map { _ in
+        let departures = DepartureLog()
+        let local = Cache<String, Int>(capacity: capacity) { key, _, cause in departures.append(key, cause) }
+        let client = PostgresClient(configuration: try PostgresServer.configuration())
+        let near = try NearCache<String, Int>(name: name, local: local, client: client, sharedStore: sharedStore)
+        return Instance(client: client, near: near, departures: departures)
+    }
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        for instance in instances {
+            group.addTask { await instance.client.run() }
+            if listening { group.addTask { try await instance.near.run() } }
+        }
+        defer { group.cancelAll() }
+        if listening {
+            for instance in instances { try await instance.waitUntilListening() }
+        }
+        return try await body(instances)
+    }
+}
+
+/// The local departures of one instance, in order.
+final class DepartureLog: Sendable {
+    private let entries = LockedValue<[(key: String, cause: RemovalCause)]>([])
+
+    func append(_ key: String, _ cause: RemovalCause) {
+        entries.withValue { $0.append((key, cause)) }
+    }
+
+    func causes(of key: String) -> [RemovalCause] {
+        entries.withValue { $0.filter { $0.key == key }.map(\.cause) }
+    }
+}
+
+/// A value behind a lock, for test bookkeeping.
+final class LockedValue<Value: Sendable>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+
+    init(_ value: Value) { self.value = value }
+
+    func withValue<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}
+
+/// Waits until `condition` holds, polling every 5 ms for up to 30 s; fails with `what` otherwise.
+func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(30)
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    Issue.record("never happened: \(what)")
+    throw EventuallyTimedOut()
+}
+
+struct EventuallyTimedOut: Error {}
+
+/// Announces a change of a key nobody reads on `instances`' channel, and waits until every one of
+/// them has heard it: since one connection delivers notifications in commit order, each has then
+/// heard of every change committed before it.
+func barrier(_ instances: [Instance]) async throws {
+    let near = instances[0].near
+    let rows = try await instances[0].client.query(
+        """
+        SELECT v FROM (SELECT nextval('\(unescaped: near.shared.sequence)') AS v) s,
+            LATERAL pg_notify(\(near.shared.channel), 'barrier' || E'\\n' || v || ' ' || encode('barrier', 'hex'))
+        """
+    )
+    var version: Int64 = 0
+    for try await row in rows { version = try row.decode(Int64.self) }
+    for instance in instances {
+        try await eventually("the barrier's message arrives") {
+            instance.near.newestVersionHeard >= version
+        }
+    }
+}
+#endif
