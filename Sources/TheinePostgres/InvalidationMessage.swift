@@ -1,11 +1,12 @@
 #if Postgres
-/// The payload of one notification on a near cache's channel: who sent it, and which keys changed
-/// at which versions (or that everything did).
+/// The payload of one notification on a near cache's channel: who sent it, how far it shows the
+/// log was heard, and which keys changed at which versions (or that everything did).
 ///
-/// Text, as `NOTIFY` requires: the sender's id on the first line, then one line for each key,
-/// `VERSION HEX` with the key's UTF-8 in hex, or `VERSION *` for a `removeAll`. The database
-/// writes the lines itself (the version comes from its sequence in the same statement), so this
-/// type only reads them; ``maximumKeyBytes`` is what fits.
+/// Text, as `NOTIFY` requires: the sender's id and the `xmin` of its statement's snapshot on the
+/// first line (`ORIGIN XMIN`), then one line for each key, `VERSION HEX` with the key's UTF-8 in
+/// hex, or `VERSION *` for a `removeAll`. The database writes the lines itself (the version comes
+/// from its sequence in the same statement), so this type only reads them; ``maximumKeyBytes`` is
+/// what fits.
 struct InvalidationMessage: Equatable {
     /// A changed key (its text), or every key.
     enum Target: Equatable {
@@ -15,22 +16,28 @@ struct InvalidationMessage: Equatable {
 
     /// The sending instance's id (``NearCache`` makes one at random).
     var origin: String
+    /// Every transaction with a smaller id had ended when the change began: a listener that hears
+    /// this message has heard all their changes.
+    var heardThrough: Int64
     /// What changed, in the order written, each with the version it changed to.
     var changes: [(version: Int64, target: Target)]
 
-    /// PostgreSQL's limit on a payload is 8,000 bytes; this leaves room for the origin and one
+    /// PostgreSQL's limit on a payload is 8,000 bytes; this leaves room for the first line and one
     /// version, with the key in hex.
     static let maximumKeyBytes = 3_950
 
-    init(origin: String, changes: [(version: Int64, target: Target)]) {
+    init(origin: String, heardThrough: Int64, changes: [(version: Int64, target: Target)]) {
         self.origin = origin
+        self.heardThrough = heardThrough
         self.changes = changes
     }
 
     /// Reads `payload`; `nil` if it is not a near cache's message.
     init?(payload: String) {
         var lines = payload.split(separator: "\n", omittingEmptySubsequences: false)[...]
-        guard let origin = lines.popFirst(), !origin.isEmpty else { return nil }
+        guard let header = lines.popFirst() else { return nil }
+        let fields = header.split(separator: " ", omittingEmptySubsequences: false)
+        guard fields.count == 2, !fields[0].isEmpty, let heardThrough = Int64(fields[1]) else { return nil }
         var changes: [(version: Int64, target: Target)] = []
         for line in lines {
             guard let space = line.firstIndex(of: " "), let version = Int64(line[..<space]) else { return nil }
@@ -42,7 +49,8 @@ struct InvalidationMessage: Equatable {
                 changes.append((version, .key(key)))
             }
         }
-        self.origin = String(origin)
+        self.origin = String(fields[0])
+        self.heardThrough = heardThrough
         self.changes = changes
     }
 

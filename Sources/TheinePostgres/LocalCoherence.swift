@@ -175,6 +175,16 @@ final class LocalCoherence<Key: Hashable & Sendable>: Sendable {
         listening.store(true, ordering: .releasing)
     }
 
+    /// Marks that listening began again, once the `LISTEN` is in place, without clearing: runs
+    /// `replay` (the changes logged since the last message heard, outside the lock), then trusts
+    /// the local level. The epoch goes on: operations begun before were refused entry while not
+    /// listening (beyond `maximumStaleness`), and the replay raises the versions they must reach.
+    func resumedListening(replay: () -> Void) {
+        replay()
+        state.withLock { $0.stoppedListeningAt = nil }
+        listening.store(true, ordering: .releasing)
+    }
+
     /// Marks that listening stopped (the connection failed, or the service ended).
     func stoppedListening() {
         listening.store(false, ordering: .releasing)

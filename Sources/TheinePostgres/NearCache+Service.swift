@@ -6,13 +6,15 @@ import Theine
 
 extension NearCache {
     /// Listens for other instances' changes until the task is cancelled or the service group
-    /// shuts down gracefully; meanwhile, every 30 seconds, deletes expired shared rows (in batches
-    /// of 1,000).
+    /// shuts down gracefully; meanwhile, every 30 seconds, deletes expired shared rows and log rows
+    /// older than ten minutes (in batches of 1,000).
     ///
     /// Holds one of the client's connections for `LISTEN` (`PostgresClient` has none of its own).
     /// If the connection fails, the local level stops answering (after `maximumStaleness`), and the
-    /// listener connects again after 50 ms, doubling to at most 5 s while it keeps failing. Each
-    /// time listening begins, the local level is cleared, since changes may have been missed.
+    /// listener connects again after 50 ms, doubling to at most 5 s while it keeps failing. When
+    /// it listens again, it reads back from the invalidation log the changes it missed and drops
+    /// the older local copies; if the log was pruned past what it last heard (an outage of over
+    /// ten minutes), or the first time, it clears the local level instead.
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
@@ -23,6 +25,9 @@ extension NearCache {
         }
     }
 
+    /// How long the invalidation log keeps a change: the longest outage an instance can replay.
+    static var logRetention: Duration { .seconds(600) }
+
     private func listen() async {
         var delay = Duration.milliseconds(50)
         while !Task.isCancelled {
@@ -30,14 +35,13 @@ extension NearCache {
                 try await schema.prepare(self)
                 try await client.withConnection { connection in
                     try await connection.listen(on: shared.channel) { notifications in
-                        coherence.startedListening { local.invalidateAll() }
-                        counters.resynchronizations.add(1, ordering: .relaxed)
+                        try await catchUp(on: connection)
+                        delay = .milliseconds(50)
                         for try await notification in notifications {
                             receive(notification.payload)
                         }
                     }
                 }
-                delay = .milliseconds(50)
             } catch {
                 if !Task.isCancelled {
                     logger.warning("near cache \(name) stopped listening: \(String(reflecting: error))")
@@ -50,6 +54,28 @@ extension NearCache {
         coherence.stoppedListening()
     }
 
+    /// Once the `LISTEN` is in place: replays the log from what was last heard, or clears the
+    /// local level, then trusts it. Every change committed after the `LISTEN` will be heard; one
+    /// whose transaction id is below the horizon read now committed before it, so is either heard
+    /// or in the log read after.
+    private func catchUp(on connection: PostgresConnection) async throws {
+        let horizon = try await shared.currentHorizon(on: connection)
+        let heardThrough = counters.heardThrough.load(ordering: .relaxed)
+        let missed = heardThrough > 0 ? try await shared.loggedChanges(since: heardThrough, on: connection) : nil
+        if let missed {
+            coherence.resumedListening {
+                for (version, key) in missed {
+                    apply(version, to: key.map { .key(String(buffer: $0)) } ?? .everything, isOwn: false)
+                }
+            }
+            counters.replays.add(1, ordering: .relaxed)
+        } else {
+            coherence.startedListening { local.invalidateAll() }
+            counters.resynchronizations.add(1, ordering: .relaxed)
+        }
+        _ = counters.heardThrough.max(horizon, ordering: .relaxed)
+    }
+
     /// Applies one notification: each key's local copy goes if older than the change.
     func receive(_ payload: String) {
         guard let message = InvalidationMessage(payload: payload) else {
@@ -58,17 +84,23 @@ extension NearCache {
         }
         let isOwn = message.origin == shared.origin
         for (version, target) in message.changes {
-            _ = counters.newestVersionHeard.max(version, ordering: .relaxed)
-            switch target {
-            case .everything:
-                // This instance clears itself when its own `removeAll` returns.
-                guard !isOwn else { continue }
-                coherence.startEpoch()
-                local.invalidateAll()
-            case .key(let text):
-                if let key = coherence.observe(text, version: version, isOwn: isOwn) { local.invalidate(key) }
-            }
+            apply(version, to: target, isOwn: isOwn)
             if !isOwn { counters.invalidationsReceived.add(1, ordering: .relaxed) }
+        }
+        _ = counters.heardThrough.max(message.heardThrough, ordering: .relaxed)
+    }
+
+    /// Applies one change, heard or read back from the log.
+    private func apply(_ version: Int64, to target: InvalidationMessage.Target, isOwn: Bool) {
+        _ = counters.newestVersionHeard.max(version, ordering: .relaxed)
+        switch target {
+        case .everything:
+            // This instance clears itself when its own `removeAll` returns.
+            guard !isOwn else { return }
+            coherence.startEpoch()
+            local.invalidateAll()
+        case .key(let text):
+            if let key = coherence.observe(text, version: version, isOwn: isOwn) { local.invalidate(key) }
         }
     }
 
@@ -80,6 +112,9 @@ extension NearCache {
             try? await Task.sleep(for: .seconds(30))
             do {
                 while try await shared.pruneExpired(batch: 1_000, on: client) == 1_000, !Task.isCancelled {}
+                while try await shared.pruneLog(olderThan: Self.logRetention, batch: 1_000, on: client) == 1_000,
+                    !Task.isCancelled
+                {}
             } catch {
                 if !Task.isCancelled { logger.debug("near cache \(name) could not prune its table: \(error)") }
             }

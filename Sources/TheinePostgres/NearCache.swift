@@ -240,7 +240,9 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
     /// Stores `value` for `key` in both levels (with a TTL, or none) and tells every instance.
     /// A `ttl` of zero or less removes the key.
     ///
-    /// - Throws: the database's error; the key's local copy is dropped first.
+    /// - Throws: ``NearCacheError/outcomeUnknown(reason:)`` if the connection failed before the
+    ///   reply (the write may have committed), or the database's error (it did not); either way
+    ///   the key's local copy is dropped first.
     public func set(_ key: Key, _ value: Value, ttl: Duration? = nil) async throws {
         if let ttl, ttl <= .zero { return try await remove(key) }
         let text = try validatedText(of: key)
@@ -253,7 +255,7 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
             version = try await shared.write(ByteBuffer(string: text), valueBytes, ttl: ttl, on: client)
         } catch {
             dropLocalCopy(key, text: text)
-            throw error
+            throw NearCacheError.forFailedChange(error)
         }
         counters.invalidationsSent.add(1, ordering: .relaxed)
         putLocal(key, text: text, value, version: version, ttl: ttl, epoch: epoch)
@@ -285,7 +287,7 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
                 : try await shared.write(keyBytes, ByteBuffer(), ttl: ttl, on: client)
         } catch {
             dropLocalCopy(key, text: text)
-            throw error
+            throw NearCacheError.forFailedChange(error)
         }
         guard let version else { return false }
         counters.invalidationsSent.add(1, ordering: .relaxed)
@@ -304,7 +306,7 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
             versions = try await shared.invalidate([ByteBuffer(string: text)], on: client)
         } catch {
             dropLocalCopy(key, text: text)
-            throw error
+            throw NearCacheError.forFailedChange(error)
         }
         counters.invalidationsSent.add(1, ordering: .relaxed)
         coherence.forgetLocalCopy(text, key: key, version: versions[0])
@@ -315,7 +317,15 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
     /// clear its own.
     public func removeAll() async throws {
         try await schema.prepare(self)
-        _ = try await shared.removeAll(on: client)
+        do {
+            _ = try await shared.removeAll(on: client)
+        } catch {
+            coherence.startEpoch()
+            local.removeAll()
+            let transactionError = error as? PostgresTransactionError
+            let cause = transactionError?.commitError ?? transactionError?.closureError ?? transactionError?.beginError
+            throw NearCacheError.forFailedChange(cause ?? error)
+        }
         counters.invalidationsSent.add(1, ordering: .relaxed)
         coherence.startEpoch()
         local.removeAll()

@@ -12,8 +12,11 @@ final class NearCacheCounters: Sendable {
     let invalidationsSent = Atomic(0)
     let invalidationsReceived = Atomic(0)
     let resynchronizations = Atomic(0)
+    let replays = Atomic(0)
     let decodingFailures = Atomic(0)
     let newestVersionHeard = Atomic<Int64>(0)
+    /// Every transaction with a smaller id had its changes heard (0: not known).
+    let heardThrough = Atomic<Int64>(0)
 
     func stats(local: CacheStats) -> NearCacheStats {
         NearCacheStats(
@@ -25,6 +28,7 @@ final class NearCacheCounters: Sendable {
             invalidationsSent: invalidationsSent.load(ordering: .relaxed),
             invalidationsReceived: invalidationsReceived.load(ordering: .relaxed),
             resynchronizationCount: resynchronizations.load(ordering: .relaxed),
+            replayCount: replays.load(ordering: .relaxed),
             decodingFailureCount: decodingFailures.load(ordering: .relaxed)
         )
     }

@@ -1,4 +1,6 @@
 #if Postgres
+import PostgresNIO
+
 /// What a ``NearCache`` throws besides the database's own errors (`PSQLError`).
 public enum NearCacheError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The name is not 1–40 characters of `[a-z0-9_]` starting with a letter. It names the
@@ -9,13 +11,18 @@ public enum NearCacheError: Error, Equatable, Sendable, CustomStringConvertible 
     case keyTooLong(bytes: Int, limit: Int)
     /// The role may not create the near cache's tables, or not read them: run `statements` once as
     /// a role that may (a migration), grant this role `SELECT, INSERT, UPDATE, DELETE` on
-    /// `theine_schema` and `theine_NAME` and `USAGE` on `theine_NAME_version`, then start again.
+    /// `theine_schema`, `theine_NAME` and `theine_NAME_log` and `USAGE` on `theine_NAME_version`,
+    /// then start again.
     case cannotCreateSchema(statements: String)
     /// The tables were made by another version of this library (`found`); this one reads
     /// `expected`.
     case schemaVersionMismatch(found: Int, expected: Int)
     /// The near cache's table or its row in `theine_schema` is gone (dropped while it ran).
     case tablesMissing(name: String)
+    /// The connection failed after a change was sent and before its reply came: the change may
+    /// or may not have committed (`reason` is the connection's error). The key's local copy was
+    /// dropped, so this instance reads it afresh; other instances heard of it if it committed.
+    case outcomeUnknown(reason: String)
 
     public var description: String {
         switch self {
@@ -33,6 +40,26 @@ public enum NearCacheError: Error, Equatable, Sendable, CustomStringConvertible 
             "the near cache's tables have schema version \(found); this library reads version \(expected)"
         case .tablesMissing(let name):
             "the tables of near cache \"\(name)\" are missing"
+        case .outcomeUnknown(let reason):
+            "the connection failed before the change's reply: it may or may not have committed (\(reason))"
+        }
+    }
+}
+
+extension NearCacheError {
+    /// The error a change reports for `error`: ``outcomeUnknown(reason:)`` when the connection
+    /// failed or the server ended the session while the change was in flight (it may have
+    /// committed), else `error` itself (the change failed, and nothing committed).
+    static func forFailedChange(_ error: any Error) -> any Error {
+        guard let error = error as? PSQLError else { return error }
+        switch error.code {
+        case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown:
+            return NearCacheError.outcomeUnknown(reason: String(reflecting: error))
+        case .server where error.serverInfo?[.sqlState]?.hasPrefix("57P") == true:
+            // Administrator shutdown, crash shutdown, cannot connect now: the session ended.
+            return NearCacheError.outcomeUnknown(reason: String(reflecting: error))
+        default:
+            return error
         }
     }
 }

@@ -4,13 +4,20 @@ import PostgresNIO
 
 /// The tables a near cache needs, created if missing and checked at start.
 ///
-/// For a cache named `NAME`: the table `theine_NAME` (one row a key: the key's SHA-256 digest as
-/// its primary key, the key and value as `bytea`, the version of its last change, and when it
-/// expires; a row without a value is a tombstone that keeps a removed key's version), its sequence
-/// `theine_NAME_version`, and a row in `theine_schema` shared by every near cache (the schema
-/// version, and the version of the last `removeAll`). ``statements(name:unlogged:)`` prints them
-/// for a migration; `unlogged` makes the table `UNLOGGED` (no write-ahead log: faster writes, and
-/// emptied after a crash, which a cache can afford).
+/// For a cache named `NAME`:
+/// - the table `theine_NAME`: one row a key, with the key's SHA-256 digest as its primary key, the
+///   key and value as `bytea`, the version of its last change, and when it expires. A row without
+///   a value is a tombstone that keeps a removed key's version.
+/// - its sequence `theine_NAME_version`.
+/// - the invalidation log `theine_NAME_log`: one row a change, with the transaction id that made
+///   it, its version and key (no key for a `removeAll`), and when. An instance that listens again
+///   reads it back from where it was.
+/// - a row in `theine_schema`, shared by every near cache: the schema version, the version of the
+///   last `removeAll`, and the transaction id below which the log may have been pruned.
+///
+/// ``statements(name:unlogged:)`` prints them for a migration; `unlogged` makes the tables
+/// `UNLOGGED` (no write-ahead log: faster writes, and emptied after a crash, which a cache can
+/// afford; the log too, so instances that reconnect after one clear their local level).
 enum NearCacheSchema {
     /// The version this library reads and writes.
     static let version = 1
@@ -18,17 +25,26 @@ enum NearCacheSchema {
     /// The statements that create everything for `name`, each idempotent.
     static func statements(name: String, unlogged: Bool) -> [String] {
         let table = "theine_\(name)"
+        let kind = unlogged ? "UNLOGGED TABLE" : "TABLE"
         return [
             """
             CREATE TABLE IF NOT EXISTS theine_schema (
-                name text PRIMARY KEY, schema_version integer NOT NULL, cleared_version bigint NOT NULL DEFAULT 0)
+                name text PRIMARY KEY, schema_version integer NOT NULL,
+                cleared_version bigint NOT NULL DEFAULT 0, log_horizon bigint NOT NULL DEFAULT 0)
             """,
             "CREATE SEQUENCE IF NOT EXISTS \(table)_version",
             """
-            CREATE \(unlogged ? "UNLOGGED " : "")TABLE IF NOT EXISTS \(table) (
+            CREATE \(kind) IF NOT EXISTS \(table) (
                 digest bytea PRIMARY KEY, key bytea NOT NULL, value bytea, version bigint NOT NULL, expires_at timestamptz)
             """,
             "CREATE INDEX IF NOT EXISTS \(table)_expires_at ON \(table) (expires_at)",
+            """
+            CREATE \(kind) IF NOT EXISTS \(table)_log (
+                xact bigint NOT NULL DEFAULT pg_current_xact_id()::text::bigint,
+                version bigint NOT NULL, key bytea, logged_at timestamptz NOT NULL DEFAULT now())
+            """,
+            "CREATE INDEX IF NOT EXISTS \(table)_log_xact ON \(table)_log (xact)",
+            "CREATE INDEX IF NOT EXISTS \(table)_log_logged_at ON \(table)_log (logged_at)",
             "INSERT INTO theine_schema (name, schema_version) VALUES ('\(name)', \(version)) ON CONFLICT (name) DO NOTHING",
         ]
     }
@@ -69,16 +85,24 @@ enum NearCacheSchema {
     }
 
     /// The schema version registered for `name`, or `nil` if its tables are not all there.
+    /// (Two statements: a query that names a missing table fails as it is planned.)
     private static func registeredVersion(name: String, client: PostgresClient, logger: Logger) async throws -> Int? {
-        let rows = try await client.query(
+        let present = try await client.query(
             """
-            SELECT CASE WHEN to_regclass('theine_schema') IS NULL OR to_regclass(\("theine_\(name)")) IS NULL
-                THEN NULL ELSE (SELECT schema_version FROM theine_schema WHERE name = \(name)) END
+            SELECT to_regclass('theine_schema') IS NOT NULL AND to_regclass(\("theine_\(name)")) IS NOT NULL
+                AND to_regclass(\("theine_\(name)_log")) IS NOT NULL
             """,
             logger: logger
         )
+        var isPresent = false
+        for try await row in present { isPresent = try row.decode(Bool.self) }
+        guard isPresent else { return nil }
+        let rows = try await client.query(
+            "SELECT schema_version FROM theine_schema WHERE name = \(name)",
+            logger: logger
+        )
         var found: Int?
-        for try await row in rows { found = try row.decode(Int32?.self).map(Int.init) }
+        for try await row in rows { found = Int(try row.decode(Int32.self)) }
         return found
     }
 

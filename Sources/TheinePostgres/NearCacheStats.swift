@@ -18,9 +18,13 @@ public struct NearCacheStats: Sendable, Equatable {
     public var invalidationsSent: Int
     /// Keys other instances announced as changed (a `removeAll` counts one).
     public var invalidationsReceived: Int
-    /// Times the local level was cleared because invalidations may have been missed (each time
-    /// listening began again).
+    /// Times the local level was cleared because changes may have been missed: when listening
+    /// began the first time, and when it began again after the log had been pruned past what
+    /// this instance last heard.
     public var resynchronizationCount: Int
+    /// Times listening began again and the changes missed meanwhile were read back from the log
+    /// (each dropping the older local copy of its key), instead of clearing.
+    public var replayCount: Int
     /// Shared values that failed to decode (another version of the app wrote them): each was a
     /// miss, and the row was left as it is.
     public var decodingFailureCount: Int

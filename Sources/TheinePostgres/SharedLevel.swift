@@ -4,8 +4,13 @@ import NIOCore
 import PostgresNIO
 
 /// A near cache's statements on PostgreSQL: the shared level (one table of rows keyed by a
-/// digest of the key) and the invalidation messages that every change publishes in the same
-/// statement, so that a message goes out exactly when its change commits.
+/// digest of the key), the invalidation log, and the messages that every change publishes in the
+/// same statement that logs it, so that a message goes out exactly when its change commits.
+///
+/// A message's first line is the sender's origin and the `xmin` of the sending statement's
+/// snapshot: every transaction with a smaller id had ended before the change began, so it
+/// committed (and was announced) before it. A listener that heard the message has heard every
+/// change of those transactions, and reads the log back from that id if it has to listen again.
 ///
 /// Every change takes a version from the cache's sequence *after* it holds the key's row lock
 /// (`ON CONFLICT … DO UPDATE SET version = nextval(…)`), so a key's versions rise in the order its
@@ -97,10 +102,9 @@ struct SharedLevel: Sendable {
                     VALUES (sha256(\(key)), \(key), \(value), nextval('\(unescaped: sequence)'), \(unescaped: deadline(ttl)))
                     ON CONFLICT (digest) DO UPDATE SET key = EXCLUDED.key, value = EXCLUDED.value,
                         version = nextval('\(unescaped: sequence)'), expires_at = EXCLUDED.expires_at
-                    RETURNING e.version
-                )
-                SELECT version, pg_notify(\(channel), \(origin + "\n") || version || ' ' || encode(\(key), 'hex'))
-                FROM written
+                    RETURNING e.version, e.key
+                ), \(unescaped: logging)
+                SELECT version, \(unescaped: notification) FROM written
                 """
                 : announcement(of: key),
             on: client
@@ -127,10 +131,9 @@ struct SharedLevel: Sendable {
                 ON CONFLICT (digest) DO UPDATE SET key = EXCLUDED.key, value = EXCLUDED.value,
                     version = nextval('\(unescaped: sequence)'), expires_at = EXCLUDED.expires_at
                 WHERE e.value IS NULL OR e.expires_at <= now()
-                RETURNING e.version
-            )
-            SELECT version, pg_notify(\(channel), \(origin + "\n") || version || ' ' || encode(\(key), 'hex'))
-            FROM written
+                RETURNING e.version, e.key
+            ), \(unescaped: logging)
+            SELECT version, \(unescaped: notification) FROM written
             """,
             on: client
         )
@@ -156,9 +159,9 @@ struct SharedLevel: Sendable {
                 """
                 WITH unchanged AS (
                     SELECT 1 FROM theine_schema WHERE name = \(name) AND cleared_version = \(clearedVersion) FOR SHARE
-                ), written AS (SELECT nextval('\(unescaped: sequence)') AS version FROM unchanged)
-                SELECT version, pg_notify(\(channel), \(origin + "\n") || version || ' ' || encode(\(key), 'hex'))
-                FROM written
+                ), written AS (SELECT nextval('\(unescaped: sequence)') AS version, \(key)::bytea AS key FROM unchanged),
+                \(unescaped: logging)
+                SELECT version, \(unescaped: notification) FROM written
                 """,
                 on: client
             )
@@ -174,10 +177,9 @@ struct SharedLevel: Sendable {
                 ON CONFLICT (digest) DO UPDATE SET key = EXCLUDED.key, value = EXCLUDED.value,
                     version = nextval('\(unescaped: sequence)'), expires_at = EXCLUDED.expires_at
                 WHERE e.version = \(rowVersion)
-                RETURNING e.version
-            )
-            SELECT version, pg_notify(\(channel), \(origin + "\n") || version || ' ' || encode(\(key), 'hex'))
-            FROM written
+                RETURNING e.version, e.key
+            ), \(unescaped: logging)
+            SELECT version, \(unescaped: notification) FROM written
             """,
             on: client
         )
@@ -217,7 +219,10 @@ struct SharedLevel: Sendable {
                 try await connection.query("DELETE FROM \(unescaped: table)", logger: logger).drain()
             }
             try await connection.query(
-                "SELECT pg_notify(\(channel), \(origin + "\n") || \(cleared) || ' *')",
+                """
+                WITH logged AS (INSERT INTO \(unescaped: log) (version, key) VALUES (\(cleared), NULL))
+                SELECT pg_notify(\(channel), \(unescaped: header) || E'\\n' || \(cleared) || ' *')
+                """,
                 logger: logger
             ).drain()
             return cleared
@@ -243,14 +248,103 @@ struct SharedLevel: Sendable {
         return deleted
     }
 
+    /// Deletes up to `batch` log rows older than `retention`, and raises the cache's log horizon
+    /// past their transactions: a listener whose place in the log is below the horizon can no
+    /// longer replay from it.
+    /// - Returns: how many it deleted.
+    func pruneLog(olderThan retention: Duration, batch: Int, on client: PostgresClient) async throws -> Int {
+        let rows = try await client.query(
+            """
+            WITH gone AS (
+                DELETE FROM \(unescaped: log) WHERE ctid IN (
+                    SELECT ctid FROM \(unescaped: log)
+                    WHERE logged_at < now() - make_interval(secs => \(retention.microseconds)::float8 / 1000000)
+                    LIMIT \(batch)
+                ) RETURNING xact
+            ), raised AS (
+                UPDATE theine_schema SET log_horizon = greatest(log_horizon, (SELECT max(xact) + 1 FROM gone))
+                WHERE name = \(name) AND EXISTS (SELECT 1 FROM gone)
+            )
+            SELECT count(*) FROM gone
+            """,
+            logger: logger
+        )
+        var deleted = 0
+        for try await row in rows { deleted = Int(try row.decode(Int64.self)) }
+        return deleted
+    }
+
+    // MARK: Listening
+
+    /// The `xmin` of a snapshot taken now: every transaction with a smaller id has ended.
+    func currentHorizon(on connection: PostgresConnection) async throws -> Int64 {
+        let rows = try await connection.query(
+            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint /* \(unescaped: listenerMark) */",
+            logger: logger
+        )
+        for try await row in rows { return try row.decode(Int64.self) }
+        throw NearCacheError.tablesMissing(name: name)
+    }
+
+    /// The changes logged by transactions with ids from `transaction` on, or `nil` if the log was
+    /// pruned past it. A change of every key is a `nil` key.
+    func loggedChanges(
+        since transaction: Int64,
+        on connection: PostgresConnection
+    ) async throws -> [(
+        version: Int64, key: ByteBuffer?
+    )]? {
+        let rows = try await connection.query(
+            """
+            SELECT s.log_horizon, l.version, l.key /* \(unescaped: listenerMark) */
+            FROM theine_schema s LEFT JOIN \(unescaped: log) l ON l.xact >= \(transaction)
+            WHERE s.name = \(name)
+            ORDER BY l.version
+            """,
+            logger: logger
+        )
+        var changes: [(version: Int64, key: ByteBuffer?)] = []
+        var found = false
+        for try await row in rows {
+            found = true
+            let (horizon, version, key) = try row.decode((Int64, Int64?, ByteBuffer?).self)
+            if horizon > transaction { return nil }
+            if let version { changes.append((version, key)) }
+        }
+        guard found else { throw NearCacheError.tablesMissing(name: name) }
+        return changes
+    }
+
     // MARK: Statements
+
+    /// The log table.
+    var log: String { "\(table)_log" }
+
+    /// A comment in the listener's own statements, so that its connection can be told apart in
+    /// `pg_stat_activity` (whose `query` shows a connection's last statement).
+    var listenerMark: String { "listener of \(channel)" }
+
+    /// A CTE that logs what the CTE `written` (columns `version`, `key`) changed.
+    private var logging: String {
+        "logged AS (INSERT INTO \(log) (version, key) SELECT version, key FROM written)"
+    }
+
+    /// The first line of a message: the origin, and the `xmin` of this statement's snapshot.
+    /// (The origin is hexadecimal digits, checked at creation, so it may be written in.)
+    private var header: String {
+        "'\(origin) ' || pg_snapshot_xmin(pg_current_snapshot())::text"
+    }
+
+    /// `pg_notify` of one changed key from the row of `written`.
+    private var notification: String {
+        "pg_notify('\(channel)', \(header) || E'\\n' || version || ' ' || encode(key, 'hex'))"
+    }
 
     /// A statement that takes a version for `key` and announces it, storing nothing.
     private func announcement(of key: ByteBuffer) -> PostgresQuery {
         """
-        WITH written AS (SELECT nextval('\(unescaped: sequence)') AS version)
-        SELECT version, pg_notify(\(channel), \(origin + "\n") || version || ' ' || encode(\(key), 'hex'))
-        FROM written
+        WITH written AS (SELECT nextval('\(unescaped: sequence)') AS version, \(key)::bytea AS key), \(unescaped: logging)
+        SELECT version, \(unescaped: notification) FROM written
         """
     }
 
@@ -260,8 +354,8 @@ struct SharedLevel: Sendable {
             return """
                 WITH written AS (
                     SELECT nextval('\(unescaped: sequence)') AS version, k AS key FROM unnest(\(keys)::bytea[]) AS k
-                ), announced AS (
-                    SELECT pg_notify(\(channel), \(origin) || string_agg(E'\\n' || version || ' ' || encode(key, 'hex'), ''))
+                ), \(unescaped: logging), announced AS (
+                    SELECT pg_notify(\(channel), \(unescaped: header) || string_agg(E'\\n' || version || ' ' || encode(key, 'hex'), ''))
                     FROM written
                 )
                 SELECT w.version, w.key FROM written w, announced
@@ -276,8 +370,8 @@ struct SharedLevel: Sendable {
                 ON CONFLICT (digest) DO UPDATE SET value = NULL, version = nextval('\(unescaped: sequence)'),
                     expires_at = EXCLUDED.expires_at
                 RETURNING e.version, e.key
-            ), announced AS (
-                SELECT pg_notify(\(channel), \(origin) || string_agg(E'\\n' || version || ' ' || encode(key, 'hex'), ''))
+            ), \(unescaped: logging), announced AS (
+                SELECT pg_notify(\(channel), \(unescaped: header) || string_agg(E'\\n' || version || ' ' || encode(key, 'hex'), ''))
                 FROM written
             )
             SELECT w.version, w.key FROM written w, announced

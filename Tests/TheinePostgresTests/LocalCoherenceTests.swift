@@ -9,13 +9,21 @@ struct LocalCoherenceTests {
         let hex = Array("é\nk".utf8).map {
             String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16)
         }.joined()
-        let message = InvalidationMessage(payload: "ab12\n7 \(hex)\n9 *")
+        let message = InvalidationMessage(payload: "ab12 345\n7 \(hex)\n9 *")
         #expect(
-            message == InvalidationMessage(origin: "ab12", changes: [(7, .key("é\nk")), (9, .everything)])
+            message
+                == InvalidationMessage(
+                    origin: "ab12",
+                    heardThrough: 345,
+                    changes: [(7, .key("é\nk")), (9, .everything)]
+                )
         )
     }
 
-    @Test(arguments: ["", "\n1 6b", "o\n1", "o\nx 6b", "o\n1 6", "o\n1 zz", "o\n1 ff"])
+    @Test(arguments: [
+        "", "\n1 6b", "o\n1 6b", "o x\n1 6b", " 5\n1 6b", "o 5 6\n1 6b", "o 5\n1", "o 5\nx 6b", "o 5\n1 6",
+        "o 5\n1 zz", "o 5\n1 ff",
+    ])
     func aMalformedMessage_isRejected(payload: String) {
         #expect(InvalidationMessage(payload: payload) == nil)
     }

@@ -273,7 +273,7 @@ struct NearCacheTests {
         }
     }
 
-    @Test func aTerminatedListener_reconnects_andClearsWhatItMayHaveMissed() async throws {
+    @Test func aTerminatedListener_reconnects_andReadsBackWhatItMissed() async throws {
         let name = PostgresServer.uniqueName()
         try await withInstances(2, name: name) { instances in
             try await instances[0].near.set("k", 1)
@@ -281,15 +281,92 @@ struct NearCacheTests {
             #expect(instances[1].near.stats().resynchronizationCount == 1)
             try await PostgresServer.execute(
                 """
-                SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = \("LISTEN \"theine_\(name)\";")
+                SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                WHERE query LIKE \("%\(instances[0].near.shared.listenerMark)%") AND pid <> pg_backend_pid()
                 """,
                 on: instances[0].client
             )
             try await eventually("both listeners reconnect") {
-                instances.allSatisfy { $0.near.stats().resynchronizationCount == 2 }
+                instances.allSatisfy { $0.near.stats().replayCount == 1 }
             }
-            #expect(!instances[1].local.containsQuietly("k"))
-            #expect(try await instances[1].near.get("k") == 1)
+            #expect(instances[1].near.stats().resynchronizationCount == 1)
+            #expect(instances[1].local.containsQuietly("k"))
+            try await instances[0].near.set("k", 2)
+            try await barrier(instances)
+            #expect(try await instances[1].near.get("k") == 2)
+        }
+    }
+
+    @Test func listeningAgain_dropsTheCopiesChangedMeanwhile_andKeepsTheOthers() async throws {
+        try await withInstances(2, listening: false) { instances in
+            let (reader, writer) = (instances[0], instances[1])
+            var listener = Task { try await reader.near.run() }
+            try await reader.waitUntilListening()
+            try await writer.near.set("changed", 1)
+            try await writer.near.set("kept", 1)
+            try await writer.near.set("removed", 1)
+            for key in ["changed", "kept", "removed"] { #expect(try await reader.near.get(key) == 1) }
+            listener.cancel()
+            try await eventually("the reader stops listening") { !reader.near.coherence.isListening }
+            // Missed while not listening:
+            try await writer.near.set("changed", 2)
+            try await writer.near.remove("removed")
+            #expect(try await reader.near.get("changed") == 2)  // the local level is bypassed meanwhile
+            listener = Task { try await reader.near.run() }
+            try await reader.waitUntilListening()
+            #expect(reader.near.stats().replayCount == 1)
+            #expect(reader.near.stats().resynchronizationCount == 1)
+            #expect(reader.local.containsQuietly("kept"))
+            #expect(!reader.local.containsQuietly("removed"))
+            #expect(reader.departures.causes(of: "removed") == [.invalidated])
+            #expect(try await reader.near.get("changed") == 2)
+            #expect(try await reader.near.get("removed") == nil)
+            listener.cancel()
+        }
+    }
+
+    @Test func listeningAgain_afterTheLogWasPrunedPastIt_clearsTheLocalLevel() async throws {
+        let name = PostgresServer.uniqueName()
+        try await withInstances(2, name: name, listening: false) { instances in
+            let (reader, writer) = (instances[0], instances[1])
+            var listener = Task { try await reader.near.run() }
+            try await reader.waitUntilListening()
+            try await writer.near.set("kept", 1)
+            #expect(try await reader.near.get("kept") == 1)
+            listener.cancel()
+            try await eventually("the reader stops listening") { !reader.near.coherence.isListening }
+            try await PostgresServer.execute(
+                "UPDATE theine_schema SET log_horizon = 9000000000000000000 WHERE name = \(name)",
+                on: writer.client
+            )
+            listener = Task { try await reader.near.run() }
+            try await reader.waitUntilListening()
+            #expect(reader.near.stats().replayCount == 0)
+            #expect(reader.near.stats().resynchronizationCount == 2)
+            #expect(reader.local.count == 0)
+            listener.cancel()
+        }
+    }
+
+    @Test func pruningTheLog_raisesItsHorizon() async throws {
+        let name = PostgresServer.uniqueName()
+        try await withInstances(1, name: name, listening: false) { instances in
+            let near = instances[0].near
+            for index in 0..<5 { try await near.set("k\(index)", index) }
+            #expect(try await near.shared.pruneLog(olderThan: .seconds(600), batch: 10, on: instances[0].client) == 0)
+            #expect(try await near.shared.pruneLog(olderThan: .zero, batch: 3, on: instances[0].client) == 3)
+            #expect(try await near.shared.pruneLog(olderThan: .zero, batch: 3, on: instances[0].client) == 2)
+            let rows = try await instances[0].client.query(
+                """
+                SELECT log_horizon > 0, (SELECT count(*) FROM \(unescaped: near.shared.log))
+                FROM theine_schema WHERE name = \(name)
+                """
+            )
+            for try await row in rows {
+                let (raised, remaining) = try row.decode((Bool, Int64).self)
+                #expect(raised)
+                #expect(remaining == 0)
+            }
         }
     }
 
@@ -354,7 +431,8 @@ struct NearCacheTests {
             }
             try await PostgresServer.execute(
                 """
-                GRANT SELECT, INSERT, UPDATE, DELETE ON theine_schema, \(unescaped: "theine_\(name)") TO \(unescaped: role);
+                GRANT SELECT, INSERT, UPDATE, DELETE ON theine_schema, \(unescaped: "theine_\(name)"),
+                    \(unescaped: "theine_\(name)_log") TO \(unescaped: role);
                 """,
                 on: admin
             )

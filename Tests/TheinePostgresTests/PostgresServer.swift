@@ -1,5 +1,8 @@
 #if Postgres
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import PostgresNIO
 import Testing
@@ -19,7 +22,7 @@ enum PostgresServer {
     /// Whether the suites that need the server run.
     static let isAvailable = port != nil || isRequired
 
-    static func configuration(username: String = "theine") throws -> PostgresClient.Configuration {
+    static func configuration(username: String = "theine", port: Int? = port) throws -> PostgresClient.Configuration {
         guard let port else {
             throw ServerMissing()
         }
@@ -65,6 +68,59 @@ enum PostgresServer {
     }
 }
 
+/// A PostgreSQL server of a test's own (`scripts/postgres` in a folder of its own), which the
+/// test may restart without disturbing the others.
+struct PrivateServer {
+    let folder: String
+    let port: Int
+
+    static func start() throws -> PrivateServer {
+        let folder = "/tmp/theine-pg-\(UInt64.random(in: 0 ... .max) % 1_000_000_000)"
+        try run("start", folder: folder)
+        let portFile = try String(contentsOfFile: folder + "/port", encoding: .utf8)
+        guard let port = Int(portFile.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw ScriptFailed(command: "start")
+        }
+        return PrivateServer(folder: folder, port: port)
+    }
+
+    func restart() throws { try Self.run("restart", folder: folder) }
+
+    func stop() { try? Self.run("stop", folder: folder) }
+
+    struct ScriptFailed: Error { var command: String }
+
+    /// Runs `scripts/postgres COMMAND` with `THEINE_PG_DIR=folder`, its output to /dev/null.
+    /// Through `posix_spawn` and `waitpid`: Foundation's `Process.waitUntilExit` never returns
+    /// here once the script has started a server (which keeps running as a daemon).
+    private static func run(_ command: String, folder: String) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let script = root.appendingPathComponent("scripts/postgres").path
+        var environment = ProcessInfo.processInfo.environment
+        environment["THEINE_PG_DIR"] = folder
+        let words: [String] = [script, command]
+        let arguments: [UnsafeMutablePointer<CChar>?] = words.map { (word: String) in strdup(word) } + [nil]
+        let variables: [UnsafeMutablePointer<CChar>?] =
+            environment.map { (name: String, value: String) in strdup("\(name)=\(value)") } + [nil]
+        defer {
+            for pointer in arguments + variables { free(pointer) }
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        var pid = pid_t()
+        guard posix_spawn(&pid, script, &actions, nil, arguments, variables) == 0 else {
+            throw ScriptFailed(command: command)
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        // The exit status is in bits 8 to 15 of a normal exit (WEXITSTATUS).
+        guard status & 0x7F == 0, (status >> 8) & 0xFF == 0 else { throw ScriptFailed(command: command) }
+    }
+}
+
 /// One app instance: its own client, local cache and near cache, listening while the test runs.
 struct Instance: Sendable {
     let client: PostgresClient
@@ -83,6 +139,7 @@ struct Instance: Sendable {
 /// processes would have), runs them, waits until all listen, and runs `body`.
 func withInstances<Result: Sendable>(
     _ count: Int,
+    port: Int? = PostgresServer.port,
     name: String = PostgresServer.uniqueName(),
     sharedStore: Bool = true,
     listening: Bool = true,
@@ -92,7 +149,7 @@ func withInstances<Result: Sendable>(
     let instances = try (0..<count).map { _ in
         let departures = DepartureLog()
         let local = Cache<String, Int>(capacity: capacity) { key, _, cause in departures.append(key, cause) }
-        let client = PostgresClient(configuration: try PostgresServer.configuration())
+        let client = PostgresClient(configuration: try PostgresServer.configuration(port: port))
         let near = try NearCache<String, Int>(name: name, local: local, client: client, sharedStore: sharedStore)
         return Instance(client: client, near: near, departures: departures)
     }
@@ -157,7 +214,7 @@ func barrier(_ instances: [Instance]) async throws {
     let rows = try await instances[0].client.query(
         """
         SELECT v FROM (SELECT nextval('\(unescaped: near.shared.sequence)') AS v) s,
-            LATERAL pg_notify(\(near.shared.channel), 'barrier' || E'\\n' || v || ' ' || encode('barrier', 'hex'))
+            LATERAL pg_notify(\(near.shared.channel), 'barrier 0' || E'\\n' || v || ' ' || encode('barrier', 'hex'))
         """
     )
     var version: Int64 = 0
