@@ -79,6 +79,9 @@ let package = Package(
                 "Theine",
                 "CAllocationCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `theine-bench near`, only with the trait "Postgres".
+                .target(name: "TheinePostgres", condition: .when(traits: ["Postgres"])),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["Postgres"])),
             ]
         ),
         // `theine-ops`: one cache operation in a loop, for callgrind's instruction counts per operation.

@@ -7,11 +7,20 @@ struct TheineBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "theine-bench",
         abstract: "Measure the cost of cache operations.",
-        subcommands: [
+        subcommands: subcommands,
+        defaultSubcommand: ThroughputBenchmark.self
+    )
+
+    /// Every subcommand; `near` only with the trait `Postgres`.
+    private static var subcommands: [any ParsableCommand.Type] {
+        var commands: [any ParsableCommand.Type] = [
             ThroughputBenchmark.self, ExpirationBenchmark.self, MemoizedBenchmark.self, LineTransferBenchmark.self,
             UpdateBenchmark.self, SnapshotPauseBenchmark.self, SoakBenchmark.self, RefreshBenchmark.self,
             LoadingHitBenchmark.self,
-        ],
-        defaultSubcommand: ThroughputBenchmark.self
-    )
+        ]
+        #if Postgres
+        commands.append(NearBenchmark.self)
+        #endif
+        return commands
+    }
 }

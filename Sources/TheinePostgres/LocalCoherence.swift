@@ -24,6 +24,7 @@ import Synchronization
 ///
 /// Mutable state sits behind a `Mutex`: it is touched by misses, writes and notifications, which
 /// wait on the database anyway, never by a local hit (which reads ``isListening`` alone).
+@usableFromInline
 final class LocalCoherence<Key: Hashable & Sendable>: Sendable {
     /// A key's record.
     struct KeyRecord: Sendable {
@@ -49,7 +50,7 @@ final class LocalCoherence<Key: Hashable & Sendable>: Sendable {
     }
 
     private let state = Mutex(State())
-    private let listening = Atomic(false)
+    @usableFromInline let listening = Atomic(false)
     private let maximumStaleness: Duration
 
     init(maximumStaleness: Duration) {
@@ -57,7 +58,7 @@ final class LocalCoherence<Key: Hashable & Sendable>: Sendable {
     }
 
     /// Whether invalidations are being received now.
-    var isListening: Bool { listening.load(ordering: .acquiring) }
+    @inlinable var isListening: Bool { listening.load(ordering: .acquiring) }
 
     /// Whether the local level may answer a read now: while listening, or within
     /// `maximumStaleness` of when listening stopped.

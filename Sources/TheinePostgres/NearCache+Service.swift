@@ -85,7 +85,8 @@ extension NearCache {
         let isOwn = message.origin == shared.origin
         for (version, target) in message.changes {
             apply(version, to: target, isOwn: isOwn)
-            if !isOwn { counters.invalidationsReceived.add(1, ordering: .relaxed) }
+            // Version 0: a load lease given up, which changed nothing.
+            if !isOwn, version != 0 { counters.invalidationsReceived.add(1, ordering: .relaxed) }
         }
         _ = counters.heardThrough.max(message.heardThrough, ordering: .relaxed)
     }
@@ -95,12 +96,14 @@ extension NearCache {
         _ = counters.newestVersionHeard.max(version, ordering: .relaxed)
         switch target {
         case .everything:
+            waiters.wakeAll()
             // This instance clears itself when its own `removeAll` returns.
             guard !isOwn else { return }
             coherence.startEpoch()
             local.invalidateAll()
         case .key(let text):
             if let key = coherence.observe(text, version: version, isOwn: isOwn) { local.invalidate(key) }
+            waiters.wake(text)
         }
     }
 

@@ -46,19 +46,21 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
     public let sharedStore: Bool
     /// How long the local level still answers after listening stopped.
     public let maximumStaleness: Duration
-    /// How long a removed key's version is kept in the shared table (its tombstone), and so the
-    /// longest load whose conditional store still sees a removal that happened during it.
+    /// How long a load lease lasts past its last renewal (a crashed holder blocks the others that
+    /// long at most), and how long a removed key's version is kept in the shared table (its
+    /// tombstone), so the longest load whose conditional store still sees a removal during it.
     public let loadLease: Duration
 
     let client: PostgresClient
     let shared: SharedLevel
-    let coherence: LocalCoherence<Key>
+    @usableFromInline let coherence: LocalCoherence<Key>
     let counters = NearCacheCounters()
     let logger: Logger
     private let keyText: @Sendable (Key) -> String
     private let codec: any NearCacheCodec<Value>
     let schema = SchemaGate()
     private let flights = LoadFlights<Value>()
+    let waiters = KeyWaiters()
 
     /// Creates a near cache of `name` on `client`'s database, keys turned into text by `keyText`
     /// and values into bytes by `codec`.
@@ -72,7 +74,8 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
     ///   - sharedStore: whether values are stored in PostgreSQL (`true`), or only announced.
     ///   - maximumStaleness: how long after listening stopped the local level still answers;
     ///     `.zero`, the default, bypasses it at once.
-    ///   - loadLease: how long a removed key's version is kept for loads in flight.
+    ///   - loadLease: how long a load lease lasts past its last renewal, and a removed key's
+    ///     version is kept for loads in flight.
     ///   - keyText: the key's text, the same on every instance for equal keys.
     ///   - codec: how values are stored.
     /// - Throws: ``NearCacheError/invalidName(_:)``.
@@ -134,10 +137,20 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
     /// The value of `key`: the local copy if the local level may answer, else the shared value
     /// (which then enters the local level), else `nil`.
     ///
-    /// - Complexity: a local hit is O(1) (``Theine/Cache/get(_:)`` and an atomic load); a miss
-    ///   makes one query.
+    /// - Complexity: a local hit is O(1) (``Theine/Cache/get(_:)`` and an atomic load), inlined
+    ///   into the caller so that it is specialized for its key and value types; a miss makes one
+    ///   query.
+    @inlinable
     public func get(_ key: Key) async throws -> Value? {
-        if coherence.isLocalLevelTrusted(), let value = local.get(key) { return value }
+        if coherence.isListening, let value = local.get(key) { return value }
+        return try await _getBeyondTheLocalHit(key)
+    }
+
+    /// ``get(_:)`` past a local hit while listening: the local level within `maximumStaleness`
+    /// of the end of listening, then the shared level.
+    @usableFromInline
+    func _getBeyondTheLocalHit(_ key: Key) async throws -> Value? {
+        if !coherence.isListening, coherence.isLocalLevelTrusted(), let value = local.get(key) { return value }
         let text = try validatedText(of: key)
         try await schema.prepare(self)
         guard sharedStore else {
@@ -159,18 +172,37 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
     }
 
     /// The value of `key`, loaded by `loader` if neither level has it; concurrent misses of one
-    /// key on this instance run `loader` once.
+    /// key run `loader` once across every instance.
+    ///
+    /// A miss takes the key's load lease (a row in PostgreSQL, renewed while `loader` runs, ending
+    /// `loadLease` after its last renewal). Instances that find it held wait for the holder's
+    /// message (its store, or its release after a failure) or for the lease to end, then read the
+    /// shared level again. Without `sharedStore`, concurrent misses run `loader` once per instance.
     ///
     /// The loaded value is stored in both levels with `ttl` only if the key did not change since
     /// the load began (another instance's write, a removal or invalidation, a `removeAll`); it is
     /// returned either way. An error of `loader` reaches every caller waiting for it and stores
     /// nothing. The load runs on in its own task if its callers are cancelled.
+    ///
+    /// - Complexity: a local hit as ``get(_:)``'s.
+    @inlinable
     public func get(
         _ key: Key,
         ttl: Duration? = nil,
         loader: @escaping @Sendable (Key) async throws -> Value
     ) async throws -> Value {
-        if coherence.isLocalLevelTrusted(), let value = local.get(key) { return value }
+        if coherence.isListening, let value = local.get(key) { return value }
+        return try await _getBeyondTheLocalHit(key, ttl: ttl, loader: loader)
+    }
+
+    /// The loading ``get(_:ttl:loader:)`` past a local hit while listening.
+    @usableFromInline
+    func _getBeyondTheLocalHit(
+        _ key: Key,
+        ttl: Duration?,
+        loader: @escaping @Sendable (Key) async throws -> Value
+    ) async throws -> Value {
+        if !coherence.isListening, coherence.isLocalLevelTrusted(), let value = local.get(key) { return value }
         let text = try validatedText(of: key)
         try await schema.prepare(self)
         return try await flights.run(text) { [self] in
@@ -187,41 +219,146 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
         let keyBytes = ByteBuffer(string: text)
         let epoch = coherence.begin(text, key: key)
         defer { finish(text) }
-        var rowVersion: Int64?
-        let clearedVersion: Int64
-        var storable = true
-        if sharedStore {
-            switch try await shared.read(keyBytes, on: client) {
-            case .hit(let bytes, let version, let timeLeft):
-                if let value = decoded(bytes) {
-                    counters.sharedHits.add(1, ordering: .relaxed)
-                    putLocal(key, text: text, value, version: version, ttl: timeLeft, epoch: epoch)
-                    return value
-                }
-                // Another version of the app wrote it: load, and leave its row alone.
-                storable = false
-                rowVersion = version
-                clearedVersion = 0
-            case .miss(let version, let cleared):
-                rowVersion = version
-                clearedVersion = cleared
-            }
-        } else {
-            clearedVersion = try await shared.clearedVersion(on: client)
+        guard sharedStore else {
+            let clearedVersion = try await shared.clearedVersion(on: client)
+            return try await loadAndStore(
+                key,
+                text: text,
+                ttl: ttl,
+                loader: loader,
+                rowVersion: nil,
+                clearedVersion: clearedVersion,
+                epoch: epoch
+            )
         }
-        counters.sharedMisses.add(1, ordering: .relaxed)
-        let value: Value
+        // One load across instances: take the key's lease, or wait for its holder's message (or
+        // the lease's end) and read the shared level again.
+        while true {
+            let (rowVersion, clearedVersion): (Int64?, Int64)
+            switch try await readForLoad(key, text: text, keyBytes: keyBytes, epoch: epoch) {
+            case .found(let value):
+                return value
+            case .undecodable:
+                // Another version of the app wrote it: load, and leave its row alone.
+                counters.sharedMisses.add(1, ordering: .relaxed)
+                return try await runLoader(key, loader)
+            case .missing(let version, let cleared):
+                (rowVersion, clearedVersion) = (version, cleared)
+            }
+            let ticket = waiters.register(text)
+            guard let holderTimeLeft = try await shared.takeLease(keyBytes, for: loadLease, on: client) else {
+                waiters.forget(text, ticket: ticket)
+                return try await loadHoldingLease(
+                    key,
+                    text: text,
+                    keyBytes: keyBytes,
+                    ttl: ttl,
+                    loader: loader,
+                    rowVersion: rowVersion,
+                    clearedVersion: clearedVersion,
+                    epoch: epoch
+                )
+            }
+            await waiters.wait(text, ticket: ticket, timeout: holderTimeLeft)
+            try Task.checkCancellation()
+        }
+    }
+
+    /// What a loading read found in the shared level.
+    private enum SharedRead {
+        case found(Value)
+        case undecodable
+        case missing(rowVersion: Int64?, clearedVersion: Int64)
+    }
+
+    /// Reads `key` from the shared level for a load; a value found enters the local level.
+    private func readForLoad(_ key: Key, text: String, keyBytes: ByteBuffer, epoch: Int) async throws -> SharedRead {
+        switch try await shared.read(keyBytes, on: client) {
+        case .hit(let bytes, let version, let timeLeft):
+            guard let value = decoded(bytes) else { return .undecodable }
+            counters.sharedHits.add(1, ordering: .relaxed)
+            putLocal(key, text: text, value, version: version, ttl: timeLeft, epoch: epoch)
+            return .found(value)
+        case .miss(let version, let cleared):
+            return .missing(rowVersion: version, clearedVersion: cleared)
+        }
+    }
+
+    /// Loads `key` while this instance holds its lease, renewed meanwhile: reads the shared level
+    /// once more first (the previous holder may have stored it just before this instance took
+    /// the lease), and gives the lease up at the end, waking the instances that wait for it.
+    private func loadHoldingLease(
+        _ key: Key,
+        text: String,
+        keyBytes: ByteBuffer,
+        ttl: Duration?,
+        loader: @Sendable (Key) async throws -> Value,
+        rowVersion: Int64?,
+        clearedVersion: Int64,
+        epoch: Int
+    ) async throws -> Value {
+        let renewal = Task { [shared, client, loadLease] in
+            while !Task.isCancelled {
+                try await Task.sleep(for: loadLease / 3)
+                try await shared.renewLease(keyBytes, for: loadLease, on: client)
+            }
+        }
+        defer { renewal.cancel() }
         do {
-            value = try await loader(key)
+            let value: Value
+            switch try await readForLoad(key, text: text, keyBytes: keyBytes, epoch: epoch) {
+            case .found(let found):
+                value = found
+            case .undecodable:
+                counters.sharedMisses.add(1, ordering: .relaxed)
+                value = try await runLoader(key, loader)
+            case .missing(let rowVersion, let clearedVersion):
+                value = try await loadAndStore(
+                    key,
+                    text: text,
+                    ttl: ttl,
+                    loader: loader,
+                    rowVersion: rowVersion,
+                    clearedVersion: clearedVersion,
+                    epoch: epoch
+                )
+            }
+            try? await shared.releaseLease(keyBytes, on: client)
+            return value
+        } catch {
+            try? await shared.releaseLease(keyBytes, on: client)
+            throw error
+        }
+    }
+
+    /// Runs `loader`, counting the load.
+    private func runLoader(_ key: Key, _ loader: @Sendable (Key) async throws -> Value) async throws -> Value {
+        do {
+            let value = try await loader(key)
             counters.loadSuccesses.add(1, ordering: .relaxed)
+            return value
         } catch {
             counters.loadFailures.add(1, ordering: .relaxed)
             throw error
         }
-        guard storable else { return value }
+    }
+
+    /// Runs `loader` and stores its value in both levels if the key did not change since
+    /// `rowVersion` and `clearedVersion` were read.
+    private func loadAndStore(
+        _ key: Key,
+        text: String,
+        ttl: Duration?,
+        loader: @Sendable (Key) async throws -> Value,
+        rowVersion: Int64?,
+        clearedVersion: Int64,
+        epoch: Int
+    ) async throws -> Value {
+        counters.sharedMisses.add(1, ordering: .relaxed)
+        let value = try await runLoader(key, loader)
         let valueBytes = sharedStore ? ByteBuffer(bytes: try codec.encode(value)) : ByteBuffer()
         let stored = try await shared.storeLoaded(
-            keyBytes,
+            ByteBuffer(string: text),
             valueBytes,
             ttl: ttl,
             rowVersion: rowVersion,

@@ -11,8 +11,8 @@ public enum NearCacheError: Error, Equatable, Sendable, CustomStringConvertible 
     case keyTooLong(bytes: Int, limit: Int)
     /// The role may not create the near cache's tables, or not read them: run `statements` once as
     /// a role that may (a migration), grant this role `SELECT, INSERT, UPDATE, DELETE` on
-    /// `theine_schema`, `theine_NAME` and `theine_NAME_log` and `USAGE` on `theine_NAME_version`,
-    /// then start again.
+    /// `theine_schema`, `theine_NAME`, `theine_NAME_log` and `theine_NAME_lease` and `USAGE` on
+    /// `theine_NAME_version`, then start again.
     case cannotCreateSchema(statements: String)
     /// The tables were made by another version of this library (`found`); this one reads
     /// `expected`.

@@ -12,6 +12,8 @@ import PostgresNIO
 /// - the invalidation log `theine_NAME_log`: one row a change, with the transaction id that made
 ///   it, its version and key (no key for a `removeAll`), and when. An instance that listens again
 ///   reads it back from where it was.
+/// - the load leases `theine_NAME_lease` (always `UNLOGGED`): which instance loads a missing key,
+///   until when.
 /// - a row in `theine_schema`, shared by every near cache: the schema version, the version of the
 ///   last `removeAll`, and the transaction id below which the log may have been pruned.
 ///
@@ -45,6 +47,10 @@ enum NearCacheSchema {
             """,
             "CREATE INDEX IF NOT EXISTS \(table)_log_xact ON \(table)_log (xact)",
             "CREATE INDEX IF NOT EXISTS \(table)_log_logged_at ON \(table)_log (logged_at)",
+            """
+            CREATE UNLOGGED TABLE IF NOT EXISTS \(table)_lease (
+                digest bytea PRIMARY KEY, owner text NOT NULL, expires_at timestamptz NOT NULL)
+            """,
             "INSERT INTO theine_schema (name, schema_version) VALUES ('\(name)', \(version)) ON CONFLICT (name) DO NOTHING",
         ]
     }
@@ -91,6 +97,7 @@ enum NearCacheSchema {
             """
             SELECT to_regclass('theine_schema') IS NOT NULL AND to_regclass(\("theine_\(name)")) IS NOT NULL
                 AND to_regclass(\("theine_\(name)_log")) IS NOT NULL
+                AND to_regclass(\("theine_\(name)_lease")) IS NOT NULL
             """,
             logger: logger
         )

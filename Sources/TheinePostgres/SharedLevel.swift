@@ -331,7 +331,7 @@ struct SharedLevel: Sendable {
 
     /// The first line of a message: the origin, and the `xmin` of this statement's snapshot.
     /// (The origin is hexadecimal digits, checked at creation, so it may be written in.)
-    private var header: String {
+    var header: String {
         "'\(origin) ' || pg_snapshot_xmin(pg_current_snapshot())::text"
     }
 

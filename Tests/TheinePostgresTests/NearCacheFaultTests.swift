@@ -57,6 +57,51 @@ struct NearCacheFaultTests {
         }
     }
 
+    /// The reader learns of a change by the message alone: none of its connections runs a
+    /// statement between the change and the drop of its copy (a private server, so that every
+    /// other backend is the reader's).
+    @Test func aChangeReachesAnotherInstance_withoutItRunningAStatement() async throws {
+        let server = try PrivateServer.start()
+        defer { server.stop() }
+        let name = PostgresServer.uniqueName()
+        try await withInstances(1, port: server.port, name: name) { readers in
+            let reader = readers[0]
+            try await withInstances(1, port: server.port, name: name, listening: false, connections: 1) { writers in
+                let writer = writers[0]
+                try await writer.near.set("k", 1)
+                #expect(try await reader.near.get("k") == 1)
+                let writerBackend = try await backendID(of: writer.client)
+                let before = try await statementStarts(except: writerBackend, on: writer.client)
+                #expect(!before.isEmpty)
+                try await writer.near.set("k", 2)
+                try await eventually("the reader drops its copy") { !reader.local.containsQuietly("k") }
+                let after = try await statementStarts(except: writerBackend, on: writer.client)
+                #expect(after == before, "a reader's connection ran a statement")
+            }
+        }
+    }
+
+    private func backendID(of client: PostgresClient) async throws -> Int32 {
+        for try await row in try await client.query("SELECT pg_backend_pid()") { return try row.decode(Int32.self) }
+        throw PrivateServer.ScriptFailed(command: "pg_backend_pid")
+    }
+
+    /// When each backend but `excluded` started its last statement.
+    private func statementStarts(except excluded: Int32, on client: PostgresClient) async throws -> [Int32: String] {
+        var starts: [Int32: String] = [:]
+        let rows = try await client.query(
+            """
+            SELECT pid, query_start::text FROM pg_stat_activity
+            WHERE datname = 'postgres' AND pid <> \(excluded) AND query_start IS NOT NULL
+            """
+        )
+        for try await row in rows {
+            let (pid, start) = try row.decode((Int32, String).self)
+            starts[pid] = start
+        }
+        return starts
+    }
+
     @Test func aChangeWhoseConnectionFails_isReportedAsOfUnknownOutcome() {
         for code in [
             PSQLError.Code.serverClosedConnection, .connectionError, .uncleanShutdown, .clientClosedConnection,

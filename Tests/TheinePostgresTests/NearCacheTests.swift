@@ -432,7 +432,7 @@ struct NearCacheTests {
             try await PostgresServer.execute(
                 """
                 GRANT SELECT, INSERT, UPDATE, DELETE ON theine_schema, \(unescaped: "theine_\(name)"),
-                    \(unescaped: "theine_\(name)_log") TO \(unescaped: role);
+                    \(unescaped: "theine_\(name)_log"), \(unescaped: "theine_\(name)_lease") TO \(unescaped: role);
                 """,
                 on: admin
             )

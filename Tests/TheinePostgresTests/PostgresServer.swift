@@ -22,7 +22,11 @@ enum PostgresServer {
     /// Whether the suites that need the server run.
     static let isAvailable = port != nil || isRequired
 
-    static func configuration(username: String = "theine", port: Int? = port) throws -> PostgresClient.Configuration {
+    static func configuration(
+        username: String = "theine",
+        port: Int? = port,
+        connections: Int = 4
+    ) throws -> PostgresClient.Configuration {
         guard let port else {
             throw ServerMissing()
         }
@@ -34,7 +38,7 @@ enum PostgresServer {
             database: "postgres",
             tls: .disable
         )
-        configuration.options.maximumConnections = 4
+        configuration.options.maximumConnections = connections
         return configuration
     }
 
@@ -144,13 +148,23 @@ func withInstances<Result: Sendable>(
     sharedStore: Bool = true,
     listening: Bool = true,
     capacity: Int = 1_000,
+    connections: Int = 4,
+    loadLease: Duration = .seconds(30),
     _ body: ([Instance]) async throws -> Result
 ) async throws -> Result {
     let instances = try (0..<count).map { _ in
         let departures = DepartureLog()
         let local = Cache<String, Int>(capacity: capacity) { key, _, cause in departures.append(key, cause) }
-        let client = PostgresClient(configuration: try PostgresServer.configuration(port: port))
-        let near = try NearCache<String, Int>(name: name, local: local, client: client, sharedStore: sharedStore)
+        let client = PostgresClient(
+            configuration: try PostgresServer.configuration(port: port, connections: connections)
+        )
+        let near = try NearCache<String, Int>(
+            name: name,
+            local: local,
+            client: client,
+            sharedStore: sharedStore,
+            loadLease: loadLease
+        )
         return Instance(client: client, near: near, departures: departures)
     }
     return try await withThrowingTaskGroup(of: Void.self) { group in
