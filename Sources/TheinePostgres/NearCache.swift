@@ -132,6 +132,28 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
         return NearCacheSchema.statements(name: name, unlogged: unlogged)
     }
 
+    /// The statements that attach the invalidation trigger to an app's own table, so that every
+    /// write to it (by this app, another program, or by hand) invalidates the near cache `name`'s
+    /// key of each changed row, and a `TRUNCATE` invalidates every key. Run them once, as the
+    /// table's owner, after the near cache's tables exist.
+    ///
+    /// ```swift
+    /// // users(id integer PRIMARY KEY, ...), cached by NearCache<Int, User>(name: "users", ...)
+    /// for statement in try NearCache<Int, User>.triggerStatements(table: "users", name: "users", keyExpression: "id") {
+    ///     try await client.query(PostgresQuery(unsafeSQL: statement))
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - table: the table, as SQL (it may be schema-qualified); written into the statements.
+    ///   - name: the near cache's name.
+    ///   - keyExpression: an SQL expression over the row's columns whose text is the key's text, as
+    ///     the near cache makes it (for an `Int` key in column `id`: `id`).
+    public static func triggerStatements(table: String, name: String, keyExpression: String) throws -> [String] {
+        guard isValidName(name) else { throw NearCacheError.invalidName(name) }
+        return InvalidationFunctions.trigger(on: table, cache: name, keyExpression: keyExpression)
+    }
+
     // MARK: Reads
 
     /// The value of `key`: the local copy if the local level may answer, else the shared value
@@ -459,9 +481,7 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
         } catch {
             coherence.startEpoch()
             local.removeAll()
-            let transactionError = error as? PostgresTransactionError
-            let cause = transactionError?.commitError ?? transactionError?.closureError ?? transactionError?.beginError
-            throw NearCacheError.forFailedChange(cause ?? error)
+            throw NearCacheError.forFailedChange(error)
         }
         counters.invalidationsSent.add(1, ordering: .relaxed)
         coherence.startEpoch()

@@ -14,6 +14,7 @@ import PostgresNIO
 ///   reads it back from where it was.
 /// - the load leases `theine_NAME_lease` (always `UNLOGGED`): which instance loads a missing key,
 ///   until when.
+/// - the functions of ``InvalidationFunctions``, shared by every near cache.
 /// - a row in `theine_schema`, shared by every near cache: the schema version, the version of the
 ///   last `removeAll`, and the transaction id below which the log may have been pruned.
 ///
@@ -52,7 +53,7 @@ enum NearCacheSchema {
                 digest bytea PRIMARY KEY, owner text NOT NULL, expires_at timestamptz NOT NULL)
             """,
             "INSERT INTO theine_schema (name, schema_version) VALUES ('\(name)', \(version)) ON CONFLICT (name) DO NOTHING",
-        ]
+        ] + InvalidationFunctions.statements
     }
 
     /// Creates the tables of `name` if missing and checks their version.
@@ -98,6 +99,7 @@ enum NearCacheSchema {
             SELECT to_regclass('theine_schema') IS NOT NULL AND to_regclass(\("theine_\(name)")) IS NOT NULL
                 AND to_regclass(\("theine_\(name)_log")) IS NOT NULL
                 AND to_regclass(\("theine_\(name)_lease")) IS NOT NULL
+                AND to_regprocedure('theine_invalidate_trigger()') IS NOT NULL
             """,
             logger: logger
         )
@@ -114,7 +116,10 @@ enum NearCacheSchema {
     }
 
     /// The advisory lock every near cache takes while creating tables (an arbitrary constant:
-    /// "theine" in ASCII).
-    private static let advisoryLockKey: Int64 = 0x7468_6569_6E65
+    /// "theine" in ASCII). A migration that runs ``statements(name:unlogged:)`` while instances
+    /// may be starting takes it too (`SELECT pg_advisory_xact_lock(127991726829157)` in its
+    /// transaction): concurrent `CREATE OR REPLACE FUNCTION` of one function fails with "tuple
+    /// concurrently updated".
+    static let advisoryLockKey: Int64 = 0x7468_6569_6E65
 }
 #endif

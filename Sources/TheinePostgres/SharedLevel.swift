@@ -204,29 +204,9 @@ struct SharedLevel: Sendable {
     /// in one transaction.
     /// - Returns: the `removeAll`'s version.
     func removeAll(on client: PostgresClient) async throws -> Int64 {
-        try await client.withTransaction(logger: logger) { connection in
-            let rows = try await connection.query(
-                """
-                UPDATE theine_schema SET cleared_version = nextval('\(unescaped: sequence)')
-                WHERE name = \(name) RETURNING cleared_version
-                """,
-                logger: logger
-            )
-            var cleared: Int64?
-            for try await row in rows { cleared = try row.decode(Int64.self) }
-            guard let cleared else { throw NearCacheError.tablesMissing(name: name) }
-            if storesValues {
-                try await connection.query("DELETE FROM \(unescaped: table)", logger: logger).drain()
-            }
-            try await connection.query(
-                """
-                WITH logged AS (INSERT INTO \(unescaped: log) (version, key) VALUES (\(cleared), NULL))
-                SELECT pg_notify(\(channel), \(unescaped: header) || E'\\n' || \(cleared) || ' *')
-                """,
-                logger: logger
-            ).drain()
-            return cleared
-        }
+        let rows = try await client.query("SELECT theine_invalidate_all(\(name), \(origin))", logger: logger)
+        for try await row in rows { return try row.decode(Int64.self) }
+        throw NearCacheError.tablesMissing(name: name)
     }
 
     /// Deletes up to `batch` rows whose time has passed (expired values and old tombstones).
@@ -348,33 +328,13 @@ struct SharedLevel: Sendable {
         """
     }
 
+    /// Tombstones, log rows and one message for `keys`, through `theine_invalidate`
+    /// (``InvalidationFunctions``), which an app's trigger calls too.
     private func invalidation(of keys: [ByteBuffer]) -> PostgresQuery {
-        let tombstoneMicroseconds = tombstoneLifetime.microseconds
-        guard storesValues else {
-            return """
-                WITH written AS (
-                    SELECT nextval('\(unescaped: sequence)') AS version, k AS key FROM unnest(\(keys)::bytea[]) AS k
-                ), \(unescaped: logging), announced AS (
-                    SELECT pg_notify(\(channel), \(unescaped: header) || string_agg(E'\\n' || version || ' ' || encode(key, 'hex'), ''))
-                    FROM written
-                )
-                SELECT w.version, w.key FROM written w, announced
-                """
-        }
+        let tombstoneSeconds = Double(tombstoneLifetime.microseconds) / 1_000_000
         return """
-            WITH written AS (
-                INSERT INTO \(unescaped: table) AS e (digest, key, value, version, expires_at)
-                SELECT sha256(k), k, NULL, nextval('\(unescaped: sequence)'),
-                    now() + make_interval(secs => \(tombstoneMicroseconds)::float8 / 1000000)
-                FROM unnest(\(keys)::bytea[]) AS k
-                ON CONFLICT (digest) DO UPDATE SET value = NULL, version = nextval('\(unescaped: sequence)'),
-                    expires_at = EXCLUDED.expires_at
-                RETURNING e.version, e.key
-            ), \(unescaped: logging), announced AS (
-                SELECT pg_notify(\(channel), \(unescaped: header) || string_agg(E'\\n' || version || ' ' || encode(key, 'hex'), ''))
-                FROM written
-            )
-            SELECT w.version, w.key FROM written w, announced
+            SELECT version, key FROM theine_invalidate(\(name), \(origin), \(keys)::bytea[],
+                make_interval(secs => \(tombstoneSeconds)))
             """
     }
 

@@ -163,6 +163,67 @@ struct NearCacheTests {
         }
     }
 
+    @Test func aTriggerOnTheAppsTable_invalidatesOnEveryWrite_andOnTruncate() async throws {
+        let name = PostgresServer.uniqueName()
+        let table = "app_\(name)"
+        try await withInstances(2, name: name) { instances in
+            let client = instances[0].client
+            try await PostgresServer.execute(
+                "CREATE TABLE \(unescaped: table) (id integer PRIMARY KEY, label text)",
+                on: client
+            )
+            for statement in try NearCache<String, Int>.triggerStatements(table: table, name: name, keyExpression: "id")
+            {
+                try await PostgresServer.execute(PostgresQuery(unsafeSQL: statement), on: client)
+            }
+            try await PostgresServer.execute(
+                "INSERT INTO \(unescaped: table) VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd')",
+                on: client
+            )
+            func readAll() async throws {
+                for instance in instances {
+                    for key in ["1", "2", "3", "4"] {
+                        #expect(try await instance.near.get(key) { Int($0)! } == Int(key))
+                    }
+                }
+            }
+            func cached(_ key: String) -> [Bool] { instances.map { $0.local.containsQuietly(key) } }
+            try await readAll()
+
+            // Another program updates a row, deletes one, and moves one to another key.
+            try await PostgresServer.execute("UPDATE \(unescaped: table) SET label = 'z' WHERE id = 1", on: client)
+            try await PostgresServer.execute("DELETE FROM \(unescaped: table) WHERE id = 2", on: client)
+            try await PostgresServer.execute("UPDATE \(unescaped: table) SET id = 5 WHERE id = 3", on: client)
+            try await barrier(instances)
+            #expect(cached("1") == [false, false])
+            #expect(cached("2") == [false, false])
+            #expect(cached("3") == [false, false])
+            #expect(cached("4") == [true, true])
+            #expect(instances[1].departures.causes(of: "1") == [.invalidated])
+
+            // A write rolled back invalidates nothing.
+            try await readAll()
+            struct Rollback: Error {}
+            await #expect(throws: PostgresTransactionError.self) {
+                try await client.withTransaction(logger: Logger(label: "test")) { connection in
+                    try await connection.query(
+                        "UPDATE \(unescaped: table) SET label = 'y' WHERE id = 1",
+                        logger: Logger(label: "test")
+                    )
+                    .drain()
+                    throw Rollback()
+                }
+            }
+            try await barrier(instances)
+            #expect(cached("1") == [true, true])
+
+            // TRUNCATE invalidates everything.
+            try await PostgresServer.execute("TRUNCATE \(unescaped: table)", on: client)
+            try await barrier(instances)
+            #expect(instances.allSatisfy { $0.local.count == 0 })
+        }
+    }
+
     @Test func aLoadHeldOpenAcrossAnInvalidation_neverBecomesTheSharedValue() async throws {
         try await withInstances(3) { instances in
             let gate = Gate()
@@ -426,8 +487,16 @@ struct NearCacheTests {
         }
         // Once an administrator ran them, the role works (given the rights on what they made).
         try await PostgresServer.withClient { admin in
-            for statement in try NearCache<String, Int>.schemaStatements(name: name) {
-                try await PostgresServer.execute(PostgresQuery(unsafeSQL: statement), on: admin)
+            // As a migration would, under the lock the instances take (other tests start some).
+            try await admin.withTransaction(logger: Logger(label: "test")) { connection in
+                try await connection.query(
+                    "SELECT pg_advisory_xact_lock(\(NearCacheSchema.advisoryLockKey))",
+                    logger: Logger(label: "test")
+                ).drain()
+                for statement in try NearCache<String, Int>.schemaStatements(name: name) {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Logger(label: "test"))
+                        .drain()
+                }
             }
             try await PostgresServer.execute(
                 """
