@@ -32,6 +32,28 @@ struct InvalidationMessage: Equatable {
         self.changes = changes
     }
 
+    /// `keys` (each at most ``maximumKeyBytes`` of UTF-8) in order, in groups whose message fits
+    /// one payload: a line of at most 20 digits of version, a space, the key in hex and a newline
+    /// for each, after a first line of at most 40 bytes.
+    static func batches(of keys: [String]) -> [[String]] {
+        let budget = 7_900 - 40
+        var batches: [[String]] = []
+        var batch: [String] = []
+        var used = 0
+        for key in keys {
+            let line = 22 + 2 * key.utf8.count
+            if used + line > budget, !batch.isEmpty {
+                batches.append(batch)
+                batch = []
+                used = 0
+            }
+            batch.append(key)
+            used += line
+        }
+        if !batch.isEmpty { batches.append(batch) }
+        return batches
+    }
+
     /// Reads `payload`; `nil` if it is not a near cache's message.
     init?(payload: String) {
         var lines = payload.split(separator: "\n", omittingEmptySubsequences: false)[...]

@@ -30,8 +30,10 @@ import Theine
 ///   becomes the shared one.
 /// - **Listening.** ``run()`` (this is a `Service`: add it to the app's `ServiceGroup`) holds one of
 ///   the client's connections for `LISTEN`. The local level answers only while it listens, or for
-///   `maximumStaleness` after listening stopped; otherwise reads go to the shared level. Each time
-///   listening begins, the local level is cleared (invalidations may have been missed).
+///   `maximumStaleness` after listening stopped; otherwise reads go to the shared level. When it
+///   listens again, it reads back the changes it missed from an invalidation log and drops those
+///   copies (or clears the local level, the first time or after an outage the log no longer
+///   covers).
 /// - **Errors.** A database error reaches the caller; a write that failed drops the key's local copy
 ///   first. A shared value that does not decode is a miss, counted, and left in place.
 ///
@@ -499,7 +501,8 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
     /// }
     /// ```
     ///
-    /// Keys are announced in one message.
+    /// Keys are announced together, in as few messages as fit PostgreSQL's 8,000-byte payloads
+    /// (one statement each, in the transaction).
     /// - Throws: ``NearCacheError/keyTooLong(bytes:limit:)``, or the database's error (which
     ///   aborts the transaction).
     public func invalidate(_ keys: [Key], within connection: PostgresConnection) async throws {
@@ -507,7 +510,9 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
         let texts = try keys.map(validatedText(of:)).filter { seen.insert($0).inserted }
         guard !texts.isEmpty else { return }
         try await schema.prepare(self)
-        _ = try await shared.invalidate(texts.map { ByteBuffer(string: $0) }, on: connection)
+        for batch in InvalidationMessage.batches(of: texts) {
+            _ = try await shared.invalidate(batch.map { ByteBuffer(string: $0) }, on: connection)
+        }
         counters.invalidationsSent.add(texts.count, ordering: .relaxed)
     }
 

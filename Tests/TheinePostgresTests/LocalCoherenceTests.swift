@@ -28,6 +28,18 @@ struct LocalCoherenceTests {
         #expect(InvalidationMessage(payload: payload) == nil)
     }
 
+    @Test func batches_keepEveryKeyInOrder_andFitOnePayload() {
+        let keys =
+            (0..<1_000).map { String(repeating: "k", count: $0 % 97 + 1) }
+            + [String(repeating: "z", count: InvalidationMessage.maximumKeyBytes)]
+        let batches = InvalidationMessage.batches(of: keys)
+        #expect(Array(batches.joined()) == keys)
+        for batch in batches {
+            let payload = 40 + batch.reduce(0) { $0 + 22 + 2 * $1.utf8.count }
+            #expect(payload < 8_000)
+        }
+    }
+
     @Test func aNotification_dropsOnlyAnOlderCopy() {
         let coherence = listening()
         put("k", version: 5, in: coherence)

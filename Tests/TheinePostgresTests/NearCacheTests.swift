@@ -144,6 +144,20 @@ struct NearCacheTests {
         }
     }
 
+    @Test func invalidateWithin_manyKeys_goOutInMessagesThatFit() async throws {
+        try await withInstances(2) { instances in
+            let keys = (0..<400).map { "key-\($0)-" + String(repeating: "x", count: 30) }
+            for key in keys { try await instances[0].near.set(key, 1) }
+            for key in keys { #expect(try await instances[1].near.get(key) == 1) }
+            try await instances[0].client.withTransaction(logger: Logger(label: "test")) { connection in
+                try await instances[0].near.invalidate(keys, within: connection)
+            }
+            try await barrier(instances)
+            #expect(keys.allSatisfy { !instances[1].local.containsQuietly($0) })
+            #expect(InvalidationMessage.batches(of: keys).count > 1)
+        }
+    }
+
     @Test func invalidateWithin_aRolledBackTransaction_dropsNothing() async throws {
         try await withInstances(3) { instances in
             try await instances[0].near.set("user", 1)
