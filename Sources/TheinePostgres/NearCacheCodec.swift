@@ -16,12 +16,15 @@ public protocol NearCacheCodec<Value>: Sendable {
 
 /// Values as JSON, through Foundation's `JSONEncoder` and `JSONDecoder`.
 public struct JSONNearCacheCodec<Value: Codable>: NearCacheCodec {
+    /// Creates the codec (it has no settings: Foundation's default JSON coders).
     public init() {}
 
+    /// `value`'s JSON, as UTF-8 bytes.
     public func encode(_ value: Value) throws -> [UInt8] {
         Array(try JSONEncoder().encode(value))
     }
 
+    /// The value whose JSON `bytes` hold; throws `DecodingError` for anything else.
     public func decode(_ bytes: [UInt8]) throws -> Value {
         try JSONDecoder().decode(Value.self, from: Data(bytes))
     }

@@ -24,6 +24,7 @@ public enum NearCacheError: Error, Equatable, Sendable, CustomStringConvertible 
     /// dropped, so this instance reads it afresh; other instances heard of it if it committed.
     case outcomeUnknown(reason: String)
 
+    /// What went wrong and what to do, in a sentence (the schema error lists its statements).
     public var description: String {
         switch self {
         case .invalidName(let name):
