@@ -92,13 +92,20 @@ let package = Package(
         // Server integrations: each compiles empty unless its trait is on (sources under `#if TRAIT`).
         .target(
             name: "TheineVapor",
-            dependencies: ["Theine", .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"]))]
+            dependencies: [
+                "Theine",
+                .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
+                // `.theine(nearCache:)`, only with the traits "Vapor" and "Postgres".
+                .target(name: "TheinePostgres", condition: .when(traits: ["Postgres"])),
+            ]
         ),
         .target(
             name: "TheineHummingbird",
             dependencies: [
                 "Theine",
                 .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                // `NearCachePersistDriver`, only with the traits "Hummingbird" and "Postgres".
+                .target(name: "TheinePostgres", condition: .when(traits: ["Postgres"])),
             ]
         ),
         .target(
@@ -176,12 +183,17 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
             ]
         ),
-        // A real PostgreSQL server (scripts/postgres): three instances in one process.
+        // A real PostgreSQL server (scripts/postgres): three instances in one process; with the
+        // traits "Vapor" and "Hummingbird" too, the integrations backed by a near cache.
         .testTarget(
             name: "TheinePostgresTests",
             dependencies: [
                 "TheinePostgres",
                 "Theine",
+                .target(name: "TheineVapor", condition: .when(traits: ["Vapor"])),
+                .target(name: "TheineHummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["Postgres"])),
                 .product(
                     name: "ServiceLifecycle",

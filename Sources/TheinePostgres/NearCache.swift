@@ -406,20 +406,47 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
     ///   the key's local copy is dropped first.
     public func set(_ key: Key, _ value: Value, ttl: Duration? = nil) async throws {
         if let ttl, ttl <= .zero { return try await remove(key) }
+        try await store(key, value) { [shared, client] keyBytes, valueBytes in
+            (try await shared.write(keyBytes, valueBytes, ttl: ttl, on: client), ttl)
+        }
+    }
+
+    /// Stores `value` for `key` in both levels, keeping the expiry of the live value it replaces
+    /// (none if it replaces none), and tells every instance: the `set` of a session store, whose
+    /// expiry was chosen when the session was created. The expiry is the shared row's, so it holds
+    /// whichever instance wrote the value it replaces; the local copy gets the time it has left.
+    /// Without `sharedStore` there is no shared expiry to keep, and the value is stored with none.
+    ///
+    /// - Throws: as ``set(_:_:ttl:)``.
+    public func setKeepingExpiry(_ key: Key, _ value: Value) async throws {
+        try await store(key, value) { [shared, client, sharedStore] keyBytes, valueBytes in
+            guard sharedStore else { return (try await shared.write(keyBytes, valueBytes, ttl: nil, on: client), nil) }
+            return try await shared.writeKeepingExpiry(keyBytes, valueBytes, on: client)
+        }
+    }
+
+    /// Writes `value` of `key` to PostgreSQL through `write` (given the key's and the value's
+    /// bytes, it returns the change's version and the value's time left), then to the local level;
+    /// a failed write drops the local copy and throws.
+    private func store(
+        _ key: Key,
+        _ value: Value,
+        writing write: (ByteBuffer, ByteBuffer) async throws -> (version: Int64, timeLeft: Duration?)
+    ) async throws {
         let text = try validatedText(of: key)
         try await schema.prepare(self)
         let epoch = coherence.begin(text, key: key)
         defer { finish(text) }
-        let version: Int64
+        let written: (version: Int64, timeLeft: Duration?)
         do {
             let valueBytes = sharedStore ? ByteBuffer(bytes: try codec.encode(value)) : ByteBuffer()
-            version = try await shared.write(ByteBuffer(string: text), valueBytes, ttl: ttl, on: client)
+            written = try await write(ByteBuffer(string: text), valueBytes)
         } catch {
             dropLocalCopy(key, text: text)
             throw NearCacheError.forFailedChange(error)
         }
         counters.invalidationsSent.add(1, ordering: .relaxed)
-        putLocal(key, text: text, value, version: version, ttl: ttl, epoch: epoch)
+        putLocal(key, text: text, value, version: written.version, ttl: written.timeLeft, epoch: epoch)
     }
 
     /// Stores `value` for `key` only if it has no live value, and tells every instance if stored.

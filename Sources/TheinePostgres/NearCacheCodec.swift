@@ -29,4 +29,17 @@ public struct JSONNearCacheCodec<Value: Codable>: NearCacheCodec {
         try JSONDecoder().decode(Value.self, from: Data(bytes))
     }
 }
+
+/// Values that are bytes already, stored as they are: for a near cache of encoded values, such as
+/// the JSON that the Vapor and Hummingbird integrations store.
+public struct BytesNearCacheCodec: NearCacheCodec {
+    /// Creates the codec.
+    public init() {}
+
+    /// `value` itself.
+    public func encode(_ value: [UInt8]) -> [UInt8] { value }
+
+    /// `bytes` themselves.
+    public func decode(_ bytes: [UInt8]) -> [UInt8] { bytes }
+}
 #endif

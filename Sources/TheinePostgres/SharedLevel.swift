@@ -113,6 +113,38 @@ struct SharedLevel: Sendable {
         return version
     }
 
+    /// Stores `value` for `key`, keeping the expiry of the live value it replaces (none if it
+    /// replaces none), and announces it.
+    /// - Returns: the change's version, and the value's time left (`nil`: no TTL).
+    func writeKeepingExpiry(
+        _ key: ByteBuffer,
+        _ value: ByteBuffer,
+        on client: PostgresClient
+    ) async throws -> (version: Int64, timeLeft: Duration?) {
+        let rows = try await client.query(
+            """
+            WITH written AS (
+                INSERT INTO \(unescaped: table) AS e (digest, key, value, version, expires_at)
+                VALUES (sha256(\(key)), \(key), \(value), nextval('\(unescaped: sequence)'), NULL)
+                ON CONFLICT (digest) DO UPDATE SET key = EXCLUDED.key, value = EXCLUDED.value,
+                    version = nextval('\(unescaped: sequence)'),
+                    expires_at = CASE WHEN e.value IS NOT NULL AND e.expires_at > now() THEN e.expires_at END
+                RETURNING e.version, e.key, e.expires_at
+            ), \(unescaped: logging)
+            SELECT version, \(unescaped: notification),
+                (extract(epoch FROM expires_at - now()) * 1000000)::bigint
+            FROM written
+            """,
+            logger: logger
+        )
+        for try await row in rows {
+            let columns = row.makeRandomAccess()
+            let microsecondsLeft = try columns[2].decode(Int64?.self)
+            return (try columns[0].decode(Int64.self), microsecondsLeft.map { .microseconds($0) })
+        }
+        throw NearCacheError.tablesMissing(name: name)
+    }
+
     /// Stores `value` for `key` only if it has no live value, and announces it if stored.
     /// - Returns: the change's version, or `nil` if a live value was there.
     func writeIfAbsent(

@@ -560,8 +560,49 @@ struct NearCacheTests {
         }
     }
 
+    @Test func setKeepingExpiry_keepsTheSharedExpiry_whicheverInstanceSetIt() async throws {
+        try await withInstances(3) { instances in
+            try await instances[0].near.set("session", 1, ttl: .seconds(2))
+            let expiry = try await sharedExpiry(of: "session", in: instances[0])
+            #expect(expiry != nil)
+            try await instances[1].near.setKeepingExpiry("session", 2)
+            #expect(try await sharedExpiry(of: "session", in: instances[0]) == expiry)
+            try await barrier(instances)
+            for instance in instances { #expect(try await instance.near.get("session") == 2) }
+            // Every local copy has the time the shared value had left, so none outlives it.
+            try await eventually("the kept expiry ends the value everywhere") {
+                for instance in instances where try await instance.near.get("session") != nil { return false }
+                return true
+            }
+        }
+    }
+
+    @Test func setKeepingExpiry_storesWithoutExpiry_whenItReplacesNoLiveValue() async throws {
+        try await withInstances(2) { instances in
+            try await instances[0].near.setKeepingExpiry("new", 1)
+            #expect(try await sharedExpiry(of: "new", in: instances[0]) == nil)
+            // Replacing a value that never expires keeps "never".
+            try await instances[1].near.setKeepingExpiry("new", 2)
+            #expect(try await sharedExpiry(of: "new", in: instances[0]) == nil)
+            // A removed key's tombstone has an expiry of its own, which a value must not take.
+            try await instances[0].near.remove("new")
+            try await instances[1].near.setKeepingExpiry("new", 3)
+            #expect(try await sharedExpiry(of: "new", in: instances[0]) == nil)
+            // An expired value's expiry is not kept either.
+            try await instances[0].near.set("old", 1, ttl: .milliseconds(1))
+            try await Task.sleep(for: .milliseconds(20))
+            try await instances[1].near.setKeepingExpiry("old", 2)
+            #expect(try await sharedExpiry(of: "old", in: instances[0]) == nil)
+            try await barrier(instances)
+            for instance in instances {
+                #expect(try await instance.near.get("new") == 3)
+                #expect(try await instance.near.get("old") == 2)
+            }
+        }
+    }
+
     /// The value the shared table holds for `key`, read straight from it.
-    private func sharedValue(of key: String, in instance: Instance) async throws -> Int? {
+    private func sharedValue(of key: String, in instance: Instance<Int>) async throws -> Int? {
         let rows = try await instance.client.query(
             """
             SELECT convert_from(value, 'UTF8') FROM \(unescaped: instance.near.shared.table)

@@ -126,12 +126,12 @@ struct PrivateServer {
 }
 
 /// One app instance: its own client, local cache and near cache, listening while the test runs.
-struct Instance: Sendable {
+struct Instance<Value: Sendable>: Sendable {
     let client: PostgresClient
-    let near: NearCache<String, Int>
+    let near: NearCache<String, Value>
     let departures: DepartureLog
 
-    var local: Cache<String, Int> { near.local }
+    var local: Cache<String, Value> { near.local }
 
     /// Waits (up to 30 s) until the instance listens.
     func waitUntilListening() async throws {
@@ -139,8 +139,8 @@ struct Instance: Sendable {
     }
 }
 
-/// Starts `count` instances of the near cache `name` (each with its own client, as separate
-/// processes would have), runs them, waits until all listen, and runs `body`.
+/// Starts `count` instances of the near cache `name` of `Int` values (each with its own client,
+/// as separate processes would have), runs them, waits until all listen, and runs `body`.
 func withInstances<Result: Sendable>(
     _ count: Int,
     port: Int? = PostgresServer.port,
@@ -150,22 +150,63 @@ func withInstances<Result: Sendable>(
     capacity: Int = 1_000,
     connections: Int = 4,
     loadLease: Duration = .seconds(30),
-    _ body: ([Instance]) async throws -> Result
+    _ body: ([Instance<Int>]) async throws -> Result
+) async throws -> Result {
+    try await withInstances(
+        count,
+        port: port,
+        listening: listening,
+        connections: connections,
+        makeNearCache: { client, departures in
+            let local = Cache<String, Int>(capacity: capacity) { key, _, cause in departures.append(key, cause) }
+            return try NearCache<String, Int>(
+                name: name,
+                local: local,
+                client: client,
+                sharedStore: sharedStore,
+                loadLease: loadLease
+            )
+        },
+        body
+    )
+}
+
+/// Starts `count` instances of the near cache `name` of encoded values, as the Vapor and
+/// Hummingbird integrations take them: `[UInt8]` values through ``BytesNearCacheCodec``.
+func withByteInstances<Result: Sendable>(
+    _ count: Int,
+    name: String = PostgresServer.uniqueName(),
+    listening: Bool = true,
+    _ body: ([Instance<[UInt8]>]) async throws -> Result
+) async throws -> Result {
+    try await withInstances(
+        count,
+        listening: listening,
+        makeNearCache: { client, departures in
+            let local = Cache<String, [UInt8]>(capacity: 1_000) { key, _, cause in departures.append(key, cause) }
+            return try NearCache(name: name, local: local, client: client, key: { $0 }, codec: BytesNearCacheCodec())
+        },
+        body
+    )
+}
+
+/// Starts `count` instances whose near caches `makeNearCache` makes on their own client (given
+/// the departure log their local level's listener should append to), runs them (their listeners
+/// only if `listening`), waits until all listen, and runs `body`.
+func withInstances<Value: Sendable, Result: Sendable>(
+    _ count: Int,
+    port: Int? = PostgresServer.port,
+    listening: Bool = true,
+    connections: Int = 4,
+    makeNearCache: (PostgresClient, DepartureLog) throws -> NearCache<String, Value>,
+    _ body: ([Instance<Value>]) async throws -> Result
 ) async throws -> Result {
     let instances = try (0..<count).map { _ in
         let departures = DepartureLog()
-        let local = Cache<String, Int>(capacity: capacity) { key, _, cause in departures.append(key, cause) }
         let client = PostgresClient(
             configuration: try PostgresServer.configuration(port: port, connections: connections)
         )
-        let near = try NearCache<String, Int>(
-            name: name,
-            local: local,
-            client: client,
-            sharedStore: sharedStore,
-            loadLease: loadLease
-        )
-        return Instance(client: client, near: near, departures: departures)
+        return Instance(client: client, near: try makeNearCache(client, departures), departures: departures)
     }
     return try await withThrowingTaskGroup(of: Void.self) { group in
         for instance in instances {
@@ -178,6 +219,20 @@ func withInstances<Result: Sendable>(
         }
         return try await body(instances)
     }
+}
+
+/// When `key`'s shared row expires, in microseconds since 1970 (`nil`: never), read straight from
+/// the table; a missing row fails the test.
+func sharedExpiry<Value>(of key: String, in instance: Instance<Value>) async throws -> Int64? {
+    let rows = try await instance.client.query(
+        """
+        SELECT (extract(epoch FROM expires_at) * 1000000)::bigint FROM \(unescaped: instance.near.shared.table)
+        WHERE digest = sha256(\(ByteBuffer(string: key)))
+        """
+    )
+    for try await row in rows { return try row.decode(Int64?.self) }
+    Issue.record("no shared row for \(key)")
+    throw EventuallyTimedOut()
 }
 
 /// The local departures of one instance, in order.
@@ -223,7 +278,7 @@ struct EventuallyTimedOut: Error {}
 /// Announces a change of a key nobody reads on `instances`' channel, and waits until every one of
 /// them has heard it: since one connection delivers notifications in commit order, each has then
 /// heard of every change committed before it.
-func barrier(_ instances: [Instance]) async throws {
+func barrier<Value>(_ instances: [Instance<Value>]) async throws {
     let near = instances[0].near
     let rows = try await instances[0].client.query(
         """
