@@ -29,13 +29,11 @@ struct NearBenchmark: AsyncParsableCommand {
     var seconds = 3
 
     mutating func run() async throws {
-        guard let port = port ?? ProcessInfo.processInfo.environment["THEINE_PG_PORT"].flatMap(Int.init) else {
-            throw ValidationError("give --port, or start a server: eval \"$(scripts/postgres start)\"")
-        }
+        let port = try BenchServer.port(port)
         let name = "bench_\(UInt64.random(in: 0 ... .max) % 1_000_000_000)"
         let (invalidations, recordInvalidation) = AsyncStream.makeStream(of: ContinuousClock.Instant.self)
-        let writerClient = PostgresClient(configuration: Self.configuration(port: port))
-        let readerClient = PostgresClient(configuration: Self.configuration(port: port))
+        let writerClient = PostgresClient(configuration: BenchServer.clientConfiguration(port: port))
+        let readerClient = PostgresClient(configuration: BenchServer.clientConfiguration(port: port))
         let writer = try NearCache<Int, Int>(name: name, local: Cache(capacity: 100_000), client: writerClient)
         let reader = try NearCache<Int, Int>(
             name: name,
@@ -58,19 +56,6 @@ struct NearBenchmark: AsyncParsableCommand {
             try await measureWrites(writer)
             try await writer.removeAll()
         }
-    }
-
-    private static func configuration(port: Int) -> PostgresClient.Configuration {
-        var configuration = PostgresClient.Configuration(
-            host: "127.0.0.1",
-            port: port,
-            username: "theine",
-            password: nil,
-            database: "postgres",
-            tls: .disable
-        )
-        configuration.options.maximumConnections = 20
-        return configuration
     }
 
     /// A local hit of `NearCache.get` (an async call) against `Cache.get` on the same cache.

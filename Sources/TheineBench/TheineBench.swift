@@ -11,7 +11,7 @@ struct TheineBench: AsyncParsableCommand {
         defaultSubcommand: ThroughputBenchmark.self
     )
 
-    /// Every subcommand; `near` only with the trait `Postgres`.
+    /// Every subcommand; `near` and `near-processes` only with the trait `Postgres`.
     private static var subcommands: [any ParsableCommand.Type] {
         var commands: [any ParsableCommand.Type] = [
             ThroughputBenchmark.self, ExpirationBenchmark.self, MemoizedBenchmark.self, LineTransferBenchmark.self,
@@ -20,6 +20,7 @@ struct TheineBench: AsyncParsableCommand {
         ]
         #if Postgres
         commands.append(NearBenchmark.self)
+        commands.append(NearProcessesCheck.self)
         #endif
         return commands
     }
