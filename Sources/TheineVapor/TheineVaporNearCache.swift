@@ -10,7 +10,7 @@ import Vapor
 /// ```swift
 /// let client = PostgresClient(configuration: configuration)           // run it, as the app's other uses do
 /// let shared = try NearCache<String, [UInt8]>(
-///     name: "vapor", local: Cache(capacity: 10_000), client: client,
+///     name: "vapor", local: Theine.Cache(capacity: 10_000), client: client,
 ///     key: { $0 }, codec: BytesNearCacheCodec())
 /// app.caches.use(.theine(nearCache: shared))
 /// ```
