@@ -1,5 +1,6 @@
 #if Postgres
-import PostgresNIO
+import Logging
+import NIOCore
 import ServiceLifecycle
 import Synchronization
 import Theine
@@ -32,16 +33,16 @@ extension NearCache {
         var delay = Duration.milliseconds(50)
         while !Task.isCancelled {
             do {
-                try await schema.prepare(self)
-                try await client.withConnection { connection in
-                    try await connection.listen(on: shared.channel) { notifications in
-                        try await catchUp(on: connection)
+                try await shared.prepare()
+                let heardThrough = counters.heardThrough.load(ordering: .relaxed)
+                try await shared.listen(
+                    replayingFrom: heardThrough,
+                    caughtUp: { missed, horizon in
+                        catchUp(missed: missed, horizon: horizon)
                         delay = .milliseconds(50)
-                        for try await notification in notifications {
-                            receive(notification.payload)
-                        }
-                    }
-                }
+                    },
+                    receive: { receive($0) }
+                )
             } catch {
                 if !Task.isCancelled {
                     logger.warning("near cache \(name) stopped listening: \(String(reflecting: error))")
@@ -54,14 +55,9 @@ extension NearCache {
         coherence.stoppedListening()
     }
 
-    /// Once the `LISTEN` is in place: replays the log from what was last heard, or clears the
-    /// local level, then trusts it. Every change committed after the `LISTEN` will be heard; one
-    /// whose transaction id is below the horizon read now committed before it, so is either heard
-    /// or in the log read after.
-    private func catchUp(on connection: PostgresConnection) async throws {
-        let horizon = try await shared.currentHorizon(on: connection)
-        let heardThrough = counters.heardThrough.load(ordering: .relaxed)
-        let missed = heardThrough > 0 ? try await shared.loggedChanges(since: heardThrough, on: connection) : nil
+    /// Once listening: applies the changes missed since what was last heard, or clears the local
+    /// level if they are not known, then trusts it.
+    private func catchUp(missed: [(version: Int64, key: ByteBuffer?)]?, horizon: Int64) {
         if let missed {
             coherence.resumedListening {
                 for (version, key) in missed {
@@ -114,8 +110,8 @@ extension NearCache {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(30))
             do {
-                while try await shared.pruneExpired(batch: 1_000, on: client) == 1_000, !Task.isCancelled {}
-                while try await shared.pruneLog(olderThan: Self.logRetention, batch: 1_000, on: client) == 1_000,
+                while try await shared.pruneExpired(batch: 1_000) == 1_000, !Task.isCancelled {}
+                while try await shared.pruneLog(olderThan: Self.logRetention, batch: 1_000) == 1_000,
                     !Task.isCancelled
                 {}
             } catch {

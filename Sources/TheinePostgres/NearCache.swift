@@ -53,14 +53,13 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
     /// tombstone), so the longest load whose conditional store still sees a removal during it.
     public let loadLease: Duration
 
-    let client: PostgresClient
-    let shared: SharedLevel
+    /// The level shared with the other instances: PostgreSQL, through ``PostgresBackplane``.
+    let shared: any Backplane
     @usableFromInline let coherence: LocalCoherence<Key>
     let counters = NearCacheCounters()
     let logger: Logger
     private let keyText: @Sendable (Key) -> String
     private let codec: any NearCacheCodec<Value>
-    let schema = SchemaGate()
     private let flights = LoadFlights<Value>()
     let waiters = KeyWaiters()
 
@@ -97,7 +96,6 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
         precondition(loadLease > .zero, "loadLease must be positive: \(loadLease)")
         self.name = name
         self.local = local
-        self.client = client
         self.sharedStore = sharedStore
         self.maximumStaleness = maximumStaleness
         self.loadLease = loadLease
@@ -105,8 +103,9 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
         self.codec = codec
         self.logger = logger
         self.coherence = LocalCoherence(maximumStaleness: maximumStaleness)
-        self.shared = SharedLevel(
+        self.shared = PostgresBackplane(
             name: name,
+            client: client,
             storesValues: sharedStore,
             tombstoneLifetime: loadLease,
             origin: String(UInt64.random(in: .min ... .max), radix: 16),
@@ -176,14 +175,14 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
     func _getBeyondTheLocalHit(_ key: Key) async throws -> Value? {
         if !coherence.isListening, coherence.isLocalLevelTrusted(), let value = local.get(key) { return value }
         let text = try validatedText(of: key)
-        try await schema.prepare(self)
+        try await shared.prepare()
         guard sharedStore else {
             counters.sharedMisses.add(1, ordering: .relaxed)
             return nil
         }
         let epoch = coherence.begin(text, key: key)
         defer { finish(text) }
-        switch try await shared.read(ByteBuffer(string: text), on: client) {
+        switch try await shared.read(ByteBuffer(string: text)) {
         case .hit(let bytes, let version, let timeLeft):
             guard let value = decoded(bytes) else { return nil }
             counters.sharedHits.add(1, ordering: .relaxed)
@@ -228,7 +227,7 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
     ) async throws -> Value {
         if !coherence.isListening, coherence.isLocalLevelTrusted(), let value = local.get(key) { return value }
         let text = try validatedText(of: key)
-        try await schema.prepare(self)
+        try await shared.prepare()
         return try await flights.run(text) { [self] in
             try await load(key, text: text, ttl: ttl, loader: loader)
         }
@@ -244,7 +243,7 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
         let epoch = coherence.begin(text, key: key)
         defer { finish(text) }
         guard sharedStore else {
-            let clearedVersion = try await shared.clearedVersion(on: client)
+            let clearedVersion = try await shared.clearedVersion()
             return try await loadAndStore(
                 key,
                 text: text,
@@ -270,7 +269,7 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
                 (rowVersion, clearedVersion) = (version, cleared)
             }
             let ticket = waiters.register(text)
-            guard let holderTimeLeft = try await shared.takeLease(keyBytes, for: loadLease, on: client) else {
+            guard let holderTimeLeft = try await shared.takeLease(keyBytes, for: loadLease) else {
                 waiters.forget(text, ticket: ticket)
                 return try await loadHoldingLease(
                     key,
@@ -297,7 +296,7 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
 
     /// Reads `key` from the shared level for a load; a value found enters the local level.
     private func readForLoad(_ key: Key, text: String, keyBytes: ByteBuffer, epoch: Int) async throws -> SharedRead {
-        switch try await shared.read(keyBytes, on: client) {
+        switch try await shared.read(keyBytes) {
         case .hit(let bytes, let version, let timeLeft):
             guard let value = decoded(bytes) else { return .undecodable }
             counters.sharedHits.add(1, ordering: .relaxed)
@@ -321,10 +320,10 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
         clearedVersion: Int64,
         epoch: Int
     ) async throws -> Value {
-        let renewal = Task { [shared, client, loadLease] in
+        let renewal = Task { [shared, loadLease] in
             while !Task.isCancelled {
                 try await Task.sleep(for: loadLease / 3)
-                try await shared.renewLease(keyBytes, for: loadLease, on: client)
+                try await shared.renewLease(keyBytes, for: loadLease)
             }
         }
         defer { renewal.cancel() }
@@ -347,10 +346,10 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
                     epoch: epoch
                 )
             }
-            try? await shared.releaseLease(keyBytes, on: client)
+            try? await shared.releaseLease(keyBytes)
             return value
         } catch {
-            try? await shared.releaseLease(keyBytes, on: client)
+            try? await shared.releaseLease(keyBytes)
             throw error
         }
     }
@@ -386,8 +385,7 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
             valueBytes,
             ttl: ttl,
             rowVersion: rowVersion,
-            clearedVersion: clearedVersion,
-            on: client
+            clearedVersion: clearedVersion
         )
         if let version = stored {
             counters.invalidationsSent.add(1, ordering: .relaxed)
@@ -406,8 +404,8 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
     ///   the key's local copy is dropped first.
     public func set(_ key: Key, _ value: Value, ttl: Duration? = nil) async throws {
         if let ttl, ttl <= .zero { return try await remove(key) }
-        try await store(key, value) { [shared, client] keyBytes, valueBytes in
-            (try await shared.write(keyBytes, valueBytes, ttl: ttl, on: client), ttl)
+        try await store(key, value) { [shared] keyBytes, valueBytes in
+            (try await shared.write(keyBytes, valueBytes, ttl: ttl), ttl)
         }
     }
 
@@ -419,9 +417,9 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
     ///
     /// - Throws: as ``set(_:_:ttl:)``.
     public func setKeepingExpiry(_ key: Key, _ value: Value) async throws {
-        try await store(key, value) { [shared, client, sharedStore] keyBytes, valueBytes in
-            guard sharedStore else { return (try await shared.write(keyBytes, valueBytes, ttl: nil, on: client), nil) }
-            return try await shared.writeKeepingExpiry(keyBytes, valueBytes, on: client)
+        try await store(key, value) { [shared, sharedStore] keyBytes, valueBytes in
+            guard sharedStore else { return (try await shared.write(keyBytes, valueBytes, ttl: nil), nil) }
+            return try await shared.writeKeepingExpiry(keyBytes, valueBytes)
         }
     }
 
@@ -434,7 +432,7 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
         writing write: (ByteBuffer, ByteBuffer) async throws -> (version: Int64, timeLeft: Duration?)
     ) async throws {
         let text = try validatedText(of: key)
-        try await schema.prepare(self)
+        try await shared.prepare()
         let epoch = coherence.begin(text, key: key)
         defer { finish(text) }
         let written: (version: Int64, timeLeft: Duration?)
@@ -457,7 +455,7 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
     public func setIfAbsent(_ key: Key, _ value: Value, ttl: Duration? = nil) async throws -> Bool {
         if let ttl, ttl <= .zero { return false }
         let text = try validatedText(of: key)
-        try await schema.prepare(self)
+        try await shared.prepare()
         if !sharedStore, coherence.isLocalLevelTrusted(), local.get(key) != nil { return false }
         let epoch = coherence.begin(text, key: key)
         defer { finish(text) }
@@ -469,10 +467,9 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
                 ? try await shared.writeIfAbsent(
                     keyBytes,
                     ByteBuffer(bytes: try codec.encode(value)),
-                    ttl: ttl,
-                    on: client
+                    ttl: ttl
                 )
-                : try await shared.write(keyBytes, ByteBuffer(), ttl: ttl, on: client)
+                : try await shared.write(keyBytes, ByteBuffer(), ttl: ttl)
         } catch {
             dropLocalCopy(key, text: text)
             throw NearCacheError.forFailedChange(error)
@@ -486,12 +483,12 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
     /// Removes `key` from both levels and tells every instance to drop it.
     public func remove(_ key: Key) async throws {
         let text = try validatedText(of: key)
-        try await schema.prepare(self)
+        try await shared.prepare()
         _ = coherence.begin(text, key: key)
         defer { finish(text) }
         let versions: [Int64]
         do {
-            versions = try await shared.invalidate([ByteBuffer(string: text)], on: client)
+            versions = try await shared.invalidate([ByteBuffer(string: text)])
         } catch {
             dropLocalCopy(key, text: text)
             throw NearCacheError.forFailedChange(error)
@@ -504,9 +501,9 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
     /// Deletes every shared row of this cache, clears the local level, and makes every instance
     /// clear its own.
     public func removeAll() async throws {
-        try await schema.prepare(self)
+        try await shared.prepare()
         do {
-            _ = try await shared.removeAll(on: client)
+            _ = try await shared.removeAll()
         } catch {
             coherence.startEpoch()
             local.removeAll()
@@ -536,9 +533,12 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
         var seen = Set<String>()
         let texts = try keys.map(validatedText(of:)).filter { seen.insert($0).inserted }
         guard !texts.isEmpty else { return }
-        try await schema.prepare(self)
+        guard let postgres = shared as? PostgresBackplane else {
+            preconditionFailure("invalidate(_:within:) needs a near cache on PostgreSQL")
+        }
+        try await postgres.prepare()
         for batch in InvalidationMessage.batches(of: texts) {
-            _ = try await shared.invalidate(batch.map { ByteBuffer(string: $0) }, on: connection)
+            _ = try await postgres.invalidate(batch.map { ByteBuffer(string: $0) }, on: connection)
         }
         counters.invalidationsSent.add(texts.count, ordering: .relaxed)
     }

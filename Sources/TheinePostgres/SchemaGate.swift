@@ -13,8 +13,8 @@ final class SchemaGate: Sendable {
 
     private let state = Mutex(State.unchecked)
 
-    /// Returns once the tables of `cache` are checked.
-    func prepare<Key, Value>(_ cache: NearCache<Key, Value>) async throws {
+    /// Returns once `check` has succeeded, in this call or an earlier one.
+    func prepare(_ check: @escaping @Sendable () async throws -> Void) async throws {
         let task: Task<Void, any Error>? = state.withLock {
             switch $0 {
             case .ready:
@@ -22,9 +22,7 @@ final class SchemaGate: Sendable {
             case .checking(let task):
                 return task
             case .unchecked:
-                let task = Task {
-                    try await NearCacheSchema.prepare(name: cache.name, client: cache.client, logger: cache.logger)
-                }
+                let task = Task { try await check() }
                 $0 = .checking(task)
                 return task
             }

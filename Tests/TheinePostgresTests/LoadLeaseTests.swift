@@ -76,7 +76,7 @@ struct LoadLeaseTests {
             // A lease of an instance that is gone, for another 600 ms.
             try await PostgresServer.execute(
                 """
-                INSERT INTO \(unescaped: near.shared.leases) (digest, owner, expires_at)
+                INSERT INTO \(unescaped: near.postgres.leases) (digest, owner, expires_at)
                 VALUES (sha256(\(ByteBuffer(string: "k"))), 'gone', now() + interval '600 milliseconds')
                 """,
                 on: instances[0].client

@@ -357,7 +357,7 @@ struct NearCacheTests {
             try await PostgresServer.execute(
                 """
                 SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                WHERE query LIKE \("%\(instances[0].near.shared.listenerMark)%") AND pid <> pg_backend_pid()
+                WHERE query LIKE \("%\(instances[0].near.postgres.listenerMark)%") AND pid <> pg_backend_pid()
                 """,
                 on: instances[0].client
             )
@@ -428,12 +428,12 @@ struct NearCacheTests {
         try await withInstances(1, name: name, listening: false) { instances in
             let near = instances[0].near
             for index in 0..<5 { try await near.set("k\(index)", index) }
-            #expect(try await near.shared.pruneLog(olderThan: .seconds(600), batch: 10, on: instances[0].client) == 0)
-            #expect(try await near.shared.pruneLog(olderThan: .zero, batch: 3, on: instances[0].client) == 3)
-            #expect(try await near.shared.pruneLog(olderThan: .zero, batch: 3, on: instances[0].client) == 2)
+            #expect(try await near.postgres.pruneLog(olderThan: .seconds(600), batch: 10) == 0)
+            #expect(try await near.postgres.pruneLog(olderThan: .zero, batch: 3) == 3)
+            #expect(try await near.postgres.pruneLog(olderThan: .zero, batch: 3) == 2)
             let rows = try await instances[0].client.query(
                 """
-                SELECT log_horizon > 0, (SELECT count(*) FROM \(unescaped: near.shared.log))
+                SELECT log_horizon > 0, (SELECT count(*) FROM \(unescaped: near.postgres.log))
                 FROM theine_schema WHERE name = \(name)
                 """
             )
@@ -605,7 +605,7 @@ struct NearCacheTests {
     private func sharedValue(of key: String, in instance: Instance<Int>) async throws -> Int? {
         let rows = try await instance.client.query(
             """
-            SELECT convert_from(value, 'UTF8') FROM \(unescaped: instance.near.shared.table)
+            SELECT convert_from(value, 'UTF8') FROM \(unescaped: instance.near.postgres.table)
             WHERE digest = sha256(\(ByteBuffer(string: key))) AND value IS NOT NULL
             """
         )

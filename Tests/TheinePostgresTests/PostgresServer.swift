@@ -139,6 +139,15 @@ struct Instance<Value: Sendable>: Sendable {
     }
 }
 
+extension NearCache {
+    /// The near cache's backplane, for tests that read its tables and channel: PostgreSQL's, as
+    /// every initializer makes.
+    var postgres: PostgresBackplane {
+        guard let postgres = shared as? PostgresBackplane else { preconditionFailure("not on PostgreSQL") }
+        return postgres
+    }
+}
+
 /// Starts `count` instances of the near cache `name` of `Int` values (each with its own client,
 /// as separate processes would have), runs them, waits until all listen, and runs `body`.
 func withInstances<Result: Sendable>(
@@ -226,7 +235,7 @@ func withInstances<Value: Sendable, Result: Sendable>(
 func sharedExpiry<Value>(of key: String, in instance: Instance<Value>) async throws -> Int64? {
     let rows = try await instance.client.query(
         """
-        SELECT (extract(epoch FROM expires_at) * 1000000)::bigint FROM \(unescaped: instance.near.shared.table)
+        SELECT (extract(epoch FROM expires_at) * 1000000)::bigint FROM \(unescaped: instance.near.postgres.table)
         WHERE digest = sha256(\(ByteBuffer(string: key)))
         """
     )
@@ -282,8 +291,8 @@ func barrier<Value>(_ instances: [Instance<Value>]) async throws {
     let near = instances[0].near
     let rows = try await instances[0].client.query(
         """
-        SELECT v FROM (SELECT nextval('\(unescaped: near.shared.sequence)') AS v) s,
-            LATERAL pg_notify(\(near.shared.channel), 'barrier 0' || E'\\n' || v || ' ' || encode('barrier', 'hex'))
+        SELECT v FROM (SELECT nextval('\(unescaped: near.postgres.sequence)') AS v) s,
+            LATERAL pg_notify(\(near.postgres.channel), 'barrier 0' || E'\\n' || v || ' ' || encode('barrier', 'hex'))
         """
     )
     var version: Int64 = 0

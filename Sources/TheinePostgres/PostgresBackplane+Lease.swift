@@ -9,14 +9,14 @@ import PostgresNIO
 /// the whole load. A holder renews its lease while its loader runs; a crashed holder's lease ends
 /// by itself, and the next instance takes it. The table is `UNLOGGED`: leases need not survive a
 /// crash of the server.
-extension SharedLevel {
+extension PostgresBackplane {
     /// The lease table.
     var leases: String { "\(table)_lease" }
 
     /// Takes `key`'s lease for `duration` if no other instance holds a live one.
     /// - Returns: `nil` if this instance now holds it; else how long the holder's lease has left
     ///   (a short wait when the holder's row is not visible yet).
-    func takeLease(_ key: ByteBuffer, for duration: Duration, on client: PostgresClient) async throws -> Duration? {
+    func takeLease(_ key: ByteBuffer, for duration: Duration) async throws -> Duration? {
         let rows = try await client.query(
             """
             WITH taken AS (
@@ -41,7 +41,7 @@ extension SharedLevel {
     }
 
     /// Moves the end of this instance's lease of `key` to `duration` from now, if it still holds it.
-    func renewLease(_ key: ByteBuffer, for duration: Duration, on client: PostgresClient) async throws {
+    func renewLease(_ key: ByteBuffer, for duration: Duration) async throws {
         try await client.query(
             """
             UPDATE \(unescaped: leases)
@@ -54,7 +54,7 @@ extension SharedLevel {
 
     /// Gives up this instance's lease of `key`, and wakes the instances waiting for it with a
     /// message of version 0 (which drops no copy).
-    func releaseLease(_ key: ByteBuffer, on client: PostgresClient) async throws {
+    func releaseLease(_ key: ByteBuffer) async throws {
         try await client.query(
             """
             WITH released AS (

@@ -3,7 +3,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 
-/// A near cache's statements on PostgreSQL: the shared level (one table of rows keyed by a
+/// The ``Backplane`` on PostgreSQL, and every statement a near cache runs: the shared level (one table of rows keyed by a
 /// digest of the key), the invalidation log, and the messages that every change publishes in the
 /// same statement that logs it, so that a message goes out exactly when its change commits.
 ///
@@ -18,18 +18,9 @@ import PostgresNIO
 /// the key's version for `tombstoneLifetime`: a load that began before it then fails its
 /// conditional store. Keys and values are always bound parameters; only the validated name is
 /// written into the SQL.
-struct SharedLevel: Sendable {
-    /// What a read of the shared level found.
-    enum Read {
-        /// A live value, its version, and its time left (`nil`: no TTL).
-        case hit(ByteBuffer, version: Int64, timeLeft: Duration?)
-        /// No live value. `rowVersion` is the version of the key's row (a tombstone or an expired
-        /// value), `nil` without one; `clearedVersion` the version of the last `removeAll`. A
-        /// load's store is conditional on both.
-        case miss(rowVersion: Int64?, clearedVersion: Int64)
-    }
-
+struct PostgresBackplane: Backplane {
     let name: String
+    let client: PostgresClient
     let channel: String
     let table: String
     let sequence: String
@@ -40,9 +31,18 @@ struct SharedLevel: Sendable {
     /// Prefixes this instance's messages (the first line), so that it knows its own.
     let origin: String
     let logger: Logger
+    private let schema = SchemaGate()
 
-    init(name: String, storesValues: Bool, tombstoneLifetime: Duration, origin: String, logger: Logger) {
+    init(
+        name: String,
+        client: PostgresClient,
+        storesValues: Bool,
+        tombstoneLifetime: Duration,
+        origin: String,
+        logger: Logger
+    ) {
         self.name = name
+        self.client = client
         self.channel = "theine_\(name)"
         self.table = "theine_\(name)"
         self.sequence = "theine_\(name)_version"
@@ -52,10 +52,18 @@ struct SharedLevel: Sendable {
         self.logger = logger
     }
 
+    /// Checks the tables once (``NearCacheSchema/prepare(name:client:logger:)``), creating them if
+    /// missing.
+    func prepare() async throws {
+        try await schema.prepare { [name, client, logger] in
+            try await NearCacheSchema.prepare(name: name, client: client, logger: logger)
+        }
+    }
+
     // MARK: Reads
 
     /// Reads `key`'s shared value. - Complexity: one query, an index lookup.
-    func read(_ key: ByteBuffer, on client: PostgresClient) async throws -> Read {
+    func read(_ key: ByteBuffer) async throws -> BackplaneRead {
         let rows = try await client.query(
             """
             SELECT e.value, e.version,
@@ -79,7 +87,7 @@ struct SharedLevel: Sendable {
 
     /// The version of the last `removeAll`, for a load's conditional store when values are not
     /// shared.
-    func clearedVersion(on client: PostgresClient) async throws -> Int64 {
+    func clearedVersion() async throws -> Int64 {
         let rows = try await client.query(
             "SELECT cleared_version FROM theine_schema WHERE name = \(name)",
             logger: logger
@@ -92,8 +100,7 @@ struct SharedLevel: Sendable {
 
     /// Stores `value` for `key` (with a TTL, or none) and announces it.
     /// - Returns: the change's version.
-    func write(_ key: ByteBuffer, _ value: ByteBuffer, ttl: Duration?, on client: PostgresClient) async throws -> Int64
-    {
+    func write(_ key: ByteBuffer, _ value: ByteBuffer, ttl: Duration?) async throws -> Int64 {
         let version = try await changeVersion(
             storesValues
                 ? """
@@ -106,8 +113,7 @@ struct SharedLevel: Sendable {
                 ), \(unescaped: logging)
                 SELECT version, \(unescaped: notification) FROM written
                 """
-                : announcement(of: key),
-            on: client
+                : announcement(of: key)
         )
         guard let version else { throw NearCacheError.tablesMissing(name: name) }
         return version
@@ -118,8 +124,7 @@ struct SharedLevel: Sendable {
     /// - Returns: the change's version, and the value's time left (`nil`: no TTL).
     func writeKeepingExpiry(
         _ key: ByteBuffer,
-        _ value: ByteBuffer,
-        on client: PostgresClient
+        _ value: ByteBuffer
     ) async throws -> (version: Int64, timeLeft: Duration?) {
         let rows = try await client.query(
             """
@@ -150,11 +155,8 @@ struct SharedLevel: Sendable {
     func writeIfAbsent(
         _ key: ByteBuffer,
         _ value: ByteBuffer,
-        ttl: Duration?,
-        on client: PostgresClient
-    ) async throws
-        -> Int64?
-    {
+        ttl: Duration?
+    ) async throws -> Int64? {
         try await changeVersion(
             """
             WITH written AS (
@@ -166,8 +168,7 @@ struct SharedLevel: Sendable {
                 RETURNING e.version, e.key
             ), \(unescaped: logging)
             SELECT version, \(unescaped: notification) FROM written
-            """,
-            on: client
+            """
         )
     }
 
@@ -183,8 +184,7 @@ struct SharedLevel: Sendable {
         _ value: ByteBuffer,
         ttl: Duration?,
         rowVersion: Int64?,
-        clearedVersion: Int64,
-        on client: PostgresClient
+        clearedVersion: Int64
     ) async throws -> Int64? {
         guard storesValues else {
             return try await changeVersion(
@@ -194,8 +194,7 @@ struct SharedLevel: Sendable {
                 ), written AS (SELECT nextval('\(unescaped: sequence)') AS version, \(key)::bytea AS key FROM unchanged),
                 \(unescaped: logging)
                 SELECT version, \(unescaped: notification) FROM written
-                """,
-                on: client
+                """
             )
         }
         return try await changeVersion(
@@ -212,8 +211,7 @@ struct SharedLevel: Sendable {
                 RETURNING e.version, e.key
             ), \(unescaped: logging)
             SELECT version, \(unescaped: notification) FROM written
-            """,
-            on: client
+            """
         )
     }
 
@@ -227,7 +225,7 @@ struct SharedLevel: Sendable {
     }
 
     /// As ``invalidate(_:on:)``, on a connection of `client`'s.
-    func invalidate(_ keys: [ByteBuffer], on client: PostgresClient) async throws -> [Int64] {
+    func invalidate(_ keys: [ByteBuffer]) async throws -> [Int64] {
         let rows = try await client.query(invalidation(of: keys), logger: logger)
         return try await versions(of: keys, in: rows)
     }
@@ -235,7 +233,7 @@ struct SharedLevel: Sendable {
     /// Deletes every shared row of this cache, moves its `removeAll` version on, and announces it,
     /// in one transaction.
     /// - Returns: the `removeAll`'s version.
-    func removeAll(on client: PostgresClient) async throws -> Int64 {
+    func removeAll() async throws -> Int64 {
         let rows = try await client.query("SELECT theine_invalidate_all(\(name), \(origin))", logger: logger)
         for try await row in rows { return try row.decode(Int64.self) }
         throw NearCacheError.tablesMissing(name: name)
@@ -243,7 +241,7 @@ struct SharedLevel: Sendable {
 
     /// Deletes up to `batch` rows whose time has passed (expired values and old tombstones).
     /// - Returns: how many it deleted.
-    func pruneExpired(batch: Int, on client: PostgresClient) async throws -> Int {
+    func pruneExpired(batch: Int) async throws -> Int {
         guard storesValues else { return 0 }
         let rows = try await client.query(
             """
@@ -264,7 +262,7 @@ struct SharedLevel: Sendable {
     /// past their transactions: a listener whose place in the log is below the horizon can no
     /// longer replay from it.
     /// - Returns: how many it deleted.
-    func pruneLog(olderThan retention: Duration, batch: Int, on client: PostgresClient) async throws -> Int {
+    func pruneLog(olderThan retention: Duration, batch: Int) async throws -> Int {
         let rows = try await client.query(
             """
             WITH gone AS (
@@ -286,55 +284,10 @@ struct SharedLevel: Sendable {
         return deleted
     }
 
-    // MARK: Listening
-
-    /// The `xmin` of a snapshot taken now: every transaction with a smaller id has ended.
-    func currentHorizon(on connection: PostgresConnection) async throws -> Int64 {
-        let rows = try await connection.query(
-            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint /* \(unescaped: listenerMark) */",
-            logger: logger
-        )
-        for try await row in rows { return try row.decode(Int64.self) }
-        throw NearCacheError.tablesMissing(name: name)
-    }
-
-    /// The changes logged by transactions with ids from `transaction` on, or `nil` if the log was
-    /// pruned past it. A change of every key is a `nil` key.
-    func loggedChanges(
-        since transaction: Int64,
-        on connection: PostgresConnection
-    ) async throws -> [(
-        version: Int64, key: ByteBuffer?
-    )]? {
-        let rows = try await connection.query(
-            """
-            SELECT s.log_horizon, l.version, l.key /* \(unescaped: listenerMark) */
-            FROM theine_schema s LEFT JOIN \(unescaped: log) l ON l.xact >= \(transaction)
-            WHERE s.name = \(name)
-            ORDER BY l.version
-            """,
-            logger: logger
-        )
-        var changes: [(version: Int64, key: ByteBuffer?)] = []
-        var found = false
-        for try await row in rows {
-            found = true
-            let (horizon, version, key) = try row.decode((Int64, Int64?, ByteBuffer?).self)
-            if horizon > transaction { return nil }
-            if let version { changes.append((version, key)) }
-        }
-        guard found else { throw NearCacheError.tablesMissing(name: name) }
-        return changes
-    }
-
     // MARK: Statements
 
     /// The log table.
     var log: String { "\(table)_log" }
-
-    /// A comment in the listener's own statements, so that its connection can be told apart in
-    /// `pg_stat_activity` (whose `query` shows a connection's last statement).
-    var listenerMark: String { "listener of \(channel)" }
 
     /// A CTE that logs what the CTE `written` (columns `version`, `key`) changed.
     private var logging: String {
@@ -378,7 +331,7 @@ struct SharedLevel: Sendable {
     }
 
     /// Runs a statement that returns `(version, _)` for a change, or nothing if it changed nothing.
-    private func changeVersion(_ query: PostgresQuery, on client: PostgresClient) async throws -> Int64? {
+    private func changeVersion(_ query: PostgresQuery) async throws -> Int64? {
         let rows = try await client.query(query, logger: logger)
         var version: Int64?
         for try await row in rows {
