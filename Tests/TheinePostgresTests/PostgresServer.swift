@@ -114,6 +114,14 @@ struct PrivateServer {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        // Without this, a server started here inherits the test process's sockets (the proxies'
+        // among them) and holds their connections open until it stops, or for ever if the tests
+        // are killed first.
+        // (glibc 2.34 has it; Swift's Glibc module does not declare it.)
+        if let closeFrom = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") {
+            typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+            _ = unsafeBitCast(closeFrom, to: CloseFrom.self)(&actions, 3)
+        }
         var pid = pid_t()
         guard posix_spawn(&pid, script, &actions, nil, arguments, variables) == 0 else {
             throw ScriptFailed(command: command)

@@ -173,30 +173,35 @@ private final class ProxiedConnection: Sendable {
     let server: Int32
     /// Set when the client sent the armed statement: its reply is not forwarded.
     let cutOnReply = LockedValue(false)
-    /// How many of the two forwarding threads have ended; the second closes the sockets.
-    private let ended = LockedValue(0)
+    /// How many of the two forwarding threads have ended (the second closes the sockets), and
+    /// whether they are closed: a closed socket's number may belong to another connection of this
+    /// process by now (another test's), which a late `shutdown` would cut.
+    private let sockets = LockedValue((ended: 0, isClosed: false))
 
     init(client: Int32, server: Int32) {
         self.client = client
         self.server = server
     }
 
-    /// Ends both directions, which wakes both forwarding threads.
+    /// Ends both directions, which wakes both forwarding threads; nothing once they are closed.
     func interrupt() {
-        shutdown(client, Int32(SHUT_RDWR))
-        shutdown(server, Int32(SHUT_RDWR))
+        sockets.withValue { sockets in
+            guard !sockets.isClosed else { return }
+            shutdown(client, Int32(SHUT_RDWR))
+            shutdown(server, Int32(SHUT_RDWR))
+        }
     }
 
     /// Ends both directions as one forwarding thread stops; the second to stop closes the sockets.
     func finish() {
-        interrupt()
-        let isLast = ended.withValue { ended in
-            ended += 1
-            return ended == 2
-        }
-        if isLast {
+        sockets.withValue { sockets in
+            shutdown(client, Int32(SHUT_RDWR))
+            shutdown(server, Int32(SHUT_RDWR))
+            sockets.ended += 1
+            guard sockets.ended == 2 else { return }
             Glibc.close(client)
             Glibc.close(server)
+            sockets.isClosed = true
         }
     }
 }
