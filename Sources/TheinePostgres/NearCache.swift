@@ -52,6 +52,10 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
     /// long at most), and how long a removed key's version is kept in the shared table (its
     /// tombstone), so the longest load whose conditional store still sees a removal during it.
     public let loadLease: Duration
+    /// How long a statement waits for PostgreSQL's reply before the near cache gives up on it and
+    /// throws ``NearCacheError/noReply(after:)`` (a change: ``NearCacheError/outcomeUnknown(reason:)``;
+    /// the listener listens again).
+    public let replyTimeout: Duration
 
     /// The level shared with the other instances: PostgreSQL, through ``PostgresBackplane``.
     let shared: any Backplane
@@ -77,6 +81,12 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
     ///     `.zero`, the default, bypasses it at once.
     ///   - loadLease: how long a load lease lasts past its last renewal, and a removed key's
     ///     version is kept for loads in flight.
+    ///   - replyTimeout: how long a statement waits for its reply before it is abandoned and the
+    ///     call throws ``NearCacheError/noReply(after:)`` (a change:
+    ///     ``NearCacheError/outcomeUnknown(reason:)``): a bound on a hung connection
+    ///     (postgres-nio can leave a query written to a connection that just failed waiting for
+    ///     ever). Longer than any lock wait your app's transactions may impose on the near cache's
+    ///     rows.
     ///   - keyText: the key's text, the same on every instance for equal keys.
     ///   - codec: how values are stored.
     /// - Throws: ``NearCacheError/invalidName(_:)``.
@@ -87,6 +97,7 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
         sharedStore: Bool = true,
         maximumStaleness: Duration = .zero,
         loadLease: Duration = .seconds(30),
+        replyTimeout: Duration = .seconds(30),
         key keyText: @escaping @Sendable (Key) -> String,
         codec: some NearCacheCodec<Value>,
         logger: Logger = Logger(label: "theine.near-cache")
@@ -94,11 +105,13 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
         guard Self.isValidName(name) else { throw NearCacheError.invalidName(name) }
         precondition(maximumStaleness >= .zero, "maximumStaleness must not be negative: \(maximumStaleness)")
         precondition(loadLease > .zero, "loadLease must be positive: \(loadLease)")
+        precondition(replyTimeout > .zero, "replyTimeout must be positive: \(replyTimeout)")
         self.name = name
         self.local = local
         self.sharedStore = sharedStore
         self.maximumStaleness = maximumStaleness
         self.loadLease = loadLease
+        self.replyTimeout = replyTimeout
         self.keyText = keyText
         self.codec = codec
         self.logger = logger
@@ -109,6 +122,7 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
             storesValues: sharedStore,
             tombstoneLifetime: loadLease,
             origin: String(UInt64.random(in: .min ... .max), radix: 16),
+            replyTimeout: replyTimeout,
             logger: logger
         )
     }
@@ -598,7 +612,7 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
 extension NearCache where Key: LosslessStringConvertible, Value: Codable {
     /// Creates a near cache whose keys travel as their `description` and values as JSON.
     ///
-    /// See ``init(name:local:client:sharedStore:maximumStaleness:loadLease:key:codec:logger:)``.
+    /// See ``init(name:local:client:sharedStore:maximumStaleness:loadLease:replyTimeout:key:codec:logger:)``.
     public convenience init(
         name: String,
         local: Cache<Key, Value>,
@@ -606,6 +620,7 @@ extension NearCache where Key: LosslessStringConvertible, Value: Codable {
         sharedStore: Bool = true,
         maximumStaleness: Duration = .zero,
         loadLease: Duration = .seconds(30),
+        replyTimeout: Duration = .seconds(30),
         logger: Logger = Logger(label: "theine.near-cache")
     ) throws {
         try self.init(
@@ -615,6 +630,7 @@ extension NearCache where Key: LosslessStringConvertible, Value: Codable {
             sharedStore: sharedStore,
             maximumStaleness: maximumStaleness,
             loadLease: loadLease,
+            replyTimeout: replyTimeout,
             key: { $0.description },
             codec: JSONNearCacheCodec<Value>(),
             logger: logger
@@ -625,7 +641,7 @@ extension NearCache where Key: LosslessStringConvertible, Value: Codable {
 extension NearCache where Value: Codable {
     /// Creates a near cache whose keys travel as `keyText` gives them and values as JSON.
     ///
-    /// See ``init(name:local:client:sharedStore:maximumStaleness:loadLease:key:codec:logger:)``.
+    /// See ``init(name:local:client:sharedStore:maximumStaleness:loadLease:replyTimeout:key:codec:logger:)``.
     public convenience init(
         name: String,
         local: Cache<Key, Value>,
@@ -633,6 +649,7 @@ extension NearCache where Value: Codable {
         sharedStore: Bool = true,
         maximumStaleness: Duration = .zero,
         loadLease: Duration = .seconds(30),
+        replyTimeout: Duration = .seconds(30),
         key keyText: @escaping @Sendable (Key) -> String,
         logger: Logger = Logger(label: "theine.near-cache")
     ) throws {
@@ -643,6 +660,7 @@ extension NearCache where Value: Codable {
             sharedStore: sharedStore,
             maximumStaleness: maximumStaleness,
             loadLease: loadLease,
+            replyTimeout: replyTimeout,
             key: keyText,
             codec: JSONNearCacheCodec<Value>(),
             logger: logger

@@ -23,6 +23,9 @@ public enum NearCacheError: Error, Equatable, Sendable, CustomStringConvertible 
     /// or may not have committed (`reason` is the connection's error). The key's local copy was
     /// dropped, so this instance reads it afresh; other instances heard of it if it committed.
     case outcomeUnknown(reason: String)
+    /// A statement got no reply within the near cache's `replyTimeout` (`after`), and was
+    /// abandoned. A change reports it as ``outcomeUnknown(reason:)``.
+    case noReply(after: Duration)
 
     /// What went wrong and what to do, in a sentence (the schema error lists its statements).
     public var description: String {
@@ -43,6 +46,8 @@ public enum NearCacheError: Error, Equatable, Sendable, CustomStringConvertible 
             "the tables of near cache \"\(name)\" are missing"
         case .outcomeUnknown(let reason):
             "the connection failed before the change's reply: it may or may not have committed (\(reason))"
+        case .noReply(let limit):
+            "no reply from PostgreSQL within \(limit); the statement was abandoned"
         }
     }
 }
@@ -52,6 +57,7 @@ extension NearCacheError {
     /// failed or the server ended the session while the change was in flight (it may have
     /// committed), else `error` itself (the change failed, and nothing committed).
     static func forFailedChange(_ error: any Error) -> any Error {
+        if case NearCacheError.noReply = error { return NearCacheError.outcomeUnknown(reason: "\(error)") }
         guard let error = error as? PSQLError else { return error }
         switch error.code {
         case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown:

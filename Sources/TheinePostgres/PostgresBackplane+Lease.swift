@@ -17,7 +17,7 @@ extension PostgresBackplane {
     /// - Returns: `nil` if this instance now holds it; else how long the holder's lease has left
     ///   (a short wait when the holder's row is not visible yet).
     func takeLease(_ key: ByteBuffer, for duration: Duration) async throws -> Duration? {
-        let rows = try await client.query(
+        let rows = try await fetch(
             """
             WITH taken AS (
                 INSERT INTO \(unescaped: leases) AS l (digest, owner, expires_at)
@@ -29,10 +29,9 @@ extension PostgresBackplane {
             SELECT EXISTS (SELECT 1 FROM taken),
                 (SELECT (extract(epoch FROM expires_at - now()) * 1000000)::bigint
                  FROM \(unescaped: leases) WHERE digest = sha256(\(key)))
-            """,
-            logger: logger
+            """
         )
-        for try await row in rows {
+        for row in rows {
             let (taken, microsecondsLeft) = try row.decode((Bool, Int64?).self)
             if taken { return nil }
             return .microseconds(max(microsecondsLeft ?? 0, 50_000))
@@ -42,28 +41,26 @@ extension PostgresBackplane {
 
     /// Moves the end of this instance's lease of `key` to `duration` from now, if it still holds it.
     func renewLease(_ key: ByteBuffer, for duration: Duration) async throws {
-        try await client.query(
+        _ = try await fetch(
             """
             UPDATE \(unescaped: leases)
             SET expires_at = now() + make_interval(secs => \(duration.microseconds)::float8 / 1000000)
             WHERE digest = sha256(\(key)) AND owner = \(origin)
-            """,
-            logger: logger
-        ).drain()
+            """
+        )
     }
 
     /// Gives up this instance's lease of `key`, and wakes the instances waiting for it with a
     /// message of version 0 (which drops no copy).
     func releaseLease(_ key: ByteBuffer) async throws {
-        try await client.query(
+        _ = try await fetch(
             """
             WITH released AS (
                 DELETE FROM \(unescaped: leases) WHERE digest = sha256(\(key)) AND owner = \(origin) RETURNING 1
             )
             SELECT pg_notify(\(channel), \(unescaped: header) || E'\\n0 ' || encode(\(key), 'hex')) FROM released
-            """,
-            logger: logger
-        ).drain()
+            """
+        )
     }
 }
 #endif

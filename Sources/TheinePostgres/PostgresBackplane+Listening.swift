@@ -32,11 +32,11 @@ extension PostgresBackplane {
 
     /// The `xmin` of a snapshot taken now: every transaction with a smaller id has ended.
     private func currentHorizon(on connection: PostgresConnection) async throws -> Int64 {
-        let rows = try await connection.query(
+        let rows = try await fetch(
             "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint /* \(unescaped: listenerMark) */",
-            logger: logger
+            on: connection
         )
-        for try await row in rows { return try row.decode(Int64.self) }
+        for row in rows { return try row.decode(Int64.self) }
         throw NearCacheError.tablesMissing(name: name)
     }
 
@@ -48,18 +48,18 @@ extension PostgresBackplane {
     ) async throws -> [(
         version: Int64, key: ByteBuffer?
     )]? {
-        let rows = try await connection.query(
+        let rows = try await fetch(
             """
             SELECT s.log_horizon, l.version, l.key /* \(unescaped: listenerMark) */
             FROM theine_schema s LEFT JOIN \(unescaped: log) l ON l.xact >= \(transaction)
             WHERE s.name = \(name)
             ORDER BY l.version
             """,
-            logger: logger
+            on: connection
         )
         var changes: [(version: Int64, key: ByteBuffer?)] = []
         var found = false
-        for try await row in rows {
+        for row in rows {
             found = true
             let (horizon, version, key) = try row.decode((Int64, Int64?, ByteBuffer?).self)
             if horizon > transaction { return nil }

@@ -31,6 +31,8 @@ struct PostgresBackplane: Backplane {
     /// Prefixes this instance's messages (the first line), so that it knows its own.
     let origin: String
     let logger: Logger
+    /// How long a statement may wait for its reply before it is abandoned.
+    let replyTimeout: Duration
     private let schema = SchemaGate()
 
     init(
@@ -39,6 +41,7 @@ struct PostgresBackplane: Backplane {
         storesValues: Bool,
         tombstoneLifetime: Duration,
         origin: String,
+        replyTimeout: Duration,
         logger: Logger
     ) {
         self.name = name
@@ -49,14 +52,17 @@ struct PostgresBackplane: Backplane {
         self.storesValues = storesValues
         self.tombstoneLifetime = tombstoneLifetime
         self.origin = origin
+        self.replyTimeout = replyTimeout
         self.logger = logger
     }
 
     /// Checks the tables once (``NearCacheSchema/prepare(name:client:logger:)``), creating them if
-    /// missing.
+    /// missing, within ``replyTimeout``.
     func prepare() async throws {
-        try await schema.prepare { [name, client, logger] in
-            try await NearCacheSchema.prepare(name: name, client: client, logger: logger)
+        try await schema.prepare { [name, client, logger, replyTimeout] in
+            try await withReplyDeadline(replyTimeout) {
+                try await NearCacheSchema.prepare(name: name, client: client, logger: logger)
+            }
         }
     }
 
@@ -64,16 +70,15 @@ struct PostgresBackplane: Backplane {
 
     /// Reads `key`'s shared value. - Complexity: one query, an index lookup.
     func read(_ key: ByteBuffer) async throws -> BackplaneRead {
-        let rows = try await client.query(
+        let rows = try await fetch(
             """
             SELECT e.value, e.version,
                 (extract(epoch FROM e.expires_at - now()) * 1000000)::bigint, s.cleared_version
             FROM theine_schema s LEFT JOIN \(unescaped: table) e ON e.digest = sha256(\(key))
             WHERE s.name = \(name)
-            """,
-            logger: logger
+            """
         )
-        for try await row in rows {
+        for row in rows {
             let (value, version, microsecondsLeft, cleared) = try row.decode(
                 (ByteBuffer?, Int64?, Int64?, Int64).self
             )
@@ -88,11 +93,10 @@ struct PostgresBackplane: Backplane {
     /// The version of the last `removeAll`, for a load's conditional store when values are not
     /// shared.
     func clearedVersion() async throws -> Int64 {
-        let rows = try await client.query(
-            "SELECT cleared_version FROM theine_schema WHERE name = \(name)",
-            logger: logger
+        let rows = try await fetch(
+            "SELECT cleared_version FROM theine_schema WHERE name = \(name)"
         )
-        for try await row in rows { return try row.decode(Int64.self) }
+        for row in rows { return try row.decode(Int64.self) }
         throw NearCacheError.tablesMissing(name: name)
     }
 
@@ -126,7 +130,7 @@ struct PostgresBackplane: Backplane {
         _ key: ByteBuffer,
         _ value: ByteBuffer
     ) async throws -> (version: Int64, timeLeft: Duration?) {
-        let rows = try await client.query(
+        let rows = try await fetch(
             """
             WITH written AS (
                 INSERT INTO \(unescaped: table) AS e (digest, key, value, version, expires_at)
@@ -139,10 +143,9 @@ struct PostgresBackplane: Backplane {
             SELECT version, \(unescaped: notification),
                 (extract(epoch FROM expires_at - now()) * 1000000)::bigint
             FROM written
-            """,
-            logger: logger
+            """
         )
-        for try await row in rows {
+        for row in rows {
             let columns = row.makeRandomAccess()
             let microsecondsLeft = try columns[2].decode(Int64?.self)
             return (try columns[0].decode(Int64.self), microsecondsLeft.map { .microseconds($0) })
@@ -220,22 +223,22 @@ struct PostgresBackplane: Backplane {
     /// then goes out when it commits, and not at all if it rolls back).
     /// - Returns: each key's new version, in the order of `keys`.
     func invalidate(_ keys: [ByteBuffer], on connection: PostgresConnection) async throws -> [Int64] {
-        let rows = try await connection.query(invalidation(of: keys), logger: logger)
-        return try await versions(of: keys, in: rows)
+        let rows = try await fetch(invalidation(of: keys), on: connection)
+        return try versions(of: keys, in: rows)
     }
 
     /// As ``invalidate(_:on:)``, on a connection of `client`'s.
     func invalidate(_ keys: [ByteBuffer]) async throws -> [Int64] {
-        let rows = try await client.query(invalidation(of: keys), logger: logger)
-        return try await versions(of: keys, in: rows)
+        let rows = try await fetch(invalidation(of: keys))
+        return try versions(of: keys, in: rows)
     }
 
     /// Deletes every shared row of this cache, moves its `removeAll` version on, and announces it,
     /// in one transaction.
     /// - Returns: the `removeAll`'s version.
     func removeAll() async throws -> Int64 {
-        let rows = try await client.query("SELECT theine_invalidate_all(\(name), \(origin))", logger: logger)
-        for try await row in rows { return try row.decode(Int64.self) }
+        let rows = try await fetch("SELECT theine_invalidate_all(\(name), \(origin))")
+        for row in rows { return try row.decode(Int64.self) }
         throw NearCacheError.tablesMissing(name: name)
     }
 
@@ -243,18 +246,17 @@ struct PostgresBackplane: Backplane {
     /// - Returns: how many it deleted.
     func pruneExpired(batch: Int) async throws -> Int {
         guard storesValues else { return 0 }
-        let rows = try await client.query(
+        let rows = try await fetch(
             """
             WITH gone AS (
                 DELETE FROM \(unescaped: table) WHERE digest IN (
                     SELECT digest FROM \(unescaped: table) WHERE expires_at < now() LIMIT \(batch)
                 ) RETURNING 1
             ) SELECT count(*) FROM gone
-            """,
-            logger: logger
+            """
         )
         var deleted = 0
-        for try await row in rows { deleted = Int(try row.decode(Int64.self)) }
+        for row in rows { deleted = Int(try row.decode(Int64.self)) }
         return deleted
     }
 
@@ -263,7 +265,7 @@ struct PostgresBackplane: Backplane {
     /// longer replay from it.
     /// - Returns: how many it deleted.
     func pruneLog(olderThan retention: Duration, batch: Int) async throws -> Int {
-        let rows = try await client.query(
+        let rows = try await fetch(
             """
             WITH gone AS (
                 DELETE FROM \(unescaped: log) WHERE ctid IN (
@@ -276,11 +278,10 @@ struct PostgresBackplane: Backplane {
                 WHERE name = \(name) AND EXISTS (SELECT 1 FROM gone)
             )
             SELECT count(*) FROM gone
-            """,
-            logger: logger
+            """
         )
         var deleted = 0
-        for try await row in rows { deleted = Int(try row.decode(Int64.self)) }
+        for row in rows { deleted = Int(try row.decode(Int64.self)) }
         return deleted
     }
 
@@ -332,17 +333,36 @@ struct PostgresBackplane: Backplane {
 
     /// Runs a statement that returns `(version, _)` for a change, or nothing if it changed nothing.
     private func changeVersion(_ query: PostgresQuery) async throws -> Int64? {
-        let rows = try await client.query(query, logger: logger)
+        let rows = try await fetch(query)
         var version: Int64?
-        for try await row in rows {
+        for row in rows {
             version = try row.makeRandomAccess()[0].decode(Int64.self)
         }
         return version
     }
 
-    private func versions(of keys: [ByteBuffer], in rows: PostgresRowSequence) async throws -> [Int64] {
+    /// Runs `query` on a connection of the client's and reads every row (so that an error of the
+    /// statement is thrown rather than dropped), within ``replyTimeout``.
+    func fetch(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await withReplyDeadline(replyTimeout) { [client, logger] in
+            var rows: [PostgresRow] = []
+            for try await row in try await client.query(query, logger: logger) { rows.append(row) }
+            return rows
+        }
+    }
+
+    /// As ``fetch(_:)``, on `connection`.
+    func fetch(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [PostgresRow] {
+        try await withReplyDeadline(replyTimeout) { [logger] in
+            var rows: [PostgresRow] = []
+            for try await row in try await connection.query(query, logger: logger) { rows.append(row) }
+            return rows
+        }
+    }
+
+    private func versions(of keys: [ByteBuffer], in rows: [PostgresRow]) throws -> [Int64] {
         var byKey: [ByteBuffer: Int64] = [:]
-        for try await row in rows {
+        for row in rows {
             let (version, key) = try row.decode((Int64, ByteBuffer).self)
             byKey[key] = version
         }

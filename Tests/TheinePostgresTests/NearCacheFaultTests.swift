@@ -13,7 +13,9 @@ struct NearCacheFaultTests {
         let server = try PrivateServer.start()
         defer { server.stop() }
         let restartFinished = LockedValue(false)
-        try await withInstances(3, port: server.port) { instances in
+        // (A short reply timeout: postgres-nio may leave a statement sent as the server stops
+        // waiting for ever; see letThePoolDropTheFailedConnection.)
+        try await withInstances(3, port: server.port, replyTimeout: .seconds(5)) { instances in
             for instance in instances { #expect(try await instance.near.get("k") == nil) }
             var lastSucceeded = 0
             var restart: Task<Void, any Error>?
@@ -132,6 +134,43 @@ struct NearCacheFaultTests {
         }
     }
 
+    /// A connection that stays open but never replies (a hung server or network, or postgres-nio
+    /// waiting on a connection it should have dropped): the call gives up after `replyTimeout`.
+    @Test func aWriteWhoseReplyNeverComes_isOfUnknownOutcome_afterTheReplyTimeout() async throws {
+        let proxy = try TCPProxy(to: try #require(PostgresServer.port))
+        defer { proxy.close() }
+        // Without the timeout the write would wait for ever: closing the proxy ends it (with
+        // another reason) so that the test fails instead.
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(20))
+            proxy.close()
+        }
+        defer { watchdog.cancel() }
+        try await withInstances(2, port: proxy.port, replyTimeout: .seconds(1)) { instances in
+            try await instances[0].near.set("k", 1)
+            for instance in instances { #expect(try await instance.near.get("k") == 1) }
+            proxy.stallAfterExecuting(statementContaining: Self.writeMarker)
+            do {
+                try await instances[0].near.set("k", 2)
+                Issue.record("the write succeeded")
+            } catch NearCacheError.outcomeUnknown(let reason) {
+                #expect(reason.contains("no reply"), "\(reason)")
+            }
+            #expect(proxy.stalls == 1)
+            #expect(!instances[0].local.containsQuietly("k"))
+            // The pool may lease the stalled connection again (the abandoned statement was
+            // cancelled, not its connection): end it, as TCP keepalive ends a dead peer's.
+            proxy.closeStalledConnections()
+            try await Self.letThePoolDropTheFailedConnection()
+            // The write committed: every instance hears of it, and writes go on.
+            try await barrier(instances)
+            for instance in instances { #expect(try await instance.near.get("k") == 2) }
+            try await instances[1].near.set("k", 3)
+            try await barrier(instances)
+            for instance in instances { #expect(try await instance.near.get("k") == 3) }
+        }
+    }
+
     @Test func cutsDuringAWriteLoop_leaveNoInstanceWithAValueOlderThanTheLastSuccessfulWrite() async throws {
         let proxy = try TCPProxy(to: try #require(PostgresServer.port))
         defer { proxy.close() }
@@ -208,6 +247,14 @@ struct NearCacheFaultTests {
                 Issue.record("\(code) reported as \(error)")
                 continue
             }
+        }
+        guard
+            case NearCacheError.outcomeUnknown = NearCacheError.forFailedChange(
+                NearCacheError.noReply(after: .seconds(1))
+            )
+        else {
+            Issue.record("a change without a reply is not reported as of unknown outcome")
+            return
         }
         let notConnection = NearCacheError.forFailedChange(PSQLError(code: .tooManyParameters))
         #expect(notConnection is PSQLError)

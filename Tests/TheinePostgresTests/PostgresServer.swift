@@ -167,6 +167,7 @@ func withInstances<Result: Sendable>(
     capacity: Int = 1_000,
     connections: Int = 4,
     loadLease: Duration = .seconds(30),
+    replyTimeout: Duration = .seconds(30),
     _ body: ([Instance<Int>]) async throws -> Result
 ) async throws -> Result {
     try await withInstances(
@@ -181,7 +182,8 @@ func withInstances<Result: Sendable>(
                 local: local,
                 client: client,
                 sharedStore: sharedStore,
-                loadLease: loadLease
+                loadLease: loadLease,
+                replyTimeout: replyTimeout
             )
         },
         body

@@ -4,9 +4,10 @@ import Foundation
 import Glibc
 #endif
 
-/// A TCP proxy on 127.0.0.1 in front of a PostgreSQL server, which cuts connections on demand:
-/// a client of it reaches the server as usual, until the test cuts its connection after the
-/// server executed a statement and before the client got the reply.
+/// A TCP proxy on 127.0.0.1 in front of a PostgreSQL server, which cuts or stalls connections on
+/// demand: a client of it reaches the server as usual, until the test cuts its connection after
+/// the server executed a statement and before the client got the reply, or stalls it there (the
+/// connection stays open, and no reply ever comes).
 ///
 /// Plain blocking sockets, two threads a connection (one each way), so that it needs nothing
 /// beyond the C library and never runs on the concurrency pool it tests.
@@ -19,10 +20,12 @@ final class TCPProxy: Sendable {
     private let state = LockedValue(State())
 
     private struct State {
-        /// Bytes that arm a cut: the next client message containing them has its connection cut
-        /// when the server's reply comes back.
+        /// Bytes that arm a cut or a stall: the next client message containing them has its
+        /// connection cut or stalled when the server's reply comes back.
         var marker: [UInt8]?
+        var fate = ReplyFate.cut
         var cuts = 0
+        var stalls = 0
         var connections: [ProxiedConnection] = []
         var isClosed = false
     }
@@ -51,8 +54,24 @@ final class TCPProxy: Sendable {
     /// Cuts the connection of the next statement whose text contains `marker`, once the server
     /// has executed it: its reply is dropped and both sides are closed.
     func cutAfterExecuting(statementContaining marker: String) {
-        state.withValue { $0.marker = Array(marker.utf8) }
+        state.withValue { ($0.marker, $0.fate) = (Array(marker.utf8), .cut) }
     }
+
+    /// Stalls the connection of the next statement whose text contains `marker`, once the server
+    /// has executed it: from its reply on, nothing reaches the client, and the connection stays
+    /// open until the proxy closes.
+    func stallAfterExecuting(statementContaining marker: String) {
+        state.withValue { ($0.marker, $0.fate) = (Array(marker.utf8), .stall) }
+    }
+
+    /// Closes the stalled connections, as a dead peer's eventually are (by TCP keepalive).
+    func closeStalledConnections() {
+        let connections = state.withValue { $0.connections }
+        for connection in connections where connection.fate.withValue({ $0 }) == .stall { connection.interrupt() }
+    }
+
+    /// How many connections were stalled after a statement.
+    var stalls: Int { state.withValue { $0.stalls } }
 
     /// How many connections were cut after a statement.
     var cuts: Int { state.withValue { $0.cuts } }
@@ -60,12 +79,14 @@ final class TCPProxy: Sendable {
     /// Whether a cut is armed and its statement not seen yet.
     var isArmed: Bool { state.withValue { $0.marker != nil } }
 
-    /// Closes the listener and every connection.
+    /// Closes the listener and every connection; nothing the second time.
     func close() {
-        let connections = state.withValue { state in
+        let connections = state.withValue { state -> [ProxiedConnection]? in
+            guard !state.isClosed else { return nil }
             state.isClosed = true
             return state.connections
         }
+        guard let connections else { return }
         shutdown(listener, Int32(SHUT_RDWR))
         Glibc.close(listener)
         for connection in connections { connection.interrupt() }
@@ -105,26 +126,33 @@ final class TCPProxy: Sendable {
     private func forwardRequests(of connection: ProxiedConnection) {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while let bytes = Self.read(connection.client, into: &buffer) {
-            let armsCut = state.withValue { state in
-                guard let marker = state.marker, Self.contains(bytes, marker) else { return false }
+            let fate = state.withValue { state -> ReplyFate? in
+                guard let marker = state.marker, Self.contains(bytes, marker) else { return nil }
                 state.marker = nil
-                return true
+                return state.fate
             }
-            if armsCut { connection.cutOnReply.withValue { $0 = true } }
+            if let fate { connection.fate.withValue { $0 = fate } }
             guard Self.write(bytes, to: connection.server) else { break }
         }
         connection.finish()
     }
 
-    /// Server to client, unless the connection is to be cut: then the reply is dropped.
+    /// Server to client, unless the connection is to be cut or stalled: then the reply is dropped
+    /// (and so is everything after it, on a stalled connection).
     private func forwardReplies(of connection: ProxiedConnection) {
         var buffer = [UInt8](repeating: 0, count: 65_536)
-        while let bytes = Self.read(connection.server, into: &buffer) {
-            if connection.cutOnReply.withValue({ $0 }) {
+        var isStalled = false
+        forwarding: while let bytes = Self.read(connection.server, into: &buffer) {
+            switch connection.fate.withValue({ $0 }) {
+            case .forward:
+                if !Self.write(bytes, to: connection.client) { break forwarding }
+            case .cut:
                 state.withValue { $0.cuts += 1 }
-                break
+                break forwarding
+            case .stall:
+                if !isStalled { state.withValue { $0.stalls += 1 } }
+                isStalled = true
             }
-            guard Self.write(bytes, to: connection.client) else { break }
         }
         connection.finish()
     }
@@ -167,12 +195,21 @@ final class TCPProxy: Sendable {
     struct SocketError: Error { var call: String }
 }
 
+/// What the proxy does with a connection's replies.
+private enum ReplyFate {
+    case forward
+    /// Drop the reply and close the connection.
+    case cut
+    /// Drop the reply and every later one, keeping the connection open.
+    case stall
+}
+
 /// One client's connection through the proxy, and the server connection it is forwarded to.
 private final class ProxiedConnection: Sendable {
     let client: Int32
     let server: Int32
-    /// Set when the client sent the armed statement: its reply is not forwarded.
-    let cutOnReply = LockedValue(false)
+    /// What becomes of the server's replies: set when the client sent the armed statement.
+    let fate = LockedValue(ReplyFate.forward)
     /// How many of the two forwarding threads have ended (the second closes the sockets), and
     /// whether they are closed: a closed socket's number may belong to another connection of this
     /// process by now (another test's), which a late `shutdown` would cut.
