@@ -16,7 +16,7 @@ struct TheineBench: AsyncParsableCommand {
         var commands: [any ParsableCommand.Type] = [
             ThroughputBenchmark.self, ExpirationBenchmark.self, MemoizedBenchmark.self, LineTransferBenchmark.self,
             UpdateBenchmark.self, SnapshotPauseBenchmark.self, SoakBenchmark.self, RefreshBenchmark.self,
-            LoadingHitBenchmark.self,
+            LoadingHitBenchmark.self, HashBitsCommand.self,
         ]
         #if Postgres
         commands.append(NearBenchmark.self)

@@ -25,8 +25,16 @@ enum TraceCompression: CaseIterable, Sendable {
     }
 
     /// The compression a file name's last extension names, or `nil` for an uncompressed file.
+    ///
+    /// The name is compared by Unicode scalars, as the file system sees it (a character-wise
+    /// `hasSuffix` misses `.gz` after a scalar that joins the following character).
     init?(fileName: some StringProtocol) {
-        guard let compression = Self.allCases.first(where: { fileName.hasSuffix("." + $0.fileExtension) }) else {
+        let reversedName = fileName.unicodeScalars.reversed()
+        guard
+            let compression = Self.allCases.first(where: {
+                reversedName.starts(with: ("." + $0.fileExtension).unicodeScalars.reversed())
+            })
+        else {
             return nil
         }
         self = compression

@@ -69,17 +69,25 @@ public enum TraceFormat: String, CaseIterable, Sendable {
 
     /// Splits the last component of `path` into its stem and the format extension that follows
     /// it, once any compression extension is removed.
+    ///
+    /// The separators are found among Unicode scalars, as the file system sees them, not among
+    /// characters: a combining mark after a `/` or a `.` joins it into one character, which would
+    /// hide the separator.
     private static func splitFileName(
         _ path: String
     ) -> (fileName: Substring, stem: Substring, formatExtension: Substring?) {
-        let fileName = path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
+        let scalars = path.unicodeScalars
+        let fileName = path[(scalars.lastIndex(of: "/").map(scalars.index(after:)) ?? path.startIndex)...]
         var stem = fileName
         if let compression = TraceCompression(fileName: stem) {
-            stem = stem.dropLast(compression.fileExtension.count + 1)
+            stem = stem[..<stem.unicodeScalars.index(stem.endIndex, offsetBy: -(compression.fileExtension.count + 1))]
         }
-        guard let dot = stem.lastIndex(of: "."), formatExtensions.contains(stem[stem.index(after: dot)...]) else {
+        guard let dot = stem.unicodeScalars.lastIndex(of: "."),
+            case let formatExtension = stem[stem.unicodeScalars.index(after: dot)...],
+            formatExtensions.contains(formatExtension)
+        else {
             return (fileName, stem, nil)
         }
-        return (fileName, stem[..<dot], stem[stem.index(after: dot)...])
+        return (fileName, stem[..<dot], formatExtension)
     }
 }

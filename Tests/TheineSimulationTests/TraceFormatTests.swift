@@ -36,4 +36,17 @@ struct TraceFormatTests {
     func traceName_stripsDirectoryCompressionAndFormat(path: String, name: String) {
         #expect(TraceFormat.traceName(ofPath: path) == name)
     }
+
+    /// Found by the fuzzer (`scripts/fuzz trace-file-name`): a combining mark after a `/` joined
+    /// it into one character, so the directory became part of the trace's name. Separators are
+    /// found among Unicode scalars, as the file system sees them; a scalar that joins the next
+    /// character (U+0600) hid `.gz` in the same way.
+    @Test func aCombiningMarkAfterASlash_keepsTheDirectoryOutOfTheName() {
+        #expect(TraceFormat.traceName(ofPath: "traces/\u{0730}") == "\u{0730}")
+        #expect(TraceFormat.traceName(ofPath: "traces/\u{0301}arc-P2.lis") == "\u{0301}arc-P2")
+        #expect(TraceFormat.guess(fromFileName: "traces/\u{0301}.lis") == .arc)
+        #expect(TraceFormat.guess(fromFileName: "x.\u{0301}lis") == nil)
+        #expect(TraceFormat.traceName(ofPath: "x\u{0600}.trace.gz") == "x\u{0600}")
+        #expect(TraceFormat.guess(fromFileName: "x\u{0600}.trace.gz") == .lirs)
+    }
 }

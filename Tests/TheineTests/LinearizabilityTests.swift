@@ -143,6 +143,11 @@ struct LinearizabilityTests {
     /// The seed of the first history: `THEINE_LINEARIZABILITY_SEED` to repeat a run, else fixed.
     static let seed = getenv("THEINE_LINEARIZABILITY_SEED").flatMap { UInt64(String(cString: $0)) } ?? 2_026
 
+    /// Histories recorded for each policy and shard count: `THEINE_LINEARIZABILITY_HISTORIES`, else
+    /// 200 (scripts/test asks for fewer under ThreadSanitizer, where each costs ten times as much).
+    static let historiesPerCase =
+        getenv("THEINE_LINEARIZABILITY_HISTORIES").flatMap { Int(String(cString: $0)) }.map { max($0, 1) } ?? 200
+
     /// Histories of 3 or 4 threads on 2 or 3 keys, each checked; every policy, one shard and
     /// several. At least 30 % of the histories must have operations of different threads that
     /// overlap (the run prints the share), or the check would say little. The threads are started
@@ -150,7 +155,7 @@ struct LinearizabilityTests {
     /// run the other suites' tasks meanwhile.
     @Test(arguments: EvictionPolicy.allPolicies, [1, 4])
     func concurrentHistories_areLinearizable(policy: EvictionPolicy, shardCount: Int) async {
-        let histories = 200
+        let histories = Self.historiesPerCase
         let run = await onThread { Self.record(histories, policy: policy, shardCount: shardCount) }
         #expect(run.failures.isEmpty, "not linearizable: \(policy), \(shardCount) shards: \(run.failures)")
         print(
