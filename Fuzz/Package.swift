@@ -6,8 +6,10 @@ import PackageDescription
 // library's own sources (Sources/Theine and Sources/TheineSimulation are links to them), built here
 // with coverage for libFuzzer, AddressSanitizer, `-enable-testing` (the checks reach the trace
 // decoders and `checkInvariants()`) and THEINE_INTERNAL_CHECKS (every mutation verifies the
-// cache's invariants). Each target is an executable whose `main` hands its check to libFuzzer
-// (FuzzSupport/LibFuzzerDriver.swift); lld links them (gold fails on libFuzzer's objects).
+// cache's invariants). FuzzSupport/CacheModel.swift links the tests' model of the cache
+// (Tests/TheineTests/CacheModel.swift). Each target is an executable whose `main` hands its check
+// to libFuzzer (FuzzSupport/LibFuzzerDriver.swift); lld links them (gold fails on libFuzzer's
+// objects).
 let instrumented: [SwiftSetting] = [.unsafeFlags(["-sanitize=fuzzer,address", "-enable-testing"])]
 let fuzzerLinked: [LinkerSetting] = [.unsafeFlags(["-sanitize=fuzzer,address", "-use-ld=lld"])]
 
@@ -30,7 +32,13 @@ let package = Package(
     targets: [
         .target(name: "Theine", swiftSettings: instrumented + [.define("THEINE_INTERNAL_CHECKS")]),
         .target(name: "TheineSimulation", dependencies: ["Theine"], swiftSettings: instrumented),
-        .target(name: "FuzzSupport", dependencies: ["Theine", "TheineSimulation"], swiftSettings: instrumented),
+        // FuzzSupport defines it too: the model it shares with the tests then leaves the invariants
+        // to the cache, which checks them after every mutation.
+        .target(
+            name: "FuzzSupport",
+            dependencies: ["Theine", "TheineSimulation"],
+            swiftSettings: instrumented + [.define("THEINE_INTERNAL_CHECKS")]
+        ),
     ]
         + fuzzTargets.map { target in
             .executableTarget(

@@ -2,240 +2,44 @@ import Testing
 
 @testable import Theine
 
-/// The cache against an exact model, on random sequences of every single-key and bulk operation:
-/// the model is a dictionary of what was written and not yet departed (the removal listener tells
-/// of every departure, so evictions are known exactly), with each entry's deadline and, for a
-/// cache with sliding expiration, its last access.
-///
-/// Every write stores a value never written before, so a departure names the write it undoes. The
-/// cache is closed (a closed cache works as a map, without the background ticker), so every
-/// departure happens within the call that causes it, on the test's thread.
+/// The cache against an exact model (``CacheModel``) on seeded random sequences of every single-key
+/// and bulk operation.
 @Suite(.tags(.invariants))
 struct ModelTests {
-    /// One random sequence's cache and its model.
-    private final class Run {
-        let clock = ManualCacheClock(now: .seconds(1_000))
-        let departed = LockedState<[(key: Int, value: Int, cause: RemovalCause)]>([])
-        let cache: Cache<Int, Int>
-        let isWeighted: Bool
-        /// What was written and has not departed: value, deadline (nil: none) and last access.
-        var model: [Int: Entry] = [:]
-        /// The cache's `expireAfterAccess`.
-        let idle: Duration?
+    /// Choices from a seeded generator.
+    struct SeededChoices: ModelChoices {
         var random: SplitMix64
-        var nextValue = 1
-        var requests = 0
-        var departures: [RemovalCause: Int] = [:]
-        var evictedWeight = 0
-        let seed: UInt64
 
-        typealias Entry = (value: Int, deadline: Duration?, lastAccess: Duration)
+        mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &random) }
+    }
 
-        init(policy: EvictionPolicy, shardCount: Int, isWeighted: Bool, idle: Duration? = nil, seed: UInt64) {
-            self.seed = seed
-            random = SplitMix64(seed: seed)
-            self.isWeighted = isWeighted
-            self.idle = idle
-            let departed = departed
-            let listener: @Sendable (Int, Int, RemovalCause) -> Void = { key, value, cause in
-                departed.withLock { $0.append((key, value, cause)) }
-            }
-            if isWeighted {
-                cache = Cache(
-                    maximumWeight: 40,
-                    weigher: { _, value in Self.weight(of: value) },
-                    policy: policy,
-                    admissionSeed: seed,
-                    shardCount: shardCount,
-                    expireAfterAccess: idle,
-                    clock: clock,
-                    onRemoval: listener
-                )
-            } else {
-                cache = Cache(
-                    capacity: 24,
-                    policy: policy,
-                    admissionSeed: seed,
-                    shardCount: shardCount,
-                    expireAfterAccess: idle,
-                    clock: clock,
-                    onRemoval: listener
-                )
-            }
-            cache.close()
-        }
-
-        static func weight(of value: Int) -> Int { value % 4 }
-
-        func int(_ range: Range<Int>) -> Int { Int.random(in: range, using: &random) }
-
-        func freshValue() -> Int {
-            defer { nextValue += 1 }
-            return nextValue
-        }
-
-        func ttl() -> Duration? {
-            switch int(0..<4) {
-            case 0: .seconds(int(1..<6))
-            case 1: .milliseconds(int(100..<3_000))
-            default: nil
-            }
-        }
-
-        func deadline(for ttl: Duration?) -> Duration? { ttl.map { clock.now + $0 } }
-
-        /// The value the model holds live for `key`.
-        func live(_ key: Int) -> Int? {
-            model[key].flatMap { live(for: $0) }
-        }
-
-        var liveEntries: [Int: Int] { model.compactMapValues { live(for: $0) } }
-
-        func live(for entry: Entry) -> Int? {
-            if let deadline = entry.deadline, deadline <= clock.now { return nil }
-            if let idle, entry.lastAccess + idle <= clock.now { return nil }
-            return entry.value
-        }
-
-        /// A new entry written now.
-        func written(_ value: Int, ttl: Duration?) -> Entry { (value, deadline(for: ttl), clock.now) }
-
-        /// Records an access to `key`'s live entry.
-        func access(_ key: Int) { model[key]?.lastAccess = clock.now }
-
-        /// Takes the departures the last call caused out of the model: each names the write it
-        /// undoes by its value.
-        func settleDepartures() {
-            let latest = departed.withLock { list in
-                defer { list.removeAll() }
-                return list
-            }
-            for departure in latest {
-                departures[departure.cause, default: 0] += 1
-                if departure.cause == .evicted { evictedWeight += isWeighted ? Self.weight(of: departure.value) : 1 }
-                guard let entry = model[departure.key], entry.value == departure.value else { continue }
-                if departure.cause == .expired {
-                    #expect(live(for: entry) == nil, "\(departure.key) departed expired while live, seed \(seed)")
-                }
-                model[departure.key] = nil
-            }
-        }
-
-        /// Runs one random operation, checking what it returns against the model.
-        func step() {
-            let key = int(0..<48)
-            switch int(0..<100) {
-            case 0..<25:
-                let value = freshValue()
-                let ttl = ttl()
-                cache.set(key, value, ttl: ttl)
-                model[key] = written(value, ttl: ttl)
-            case 25..<35:
-                let value = freshValue()
-                let ttl = ttl()
-                let expected = live(key) == nil
-                #expect(cache.setIfAbsent(key, value, ttl: ttl) == expected)
-                if expected { model[key] = written(value, ttl: ttl) }
-            case 35..<60:
-                requests += 1
-                let expected = live(key)
-                #expect(cache.get(key) == expected, "get(\(key)), seed \(seed)")
-                if expected != nil { access(key) }
-            case 60..<66:
-                requests += 1
-                let value = freshValue()
-                let expected = live(key)
-                let ttl = ttl()
-                var loads = 0
-                let got = try? cache.get(key, ttl: ttl) { _ in
-                    loads += 1
-                    return value
-                }
-                #expect(got == (expected ?? value))
-                #expect(loads == (expected == nil ? 1 : 0))
-                if expected == nil { model[key] = written(value, ttl: ttl) } else { access(key) }
-            case 66..<74:
-                #expect(cache.remove(key) == live(key), "remove(\(key)), seed \(seed)")
-            case 74..<84:
-                updateStep(key)
-            case 84..<86:
-                let expected = liveEntries.filter { $0.value % 3 == 0 }.count
-                #expect(cache.removeAll { _, value in value % 3 == 0 } == expected)
-            case 86..<87:
-                cache.removeAll()
-            case 87..<89:
-                let bounds = cache.resizableBounds
-                cache.resize(to: isWeighted ? int(max(bounds.lowerBound, 4)..<60) : int(bounds.lowerBound..<40))
-            case 89..<95:
-                clock.advance(by: .milliseconds(int(0..<2_000)))
-            default:
-                inspectionStep()
-            }
-            settleDepartures()
-            checkAgreement()
-        }
-
-        func updateStep(_ key: Int) {
-            let expected = live(key)
-            let replacement = int(0..<4) == 0 ? nil : freshValue()
-            let ttl = int(0..<2) == 0 ? ttl() : nil
-            var seen: [Int?] = []
-            let stored = cache.update(key, ttl: ttl) { old in
-                seen.append(old)
-                return replacement
-            }
-            #expect(seen == [expected], "update(\(key)) ran its body once, on the live value; seed \(seed)")
-            #expect(stored == replacement)
-            guard let replacement else {
-                model[key] = nil
-                return
-            }
-            // `ttl: nil` keeps the live entry's deadline; a new entry then has none.
-            let keptDeadline = expected == nil ? nil : model[key]?.deadline
-            model[key] = (replacement, ttl == nil ? keptDeadline : deadline(for: ttl), clock.now)
-        }
-
-        func inspectionStep() {
-            let live = liveEntries
-            let entries = cache.entries()
-            #expect(Dictionary(entries, uniquingKeysWith: { first, _ in first }) == live, "seed \(seed)")
-            #expect(entries.count == live.count)
-            let limit = int(0..<30)
-            for walk in [cache.coldest(limit), cache.hottest(limit)] {
-                #expect(walk.count == min(limit, live.count))
-                #expect(Set(walk.map(\.key)).count == walk.count)
-                #expect(walk.allSatisfy { live[$0.key] == $0.value })
-            }
-        }
-
-        /// The cache holds exactly the model's entries, expired ones not yet removed included.
-        func checkAgreement() {
-            #expect(cache.count == model.count, "seed \(seed)")
-            if isWeighted {
-                #expect(cache.totalWeight == model.values.reduce(0) { $0 + Self.weight(of: $1.value) })
-                #expect(cache.totalWeight <= cache.maximumWeight!)
-            } else {
-                #expect(cache.count <= cache.capacity)
-            }
-            cache.checkInvariants()
-        }
-
-        /// The counters add up to what the sequence did and what departed.
-        func checkStats() {
-            let stats = cache.stats()
-            #expect(stats.hitCount + stats.missCount == requests, "seed \(seed)")
-            #expect(stats.evictionCount == departures[.evicted, default: 0])
-            #expect(stats.evictionWeight == evictedWeight)
-            #expect(stats.expirationCount == departures[.expired, default: 0])
-            #expect(stats.explicitRemovalCount == departures[.explicit, default: 0])
-            #expect(stats.replacementCount == departures[.replaced, default: 0])
+    /// A model of a cache of 24 entries (or a weight of 40) on 48 keys, whose disagreements are
+    /// recorded as issues naming the seed.
+    static func run(
+        policy: EvictionPolicy,
+        shardCount: Int,
+        isWeighted: Bool,
+        idle: Duration? = nil,
+        seed: UInt64
+    ) -> CacheModel<SeededChoices> {
+        let configuration = CacheModel<SeededChoices>.Configuration(
+            policy: policy,
+            shardCount: shardCount,
+            isWeighted: isWeighted,
+            bound: isWeighted ? 40 : 24,
+            idle: idle,
+            admissionSeed: seed,
+            keyCount: 48
+        )
+        return CacheModel(configuration, choices: SeededChoices(random: SplitMix64(seed: seed))) { message in
+            Issue.record(Comment(rawValue: "\(message); seed \(seed)"))
         }
     }
 
     @Test(arguments: EvictionPolicy.allPolicies, [false, true])
     func randomSequences_agreeWithTheModel(policy: EvictionPolicy, isWeighted: Bool) {
         for seed in UInt64(1)...20 {
-            let run = Run(policy: policy, shardCount: seed % 2 == 0 ? 2 : 1, isWeighted: isWeighted, seed: seed)
+            let run = Self.run(policy: policy, shardCount: seed % 2 == 0 ? 2 : 1, isWeighted: isWeighted, seed: seed)
             for _ in 0..<400 { run.step() }
             run.checkStats()
         }
@@ -246,7 +50,7 @@ struct ModelTests {
     @Test(arguments: EvictionPolicy.allPolicies, [false, true])
     func randomSequences_withSlidingExpiration_agreeWithTheModel(policy: EvictionPolicy, isWeighted: Bool) {
         for seed in UInt64(1)...10 {
-            let run = Run(
+            let run = Self.run(
                 policy: policy,
                 shardCount: seed % 2 == 0 ? 2 : 1,
                 isWeighted: isWeighted,
@@ -262,7 +66,7 @@ struct ModelTests {
     @Test(arguments: EvictionPolicy.allPolicies)
     func aRandomSeed_agreesWithTheModel(policy: EvictionPolicy) {
         let seed = UInt64.random(in: 0...UInt64.max)
-        let run = Run(
+        let run = Self.run(
             policy: policy,
             shardCount: 1 + Int(seed % 2),
             isWeighted: seed % 3 == 0,

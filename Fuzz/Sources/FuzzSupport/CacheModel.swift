@@ -1,0 +1,1 @@
+../../../Tests/TheineTests/CacheModel.swift
