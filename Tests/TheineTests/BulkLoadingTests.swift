@@ -226,26 +226,35 @@ struct BulkLoadingTests {
 
     @Test func bulkCall_joinsTheLoadsInFlight_andTheirErrors() async throws {
         let cache = Cache<Int, Int>(capacity: 10)
+        // Each single-key load ends only once the bulk call has joined it.
+        let joined = LockedState(false)
         let single = Task {
             try await cache.get(1) { _ in
-                try await Task.sleep(for: .milliseconds(20))
+                while !joined.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(1)) }
                 return 100
             }
         }
         await waitForWaiters(1, key: 1, in: cache)
         let loader = GatedBulkLoader(isOpen: true)
-        #expect(try await cache.getAll([1, 2]) { try await loader.load($0) } == [1: 100, 2: 20])
+        let bulk = Task { try await cache.getAll([1, 2]) { try await loader.load($0) } }
+        await waitForBulkWaiters(1, key: 1, in: cache)
+        joined.withLock { $0 = true }
+        #expect(try await bulk.value == [1: 100, 2: 20])
         #expect(loader.calls == [[2]])
         #expect(try await single.value == 100)
 
+        joined.withLock { $0 = false }
         let failing = Task {
             try await cache.get(5) { _ in
-                try await Task.sleep(for: .milliseconds(20))
+                while !joined.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(1)) }
                 throw LoadFailure()
             }
         }
         await waitForWaiters(1, key: 5, in: cache)
-        await #expect(throws: LoadFailure.self) { try await cache.getAll([5, 6]) { try await loader.load($0) } }
+        let failingBulk = Task { try await cache.getAll([5, 6]) { try await loader.load($0) } }
+        await waitForBulkWaiters(1, key: 5, in: cache)
+        joined.withLock { $0 = true }
+        await #expect(throws: LoadFailure.self) { try await failingBulk.value }
         await #expect(throws: LoadFailure.self) { try await failing.value }
     }
 

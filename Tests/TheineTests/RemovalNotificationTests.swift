@@ -357,7 +357,7 @@ struct RemovalNotificationTests {
 
     /// The listener runs outside the shard's lock, so it may use the cache, here one shard that
     /// it reads and writes.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func listener_callingTheCache_completes() {
         let cacheBox = LockedState<Cache<Int, Int>?>(nil)
         let cache = Cache<Int, Int>(capacity: 4, policy: .lru) { key, value, cause in
@@ -374,7 +374,7 @@ struct RemovalNotificationTests {
 
     /// A listener that puts every departed key back once (a refresh on expiry, say) terminates,
     /// and leaves a consistent cache within its capacity.
-    @Test(.timeLimit(.minutes(1)), arguments: EvictionPolicy.allPolicies)
+    @Test(.timeLimit(.minutes(10)), arguments: EvictionPolicy.allPolicies)
     func listener_puttingDepartedKeysBack_terminates(policy: EvictionPolicy) {
         let clock = ManualCacheClock()
         let putBack = LockedState<Set<Int>>([])
