@@ -144,7 +144,7 @@ struct LinearizabilityTests {
     static let seed = getenv("THEINE_LINEARIZABILITY_SEED").flatMap { UInt64(String(cString: $0)) } ?? 2_026
 
     /// Histories recorded for each policy and shard count: `THEINE_LINEARIZABILITY_HISTORIES`, else
-    /// 200 (scripts/test asks for fewer under ThreadSanitizer, where each costs ten times as much).
+    /// 200.
     static let historiesPerCase =
         getenv("THEINE_LINEARIZABILITY_HISTORIES").flatMap { Int(String(cString: $0)) }.map { max($0, 1) } ?? 200
 
