@@ -36,7 +36,7 @@ import Synchronization
 /// ```
 ///
 /// Accesses are a hit of any `get` (the loading and bulk ones included), a write (``set(_:_:ttl:)``,
-/// a load's store, ``update(_:ttl:_:)``); not ``entries()``, ``hottest(_:)``, ``coldest(_:)``, nor a
+/// a load's store, ``update(_:ttl:_:)-4dv4r``); not ``entries()``, ``hottest(_:)``, ``coldest(_:)``, nor a
 /// ``setIfAbsent(_:_:ttl:)`` that finds the key. A hit records its time in the entry's own word
 /// without a lock, and the timer wheel checks that word before it removes an entry, so an entry in
 /// use is never expired for want of access, and an idle one leaves as an entry with a TTL does.
@@ -64,7 +64,7 @@ import Synchronization
 /// Each shard evicts within its share of the capacity (the shares add up to ``capacity``), so the
 /// count never exceeds the capacity. Each runs its own instance of the policy, so the hit ratio of
 /// a sharded cache differs from one policy over the whole capacity: hardly for LRU, by more for the
-/// adaptive policies (``ShardLayout`` says when a cache is sharded; `Documentation/DesignNotes.md`
+/// adaptive policies (`ShardLayout` says when a cache is sharded; `Documentation/DesignNotes.md`
 /// has the figures).
 ///
 /// ## Removal notifications
@@ -684,7 +684,7 @@ public final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// when read, overwritten, evicted, or on ``removeExpired()``. A cache that is released
     /// without being closed stops its background work too.
     ///
-    /// The refreshes in flight (``get(_:ttl:refreshAfter:staleIfError:loader:)``, ``refresh(_:ttl:refreshAfter:staleIfError:loader:)``)
+    /// The refreshes in flight (``get(_:ttl:refreshAfter:staleIfError:loader:)-(_,_,Duration?,_,_)``, ``refresh(_:ttl:refreshAfter:staleIfError:loader:)``)
     /// are cancelled, and what they load is not stored; a closed cache starts no background
     /// refresh. ``shutdown()`` also waits for their end.
     ///

@@ -44,7 +44,7 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
     /// The total time spent in loads, successful or not.
     public var totalLoadTime: Duration
     /// The number of refreshes that ended, successful or not: the background reloads of
-    /// ``Cache/get(_:ttl:refreshAfter:staleIfError:loader:)`` and the reloads of
+    /// ``Cache/get(_:ttl:refreshAfter:staleIfError:loader:)-(_,_,Duration?,_,_)`` and the reloads of
     /// ``Cache/refresh(_:ttl:refreshAfter:staleIfError:loader:)``. A refresh is a load too: each is also
     /// counted in ``loadSuccessCount`` or ``loadFailureCount``, and its time in ``totalLoadTime``.
     public var refreshCount: Int
@@ -52,7 +52,7 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
     /// value they would have replaced stayed.
     public var refreshFailureCount: Int
     /// The number of failed loads answered with a value kept past its TTL instead of their error
-    /// (`staleIfError` on ``Cache/get(_:ttl:refreshAfter:staleIfError:loader:)``): one per load,
+    /// (`staleIfError` on ``Cache/get(_:ttl:refreshAfter:staleIfError:loader:)-(_,_,Duration?,_,_)``): one per load,
     /// however many callers waited on it. Each is also in ``loadFailureCount``.
     public var staleServedCount: Int
 

@@ -17,7 +17,7 @@ extension Cache {
     ///   that ask for the key while it runs wait for the same load (thundering-herd protection).
     ///   Every waiter gets the value or the error. Errors are not cached: the next call loads again.
     /// - The loaded value is stored with `ttl` (the rules of ``set(_:_:ttl:)``) unless a ``set(_:_:ttl:)``,
-    ///   ``setIfAbsent(_:_:ttl:)``, ``remove(_:)``, ``update(_:ttl:_:)`` or ``removeAll()``
+    ///   ``setIfAbsent(_:_:ttl:)``, ``remove(_:)``, ``update(_:ttl:_:)-4dv4r`` or ``removeAll()``
     ///   touched the key during the load: the waiters still get the loaded value, but the newer
     ///   write wins in the cache.
     /// - A cancelled caller stops waiting at once and throws `CancellationError`; the others keep
@@ -38,7 +38,7 @@ extension Cache {
     ///   never notified. ``close()`` cancels the refreshes in flight, and a closed cache starts no
     ///   more; ``shutdown()`` also waits for their end.
     /// - Only values stored by a load with `refreshAfter` are refreshed: a value put by
-    ///   ``set(_:_:ttl:)`` or ``update(_:ttl:_:)`` is not. Without `refreshAfter`, a hit
+    ///   ``set(_:_:ttl:)`` or ``update(_:ttl:_:)-4dv4r`` is not. Without `refreshAfter`, a hit
     ///   reads no clock and an entry carries nothing more.
     ///
     /// Fail-safe, with `staleIfError` (positive) and a `ttl`:
@@ -49,7 +49,7 @@ extension Cache {
     ///   the stale value instead of the error, stores nothing, and counts one
     ///   ``CacheStats/staleServedCount``. A load that succeeds replaces it.
     /// - The kept value departs once, as ``RemovalCause/expired``: when its time runs out, or when a
-    ///   write or a successful load replaces it. A write (``set(_:_:ttl:)``, ``update(_:ttl:_:)``)
+    ///   write or a successful load replaces it. A write (``set(_:_:ttl:)``, ``update(_:ttl:_:)-4dv4r``)
     ///   stores a value without this grace.
     ///
     /// A miss is counted for every caller that finds no value; a finished load counts as a success

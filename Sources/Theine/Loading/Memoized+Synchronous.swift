@@ -16,7 +16,7 @@ extension Memoized where Effect == MemoizedEffect.Synchronous {
     ///   - ttl: how long a result is served (the rules of ``Cache/set(_:_:ttl:)``); `nil` for ever.
     ///   - refreshAfter: how old a result may be before a call that finds it reruns the function
     ///     in the background, serving the result it has meanwhile (the rules of
-    ///     ``Cache/get(_:ttl:refreshAfter:staleIfError:loader:)``); `nil` (the default) for never.
+    ///     ``Cache/get(_:ttl:refreshAfter:staleIfError:loader:)-(_,_,Duration,_,_)``); `nil` (the default) for never.
     ///   - staleIfError: how long past its `ttl` a result is kept to be served when a rerun of the
     ///     function for the same arguments fails (the rules of the cache's loading `get`); `nil`
     ///     (the default) for not at all.

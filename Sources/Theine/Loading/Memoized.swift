@@ -145,7 +145,7 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
     ///   - ttl: how long a result is served (the rules of ``Cache/set(_:_:ttl:)``); `nil` for ever.
     ///   - refreshAfter: how old a result may be before a call that finds it reruns the function
     ///     in the background, serving the result it has meanwhile (the rules of
-    ///     ``Cache/get(_:ttl:refreshAfter:staleIfError:loader:)``); `nil` (the default) for never.
+    ///     ``Cache/get(_:ttl:refreshAfter:staleIfError:loader:)-(_,_,Duration?,_,_)``); `nil` (the default) for never.
     ///   - staleIfError: how long past its `ttl` a result is kept to be served when a rerun of the
     ///     function for the same arguments fails (the rules of the cache's loading `get`); `nil`
     ///     (the default) for not at all.
@@ -182,7 +182,7 @@ extension Memoized where Effect == MemoizedEffect.Asynchronous {
     /// Memoizes an async `function`, keyed by `key` applied to its arguments.
     ///
     /// Two calls whose arguments give equal keys share a result: the key function decides what
-    /// counts as the same call. The other parameters are those of ``init(capacity:policy:ttl:refreshAfter:staleIfError:expireAfterAccess:clock:_:)``.
+    /// counts as the same call. The other parameters are those of ``init(capacity:policy:ttl:refreshAfter:staleIfError:expireAfterAccess:clock:_:)-yn9z``.
     @inlinable
     public init(
         capacity: Int,
