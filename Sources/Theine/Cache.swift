@@ -6,7 +6,8 @@ import Synchronization
 /// ```swift
 /// import Theine
 ///
-/// let users = Cache<String, User>(capacity: 10_000)          // adaptive W-TinyLFU
+/// // Adaptive W-TinyLFU, the default policy.
+/// let users = Cache<String, User>(capacity: 10_000)
 /// users.set("alice", alice)
 /// if let user = users.get("alice") { greet(user) }
 /// users.remove("alice")
@@ -30,9 +31,14 @@ import Synchronization
 /// of the two ends the entry.
 ///
 /// ```swift
-/// let sessions = Cache<String, Session>(capacity: 100_000, expireAfterAccess: .minutes(30))
-/// sessions.set(token, session)                       // lives while it is used
-/// sessions.set(apiKey, grant, ttl: .hours(8))        // and at most 8 hours
+/// let sessions = Cache<String, Session>(
+///     capacity: 100_000,
+///     expireAfterAccess: .minutes(30)
+/// )
+/// // Lives while it is used.
+/// sessions.set(token, session)
+/// // Lives while it is used, and at most 8 hours.
+/// sessions.set(apiKey, grant, ttl: .hours(8))
 /// ```
 ///
 /// Accesses are a hit of any `get` (the loading and bulk ones included), a write (``set(_:_:ttl:)``,
