@@ -4,7 +4,10 @@
 //
 //   theine-ops OPERATION POLICY COUNT [--listener] [--weighted] [--sliding]
 //
-// OPERATION: `hit` (get of a present key), `overwrite` (set of a present key: its old value departs
+// OPERATION: `hit` (get of a present key), `scattered-hit` (a hit whose keys follow a fixed
+// scattered order, key × 48,271 modulo the capacity, rather than the entries' order, as the random
+// keys of `theine-bench expiration` do: each hit reaches memory the last one did not, as in a large
+// cache; run it under `valgrind --tool=cachegrind --cache-sim=yes` to count the lines a hit misses), `overwrite` (set of a present key: its old value departs
 // replaced), `insert` (set of a new key into a full cache: one entry departs evicted), `update`
 // (an atomic increment of a present key's value, `update(_:ttl:_:)`), `loading-hit` (a hit of the
 // blocking loading `get(_:ttl:loader:)` on entries it stored with a TTL), `refresh-hit` (a hit of
@@ -28,10 +31,12 @@ import Darwin
 let arguments = CommandLine.arguments
 guard arguments.count >= 4, let count = Int(arguments[3]), count >= 0,
     let policy = try? EvictionPolicy(name: arguments[2]),
-    ["hit", "overwrite", "insert", "update", "loading-hit", "refresh-hit", "get-all-hit"].contains(arguments[1])
+    ["hit", "scattered-hit", "overwrite", "insert", "update", "loading-hit", "refresh-hit", "get-all-hit"].contains(
+        arguments[1]
+    )
 else {
     print(
-        "usage: theine-ops hit|overwrite|insert|update|loading-hit|refresh-hit|get-all-hit lru|tinyLFU|clockPro COUNT "
+        "usage: theine-ops hit|scattered-hit|overwrite|insert|update|loading-hit|refresh-hit|get-all-hit lru|tinyLFU|clockPro COUNT "
             + "[--listener] [--weighted] [--sliding]"
     )
     exit(2)
@@ -73,6 +78,10 @@ var checksum = 0
 switch arguments[1] {
 case "hit":
     for index in 0..<count { checksum &+= cache.get(index % capacity) ?? 0 }
+case "scattered-hit":
+    // A multiplier coprime with the capacity visits every key once per `capacity` hits, in an
+    // order unrelated to the slots'.
+    for index in 0..<count { checksum &+= cache.get(index &* 48_271 % capacity) ?? 0 }
 case "overwrite":
     for index in 0..<count { cache.set(index % capacity, index) }
 case "update":
