@@ -212,3 +212,12 @@ for target in package.targets {
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     target.swiftSettings = settings
 }
+
+// The Swift Package Index sets SPI_GENERATE_DOCS when it builds the documentation (.spi.yml): every
+// trait on, so that the integrations compile with their content, and swift-docc-plugin, which it adds
+// itself only to a manifest that does not name it. Other builds, and apps that depend on Theine, see
+// neither. (`scripts/docs` builds the same pages without this.)
+if Context.environment["SPI_GENERATE_DOCS"] != nil {
+    package.traits.insert(.default(enabledTraits: ["Macros", "Vapor", "Hummingbird", "Metrics", "Postgres"]))
+    package.dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"))
+}

@@ -20,6 +20,8 @@ public enum CacheError: Error, Equatable, Sendable, CustomStringConvertible {
     /// the rejected value and the bounds.
     case invalidResize(Int, allowed: ClosedRange<Int>)
 
+    /// What was rejected and what is allowed, for a log or a configuration error: for example
+    /// `invalid cache capacity 0: must be in 1...2147483647`.
     public var description: String {
         switch self {
         case .invalidCapacity(let capacity):

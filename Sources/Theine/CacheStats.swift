@@ -108,6 +108,7 @@ public struct CacheStats: Sendable, Equatable, CustomStringConvertible {
         requestCount == 0 ? 0 : Double(missCount) / Double(requestCount)
     }
 
+    /// Every count and rate on one line, for a log: `CacheStats(requests: 10, hits: 9, ...)`.
     public var description: String {
         "CacheStats(requests: \(requestCount), hits: \(hitCount), misses: \(missCount), "
             + "hitRate: \(hitRate), evictions: \(evictionCount), evictionWeight: \(evictionWeight), "

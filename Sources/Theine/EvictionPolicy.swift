@@ -57,6 +57,7 @@ public struct EvictionPolicy: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The policy's ``name``, which ``init(name:)`` reads back.
     public var description: String { name }
 
     /// The policy called `name` (``name``'s spelling, matched exactly).

@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import TheinePostgres
 
-/// A Hummingbird `PersistDriver` backed by a ``TheinePostgres/NearCache``: sessions and other
+/// A Hummingbird `PersistDriver` backed by a ``/TheinePostgres/NearCache``: sessions and other
 /// persisted values that every instance of the app sees, served from each instance's local level.
 ///
 /// ```swift
@@ -26,7 +26,7 @@ import TheinePostgres
 /// near cache's listener); the client runs beside it.
 public struct NearCachePersistDriver: PersistDriver {
     /// The near cache that holds the values, as JSON bytes: for its statistics
-    /// (``TheinePostgres/NearCache/stats()``).
+    /// (``/TheinePostgres/NearCache/stats()``).
     public let nearCache: NearCache<String, [UInt8]>
 
     /// Creates a driver over `nearCache`, which must keep its values in PostgreSQL
@@ -79,7 +79,7 @@ public struct NearCachePersistDriver: PersistDriver {
         try await nearCache.remove(key)
     }
 
-    /// Runs the near cache's listener (``TheinePostgres/NearCache/run()``) until the service group
+    /// Runs the near cache's listener (``/TheinePostgres/NearCache/run()``) until the service group
     /// shuts down.
     public func run() async throws {
         try await nearCache.run()

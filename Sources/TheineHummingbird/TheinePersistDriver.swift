@@ -4,7 +4,7 @@ import Theine
 
 /// A Hummingbird `PersistDriver` backed by a bounded, expiring Theine cache: a drop-in for
 /// `MemoryPersistDriver` that never holds more than its capacity, in values or, with
-/// ``init(maximumWeight:weigher:policy:shardCount:clock:)``, in weight (bytes, say).
+/// ``init(maximumWeight:weigher:policy:shardCount:expireAfterAccess:clock:)``, in weight (bytes, say).
 ///
 /// ```swift
 /// let persist = try TheinePersistDriver(capacity: 10_000)

@@ -2,7 +2,7 @@
 @_exported import Theine
 
 /// Memoizes the function it is attached to: the function keeps its name, signature and effects,
-/// and its results are cached by its arguments in a ``Theine/Memoized`` value.
+/// and its results are cached by its arguments in a ``/Theine/Memoized`` value.
 ///
 /// ```swift
 /// import TheineMacros
@@ -19,7 +19,7 @@
 /// - The cache is a private peer declaration (`__memoized_price`, a global or a static property)
 ///   shared by every call, and the original body moves to a private `__uncached_price`.
 /// - Synchronous functions stay synchronous: a call blocks while another thread computes the same
-///   result (see the blocking call of ``Theine/Memoized``). Async ones suspend instead.
+///   result (see the blocking call of ``/Theine/Memoized``). Async ones suspend instead.
 /// - Not for generic functions, local functions, methods of generic types, actors' instance
 ///   methods, `mutating` methods, or `inout`, variadic, opaque (`some`), function, tuple or
 ///   existential parameters: each is a compile-time error that says why.

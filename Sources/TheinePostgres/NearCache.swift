@@ -6,7 +6,7 @@ import ServiceLifecycle
 import Synchronization
 import Theine
 
-/// A local ``Theine/Cache`` in front of a level shared by every instance of an app, kept coherent
+/// A local ``/Theine/Cache`` in front of a level shared by every instance of an app, kept coherent
 /// across instances through PostgreSQL: a write, removal or invalidation on one instance makes the
 /// others drop their local copy when it commits.
 ///
@@ -38,7 +38,7 @@ import Theine
 ///   first. A shared value that does not decode is a miss, counted, and left in place.
 ///
 /// The local cache belongs to the near cache: write to it only through the near cache. Its
-/// entries dropped by another instance's change depart ``Theine/RemovalCause/invalidated``.
+/// entries dropped by another instance's change depart ``/Theine/RemovalCause/invalidated``.
 public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service, Sendable {
     /// The cache's name: its tables and notification channel are `theine_` followed by it.
     public let name: String
@@ -89,6 +89,8 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
     ///     rows.
     ///   - keyText: the key's text, the same on every instance for equal keys.
     ///   - codec: how values are stored.
+    ///   - logger: where the near cache reports what it cannot do: a lost listening connection, a
+    ///     message or a shared value it cannot read.
     /// - Throws: ``NearCacheError/invalidName(_:)``.
     public init(
         name: String,
@@ -174,7 +176,7 @@ public final class NearCache<Key: Hashable & Sendable, Value: Sendable>: Service
     /// The value of `key`: the local copy if the local level may answer, else the shared value
     /// (which then enters the local level), else `nil`.
     ///
-    /// - Complexity: a local hit is O(1) (``Theine/Cache/get(_:)`` and an atomic load), inlined
+    /// - Complexity: a local hit is O(1) (``/Theine/Cache/get(_:)`` and an atomic load), inlined
     ///   into the caller so that it is specialized for its key and value types; a miss makes one
     ///   query.
     @inlinable

@@ -7,6 +7,7 @@ import Foundation
 /// version of the app encoded, or throw: a shared value that fails to decode is a miss, counted in
 /// ``NearCacheStats/decodingFailureCount``, and left in place.
 public protocol NearCacheCodec<Value>: Sendable {
+    /// The values the codec stores: the near cache's `Value`.
     associatedtype Value
     /// The bytes stored for `value`.
     func encode(_ value: Value) throws -> [UInt8]

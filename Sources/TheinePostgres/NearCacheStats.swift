@@ -3,7 +3,7 @@ import Theine
 
 /// A near cache's counters: its local cache's, and what it exchanged with PostgreSQL.
 public struct NearCacheStats: Sendable, Equatable {
-    /// The local cache's statistics (``Theine/CacheStats``). Reads that bypassed the local level
+    /// The local cache's statistics (``/Theine/CacheStats``). Reads that bypassed the local level
     /// while it could not be trusted (not listening) are not in it.
     public var local: CacheStats
     /// Reads that the local level could not answer and the shared level did.

@@ -4,7 +4,7 @@ import Synchronization
 import TheinePostgres
 import Vapor
 
-/// A Vapor `Cache` backed by a ``TheinePostgres/NearCache``: what
+/// A Vapor `Cache` backed by a ``/TheinePostgres/NearCache``: what
 /// `app.caches.use(.theine(nearCache:))` installs, for an app that runs as several instances.
 ///
 /// ```swift
@@ -24,7 +24,7 @@ import Vapor
 /// the cache's event loop.
 public struct TheineVaporNearCache: Vapor.Cache, Sendable {
     /// The near cache that holds the entries, values as JSON bytes: for its statistics
-    /// (``TheinePostgres/NearCache/stats()``) or a ``TheinePostgres/NearCache/removeAll()``.
+    /// (``/TheinePostgres/NearCache/stats()``) or a ``/TheinePostgres/NearCache/removeAll()``.
     public let nearCache: NearCache<String, [UInt8]>
 
     /// The event loop the returned futures complete on.

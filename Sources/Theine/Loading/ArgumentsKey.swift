@@ -14,6 +14,8 @@ public struct ArgumentsKey<each Argument: Hashable & Sendable>: Hashable, Sendab
         arguments = (repeat each argument)
     }
 
+    /// Whether the two keys' arguments are equal, each to the one in the same position.
+    ///
     /// - Complexity: O(arguments), each compared with its own `==`.
     @inlinable
     public static func == (lhs: ArgumentsKey, rhs: ArgumentsKey) -> Bool {
@@ -24,6 +26,8 @@ public struct ArgumentsKey<each Argument: Hashable & Sendable>: Hashable, Sendab
         return isEqual
     }
 
+    /// Feeds each argument, in order, to `hasher`.
+    ///
     /// - Complexity: O(arguments), each hashed with its own `hash(into:)`.
     @inlinable
     public func hash(into hasher: inout Hasher) {
