@@ -33,12 +33,12 @@ import Synchronization
 /// ```swift
 /// let sessions = Cache<String, Session>(
 ///     capacity: 100_000,
-///     expireAfterAccess: .minutes(30)
+///     expireAfterAccess: .seconds(1_800)
 /// )
 /// // Lives while it is used.
 /// sessions.set(token, session)
 /// // Lives while it is used, and at most 8 hours.
-/// sessions.set(apiKey, grant, ttl: .hours(8))
+/// sessions.set(apiKey, grant, ttl: .seconds(8 * 3_600))
 /// ```
 ///
 /// Accesses are a hit of any `get` (the loading and bulk ones included), a write (``set(_:_:ttl:)``,
