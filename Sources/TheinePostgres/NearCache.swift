@@ -12,11 +12,21 @@ import Theine
 ///
 /// ```swift
 /// let client = PostgresClient(configuration: configuration)
-/// let users = try NearCache<Int, User>(name: "users", local: Cache(capacity: 10_000), client: client)
-/// let services = ServiceGroup(services: [client, users], gracefulShutdownSignals: [.sigterm], logger: logger)
+/// let users = try NearCache<Int, User>(
+///     name: "users",
+///     local: Cache(capacity: 10_000),
+///     client: client
+/// )
+/// let services = ServiceGroup(
+///     services: [client, users],
+///     gracefulShutdownSignals: [.sigterm],
+///     logger: logger
+/// )
 /// try await services.run()
 /// // In a handler:
-/// let user = try await users.get(id, ttl: .seconds(300)) { id in try await database.user(id) }
+/// let user = try await users.get(id, ttl: .seconds(300)) { id in
+///     try await database.user(id)
+/// }
 /// ```
 ///
 /// - **Levels.** A read tries the local cache, then (with `sharedStore`) the shared table, then the
