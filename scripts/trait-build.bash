@@ -3,6 +3,8 @@
 # import its modules.
 #
 #   trait_options          the build's traits and scratch folder, for `swift build` and `swift test`
+#   trait_target           the target triple the build is for, for tools that take `-target`
+#   trait_products         the folder of the build's products
 #   trait_build            brings .build-traits up to date, tests included: a build without them
 #                          compiles the modules again, so scripts/test's own build is a no-op after it
 #   trait_include_flags    fills the array `trait_includes` with -I flags: the build's Swift modules
@@ -10,7 +12,8 @@
 #                          build found them; the build's own tools (-tool.build) define the same
 #                          modules again and are left out
 trait_options=(--traits Macros,Vapor,Hummingbird,Metrics,Postgres --scratch-path .build-traits)
-trait_products=.build-traits/$(uname -m)-unknown-linux-gnu/debug
+trait_target=$(uname -m)-unknown-linux-gnu
+trait_products=.build-traits/$trait_target/debug
 
 trait_build() {
     swift build --build-tests "${trait_options[@]}"
